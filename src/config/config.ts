@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The one reader of process.env. Everything the process needs is parsed and validated here at boot;
+ * a bad or missing value stops the process with one line naming the variable.
+ */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
+
+export interface JwtConfig {
+  algorithm: JwtAlgorithm;
+  /** HS256 shared secret (also used by `npm run token` to sign). */
+  secret?: string;
+  /** PEM public key for RS256/ES256 (production identity provider). */
+  publicKey?: string;
+  issuer: string;
+  audience: string;
+  /** Seconds of clock skew tolerated on exp/nbf. */
+  clockToleranceSeconds: number;
+}
+
+export interface DatabaseConfig {
+  /** Owner / migrator connection; undefined means "start an embedded PostgreSQL". */
+  url?: string;
+  /** Runtime connection as the non-owner app role; derived from `url` when not given. */
+  appUrl?: string;
+  appPassword?: string;
+  poolMax: number;
+  statementTimeoutMs: number;
+}
+
+export interface AppConfig {
+  env: NodeEnv;
+  host: string;
+  port: number;
+  dataDir: string;
+  database: DatabaseConfig;
+  jwt: JwtConfig;
+  migrateOnStart: boolean;
+  seedDemo: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Largest page a connection returns (Relay `first`). */
+  maxPageSize: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function postgresUrl(env: Env, name: string): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL (expected postgres://user:password@host:port/database)');
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new ConfigError(name, `must start with postgres:// or postgresql://, got "${parsed.protocol}//"`);
+  }
+  if (parsed.pathname.length <= 1) throw new ConfigError(name, 'names no database (add /<database> to the URL)');
+  return raw;
+}
+
+/** A secret generated once and kept in the data folder, so tokens survive restarts in development. */
+export function persistentSecret(dataDir: string, file: string, bytes = 48): string {
+  const full = path.join(dataDir, file);
+  if (existsSync(full)) return readFileSync(full, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+  const secret = randomBytes(bytes).toString('base64url');
+  writeFileSync(full, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+function jwtConfig(env: Env, nodeEnv: NodeEnv, dataDir: string): JwtConfig {
+  const secret = str(env, 'JWT_SECRET');
+  const publicKey = str(env, 'JWT_PUBLIC_KEY')?.replace(/\\n/g, '\n');
+  const issuer = str(env, 'JWT_ISSUER') ?? (nodeEnv === 'production' ? undefined : 'trust-portal-dev');
+  const audience = str(env, 'JWT_AUDIENCE') ?? (nodeEnv === 'production' ? undefined : 'trust-portal');
+  if (!issuer) throw new ConfigError('JWT_ISSUER', 'is required in production');
+  if (!audience) throw new ConfigError('JWT_AUDIENCE', 'is required in production');
+  const clockToleranceSeconds = int(env, 'JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 300);
+  if (secret && publicKey) throw new ConfigError('JWT_SECRET', 'set either JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256), not both');
+  if (publicKey) {
+    if (!publicKey.includes('-----BEGIN PUBLIC KEY-----')) {
+      throw new ConfigError('JWT_PUBLIC_KEY', 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+    }
+    const algorithm = oneOf(env, 'JWT_ALGORITHM', ['RS256', 'ES256'] as const, 'RS256');
+    return { algorithm, publicKey, issuer, audience, clockToleranceSeconds };
+  }
+  const algorithm = oneOf(env, 'JWT_ALGORITHM', ['HS256'] as const, 'HS256');
+  if (secret) {
+    if (Buffer.byteLength(secret, 'utf8') < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes');
+    return { algorithm, secret, issuer, audience, clockToleranceSeconds };
+  }
+  if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'or JWT_PUBLIC_KEY is required in production');
+  return { algorithm, secret: persistentSecret(dataDir, 'jwt-secret'), issuer, audience, clockToleranceSeconds };
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const dataDir = path.resolve(str(env, 'DATA_DIR') ?? '.data');
+  const url = postgresUrl(env, 'DATABASE_URL');
+  const appUrl = postgresUrl(env, 'APP_DATABASE_URL');
+  const appPassword = str(env, 'APP_DB_PASSWORD');
+  if (url && !appUrl && !appPassword && nodeEnv === 'production') {
+    throw new ConfigError('APP_DATABASE_URL', 'or APP_DB_PASSWORD is required in production with DATABASE_URL');
+  }
+  const dev = nodeEnv !== 'production';
+  return {
+    env: nodeEnv,
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    port: int(env, 'PORT', 4000, 0, 65535),
+    dataDir,
+    database: {
+      url,
+      appUrl,
+      appPassword,
+      poolMax: int(env, 'DB_POOL_MAX', 10, 1, 500),
+      statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 10000, 100, 600000),
+    },
+    jwt: jwtConfig(env, nodeEnv, dataDir),
+    migrateOnStart: bool(env, 'MIGRATE_ON_START', dev),
+    seedDemo: bool(env, 'SEED_DEMO', dev),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    maxPageSize: 100,
+  };
+}

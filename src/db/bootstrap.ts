@@ -1,0 +1,86 @@
+import path from 'node:path';
+import pg from 'pg';
+import { persistentSecret, type AppConfig } from '../config/config';
+import type { Logger } from '../logger';
+import { appRoleUrl, APP_ROLE, createDataSource } from './data-source';
+import { removeEmbeddedConnection, startEmbeddedPostgres, writeEmbeddedConnection, type EmbeddedPostgres } from './embedded-postgres';
+
+export interface PreparedDatabase {
+  ownerUrl: string;
+  appUrl: string;
+  embedded: EmbeddedPostgres | null;
+  stop(): Promise<void>;
+}
+
+const EMBEDDED_DATABASE = 'trust_portal';
+
+/** Creates a database on a server (as its superuser) unless it exists. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Runs pending migrations as the owner, then gives the app role the password the app will connect with. */
+export async function migrate(ownerUrl: string, appPassword: string | undefined, logger?: Logger): Promise<string[]> {
+  const ds = createDataSource({ url: ownerUrl, poolMax: 1, applicationName: 'trust-portal-migrate' });
+  await ds.initialize();
+  try {
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    if (appPassword !== undefined) {
+      await ds.query(`ALTER ROLE ${APP_ROLE} WITH LOGIN PASSWORD ${pgLiteral(appPassword)}`);
+    }
+    for (const m of ran) logger?.info('migration applied', { migration: m.name });
+    return ran.map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+function pgLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The database for `npm start`: DATABASE_URL when set, otherwise an embedded PostgreSQL whose files live in the data
+ * folder (kept between runs). Migrates when configured to.
+ */
+export async function prepareDatabase(config: AppConfig, logger: Logger): Promise<PreparedDatabase> {
+  let embedded: EmbeddedPostgres | null = null;
+  let ownerUrl = config.database.url;
+  if (!ownerUrl) {
+    logger.info('starting embedded PostgreSQL', { dir: path.join(config.dataDir, 'postgres') });
+    embedded = await startEmbeddedPostgres({
+      databaseDir: path.join(config.dataDir, 'postgres'),
+      password: persistentSecret(config.dataDir, 'postgres-password'),
+      persistent: true,
+      onLog: (line) => logger.debug('postgres', { line }),
+    });
+    ownerUrl = await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
+    writeEmbeddedConnection(config.dataDir, ownerUrl);
+  }
+  const appPassword = config.database.appUrl
+    ? config.database.appPassword
+    : (config.database.appPassword ?? persistentSecret(config.dataDir, 'app-db-password'));
+  if (config.migrateOnStart) await migrate(ownerUrl, appPassword, logger);
+  const appUrl = config.database.appUrl ?? appRoleUrl(ownerUrl, appPassword!);
+  return {
+    ownerUrl,
+    appUrl,
+    embedded,
+    async stop() {
+      if (embedded) {
+        removeEmbeddedConnection(config.dataDir);
+        await embedded.stop();
+      }
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * Who a transaction runs as. Each field becomes a transaction-local setting that the row-level security policies read;
+ * nothing is set per connection, so a pooled connection never carries one request's identity into the next.
+ */
+export interface DbIdentity {
+  orgId?: string | null;
+  userId?: string | null;
+  subject?: string | null;
+  orgSlug?: string | null;
+}
+
+export class Database {
+  constructor(readonly dataSource: DataSource) {}
+
+  /** One unit of work: BEGIN, set the identity with set_config(..., true), run, COMMIT (ROLLBACK on throw). */
+  async transaction<T>(identity: DbIdentity, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
+                set_config('app.subject', $3, true), set_config('app.org_slug', $4, true)`,
+        [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? ''],
+      );
+      return work(manager);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

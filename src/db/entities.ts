@@ -1,0 +1,16 @@
+import { AttestationEntity } from '../modules/attestations/attestation.entity';
+import { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity';
+import { MembershipEntity } from '../modules/tenancy/membership.entity';
+import { OrganizationEntity } from '../modules/tenancy/organization.entity';
+import { UserEntity } from '../modules/tenancy/user.entity';
+import { TrustCenterEntity } from '../modules/trust-center/trust-center.entity';
+
+/** Every entity, listed explicitly (no globs: the same list works from ts under jest and from dist). */
+export const ENTITIES = [
+  OrganizationEntity,
+  UserEntity,
+  MembershipEntity,
+  TrustCenterEntity,
+  AttestationEntity,
+  BridgeLetterEntity,
+];

@@ -1,0 +1,51 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger, QueryRunner } from 'typeorm';
+
+/**
+ * Counts SQL statements per unit of work (a GraphQL request, a script step). Tests use it to prove that list queries
+ * run a constant number of statements, and the server reports it per request outside production.
+ */
+export interface QueryStats {
+  statements: number;
+}
+
+const storage = new AsyncLocalStorage<QueryStats>();
+
+export function withQueryStats<T>(stats: QueryStats, fn: () => T): T {
+  return storage.run(stats, fn);
+}
+
+export function currentQueryStats(): QueryStats | undefined {
+  return storage.getStore();
+}
+
+export type LogSink = (level: 'debug' | 'warn', message: string, data?: Record<string, unknown>) => void;
+
+export class CountingLogger implements Logger {
+  constructor(private readonly sink: LogSink = () => undefined) {}
+
+  logQuery(_query: string, _parameters?: unknown[], _queryRunner?: QueryRunner): void {
+    const stats = storage.getStore();
+    if (stats) stats.statements += 1;
+  }
+
+  logQueryError(error: string | Error, query: string): void {
+    this.sink('debug', 'query failed', { error: error instanceof Error ? error.message : error, query: query.slice(0, 500) });
+  }
+
+  logQuerySlow(time: number, query: string): void {
+    this.sink('warn', 'slow query', { ms: time, query: query.slice(0, 500) });
+  }
+
+  logSchemaBuild(message: string): void {
+    this.sink('debug', message);
+  }
+
+  logMigration(message: string): void {
+    this.sink('debug', message);
+  }
+
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    this.sink(level === 'warn' ? 'warn' : 'debug', String(message));
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Calendar dates with no time zone, as branded 'YYYY-MM-DD' strings.
+ *
+ * Report periods, issue dates and certificate validity are civil dates: storing them as
+ * instants would shift them by a day for anyone east or west of UTC, so all arithmetic here
+ * works on whole days and only uses UTC to count them.
+ */
+
+export type CalendarDate = string & { readonly __brand: 'CalendarDate' };
+
+const MS_PER_DAY = 86_400_000;
+const MIN_YEAR = 1000;
+const MAX_YEAR = 9999;
+// Anchored so the format stays exactly four-digit years; wider years would break string ordering.
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+const MIN_DAY_NUMBER = Date.UTC(MIN_YEAR, 0, 1) / MS_PER_DAY;
+const MAX_DAY_NUMBER = Date.UTC(MAX_YEAR, 11, 31) / MS_PER_DAY;
+
+/** Number of days in a month; `month` is 1-12. */
+export function daysInMonth(year: number, month: number): number {
+  // Day 0 of the following month is the last day of this one.
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** Strict 'YYYY-MM-DD' (years 1000-9999) naming a real day; anything else is null. */
+export function parseCalendarDate(value: string): CalendarDate | null {
+  // Callers feed this untrusted input (GraphQL scalars, DB rows), so tolerate non-strings at runtime.
+  if (typeof value !== 'string') return null;
+  const match = ISO_DATE.exec(value);
+  if (match === null) return null;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  if (year < MIN_YEAR || year > MAX_YEAR) return null;
+  if (month < 1 || month > 12) return null;
+  if (day < 1 || day > daysInMonth(year, month)) return null;
+  return value as CalendarDate;
+}
+
+/** Like parseCalendarDate, but throws a RangeError naming the bad value. */
+export function calendarDate(value: string): CalendarDate {
+  const parsed = parseCalendarDate(value);
+  if (parsed === null) {
+    throw new RangeError(
+      `Invalid calendar date ${JSON.stringify(value)}: expected a real date formatted YYYY-MM-DD with a year from ${MIN_YEAR} to ${MAX_YEAR}`,
+    );
+  }
+  return parsed;
+}
+
+/** Days since 1970-01-01 (negative before it). */
+export function toDayNumber(d: CalendarDate): number {
+  const year = Number(d.slice(0, 4));
+  const month = Number(d.slice(5, 7));
+  const day = Number(d.slice(8, 10));
+  return Date.UTC(year, month - 1, day) / MS_PER_DAY;
+}
+
+/** Inverse of toDayNumber; throws RangeError outside 1000-01-01..9999-12-31 or for non-integers. */
+export function fromDayNumber(n: number): CalendarDate {
+  if (!Number.isSafeInteger(n)) {
+    throw new RangeError(`Day number must be an integer, got ${n}`);
+  }
+  if (n < MIN_DAY_NUMBER || n > MAX_DAY_NUMBER) {
+    throw new RangeError(`Day number ${n} is outside the supported years ${MIN_YEAR}-${MAX_YEAR}`);
+  }
+  const date = new Date(n * MS_PER_DAY);
+  return format(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate());
+}
+
+export function addDays(d: CalendarDate, n: number): CalendarDate {
+  assertInteger(n, 'addDays');
+  return fromDayNumber(toDayNumber(d) + n);
+}
+
+/**
+ * Adds calendar months, clamping to the end of a shorter month
+ * (2024-01-31 + 1 = 2024-02-29; 2024-02-29 + 12 = 2025-02-28), as auditors count report age.
+ */
+export function addMonths(d: CalendarDate, n: number): CalendarDate {
+  assertInteger(n, 'addMonths');
+  const year = Number(d.slice(0, 4));
+  const month = Number(d.slice(5, 7));
+  const day = Number(d.slice(8, 10));
+  const monthIndex = year * 12 + (month - 1) + n;
+  const newYear = Math.floor(monthIndex / 12);
+  const newMonth = monthIndex - newYear * 12 + 1;
+  if (newYear < MIN_YEAR || newYear > MAX_YEAR) {
+    throw new RangeError(`${d} + ${n} months is outside the supported years ${MIN_YEAR}-${MAX_YEAR}`);
+  }
+  return format(newYear, newMonth, Math.min(day, daysInMonth(newYear, newMonth)));
+}
+
+/** `to - from` in days; negative when `to` is earlier. */
+export function daysBetween(from: CalendarDate, to: CalendarDate): number {
+  return toDayNumber(to) - toDayNumber(from);
+}
+
+/** -1, 0 or 1; fixed-width 'YYYY-MM-DD' strings order lexicographically. */
+export function compareDates(a: CalendarDate, b: CalendarDate): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function maxDate(a: CalendarDate, b: CalendarDate): CalendarDate {
+  return compareDates(a, b) >= 0 ? a : b;
+}
+
+export function minDate(a: CalendarDate, b: CalendarDate): CalendarDate {
+  return compareDates(a, b) <= 0 ? a : b;
+}
+
+/** The UTC calendar date of `now`. */
+export function todayUtc(now: Date = new Date()): CalendarDate {
+  if (Number.isNaN(now.getTime())) {
+    throw new RangeError('todayUtc: invalid Date');
+  }
+  return fromDayNumber(Math.floor(now.getTime() / MS_PER_DAY));
+}
+
+/**
+ * Whole calendar months from `from` to `to` under addMonths' clamping rule: the largest m with
+ * addMonths(from, m) <= to. Never negative (0 when `to` is before `from`).
+ * Note a period 2024-01-01..2024-12-31 is 11 months by this rule; compare against the day after
+ * the period end to count it as 12.
+ */
+export function monthsBetween(from: CalendarDate, to: CalendarDate): number {
+  if (compareDates(to, from) <= 0) return 0;
+  const months =
+    (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 +
+    (Number(to.slice(5, 7)) - Number(from.slice(5, 7)));
+  // addMonths(from, months) lands in `to`'s month, so the answer is `months` or one fewer.
+  return compareDates(addMonths(from, months), to) <= 0 ? months : months - 1;
+}
+
+function format(year: number, month: number, day: number): CalendarDate {
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}` as CalendarDate;
+}
+
+function assertInteger(n: number, operation: string): void {
+  if (!Number.isSafeInteger(n)) {
+    throw new RangeError(`${operation}: amount must be an integer, got ${n}`);
+  }
+}

@@ -1,0 +1,119 @@
+import { registerEnumType } from 'type-graphql';
+import { ATTESTATION_STATUSES, FRAMEWORKS, OPINIONS, SOC_TYPES, SUBSERVICE_METHODS, TRUST_SERVICE_CRITERIA } from '../domain/attestation';
+import { ROLES } from '../modules/tenancy/membership.entity';
+
+/** GraphQL enums built from the domain's constant lists, so the two can never drift apart. */
+function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
+  return Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+}
+
+export const RoleEnum = enumOf(ROLES);
+registerEnumType(RoleEnum, {
+  name: 'Role',
+  description: 'What a member may do in an organization.',
+  valuesConfig: {
+    OWNER: { description: 'Everything, including ownership and roles.' },
+    ADMIN: { description: 'Everything but ownership: publishes, manages access and settings.' },
+    EDITOR: { description: 'Writes drafts: trust center profile, attestations, bridge letters.' },
+    ACCESS_MANAGER: { description: 'Decides access requests.' },
+    VIEWER: { description: 'Reads everything of the organization, changes nothing.' },
+  },
+});
+
+export const FrameworkEnum = enumOf(FRAMEWORKS);
+registerEnumType(FrameworkEnum, {
+  name: 'Framework',
+  description: 'The standard an attestation reports against.',
+  valuesConfig: {
+    SOC1: { description: 'SOC 1 (ICFR, SSAE 18 / ISAE 3402).' },
+    SOC2: { description: 'SOC 2 (AICPA Trust Services Criteria); Security is always in scope.' },
+    SOC3: { description: 'SOC 3: the general-use summary of a SOC 2 examination.' },
+    ISO27001: { description: 'ISO/IEC 27001 certificate (3-year validity, surveillance audits in years 1 and 2).' },
+    ISO27701: { description: 'ISO/IEC 27701 privacy extension certificate.' },
+    PCI_DSS: { description: 'PCI DSS Attestation of Compliance (1-year validity).' },
+    HIPAA: { description: 'HIPAA assessment.' },
+    HITRUST: { description: 'HITRUST CSF certification (r2: 2-year validity).' },
+    CSA_STAR: { description: 'CSA STAR attestation or certification.' },
+    GDPR: { description: 'GDPR assessment.' },
+    OTHER: { description: 'Any other framework.' },
+  },
+});
+
+export const SocTypeEnum = enumOf(SOC_TYPES);
+registerEnumType(SocTypeEnum, {
+  name: 'SocType',
+  description: 'SOC report type.',
+  valuesConfig: {
+    TYPE_I: { description: 'Design of controls as of a single date (`asOf`).' },
+    TYPE_II: { description: 'Operating effectiveness over a period (`periodStart` to `periodEnd`, usually 3-12 months).' },
+  },
+});
+
+export const OpinionEnum = enumOf(OPINIONS);
+registerEnumType(OpinionEnum, {
+  name: 'Opinion',
+  description: "The service auditor's opinion. A clean (unqualified) opinion can still list exceptions.",
+  valuesConfig: {
+    UNQUALIFIED: { description: 'Clean opinion.' },
+    QUALIFIED: { description: 'Clean except for the matters described.' },
+    ADVERSE: { description: 'Controls were not suitably designed or did not operate effectively.' },
+    DISCLAIMER: { description: 'The auditor could not form an opinion.' },
+  },
+});
+
+export const TrustServiceCriterionEnum = enumOf(TRUST_SERVICE_CRITERIA);
+registerEnumType(TrustServiceCriterionEnum, {
+  name: 'TrustServiceCriterion',
+  description: 'AICPA Trust Services Criteria category in a SOC 2 or SOC 3 scope.',
+});
+
+export const AttestationStatusEnum = enumOf(ATTESTATION_STATUSES);
+registerEnumType(AttestationStatusEnum, {
+  name: 'AttestationStatus',
+  description: 'Lifecycle: DRAFT -> PUBLISHED -> SUPERSEDED | WITHDRAWN.',
+  valuesConfig: {
+    DRAFT: { description: 'Visible to the vendor only.' },
+    PUBLISHED: { description: 'Public facts visible on the published trust center.' },
+    SUPERSEDED: { description: 'Replaced by a newer report of the same framework and type; kept in history.' },
+    WITHDRAWN: { description: 'Taken down by the vendor; kept in history.' },
+  },
+});
+
+export const SubserviceMethodEnum = enumOf(SUBSERVICE_METHODS);
+registerEnumType(SubserviceMethodEnum, {
+  name: 'SubserviceMethod',
+  description: "How a subservice organization's controls are treated in the report.",
+  valuesConfig: {
+    INCLUSIVE: { description: "The subservice organization's controls are included in the examination." },
+    CARVE_OUT: { description: 'Excluded: the user entity relies on the subservice organization\'s own assurance.' },
+  },
+});
+
+export const TrustCenterStatusEnum = { DRAFT: 'DRAFT', PUBLISHED: 'PUBLISHED' } as const;
+registerEnumType(TrustCenterStatusEnum, {
+  name: 'TrustCenterStatus',
+  description: 'Whether the trust center is visible to the public.',
+  valuesConfig: { DRAFT: { description: 'Members only.' }, PUBLISHED: { description: 'Anyone can read it by slug.' } },
+});
+
+export const AgeAnchorEnum = { PERIOD_END: 'PERIOD_END', ISSUE_DATE: 'ISSUE_DATE' } as const;
+registerEnumType(AgeAnchorEnum, {
+  name: 'AgeAnchor',
+  description: "The date a report's age is counted from.",
+  valuesConfig: {
+    PERIOD_END: { description: 'The end of the period (Type II) or the as-of date (Type I): the convention.' },
+    ISSUE_DATE: { description: 'The date the auditor issued the report.' },
+  },
+});
+
+export const FreshnessStateEnum = { CURRENT: 'CURRENT', EXPIRING_SOON: 'EXPIRING_SOON', STALE: 'STALE', NONE: 'NONE' } as const;
+registerEnumType(FreshnessStateEnum, {
+  name: 'FreshnessState',
+  description: 'How fresh a report is at the evaluation date.',
+  valuesConfig: {
+    CURRENT: { description: 'Younger than the maximum age and outside the expiring-soon window.' },
+    EXPIRING_SOON: { description: 'Within the expiring-soon window before `expiresOn` (inclusive).' },
+    STALE: { description: 'Past `expiresOn`.' },
+    NONE: { description: 'Nothing to evaluate (no report, or not yet issued at that date).' },
+  },
+});

@@ -1,0 +1,66 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { NotFoundError } from '../modules/common/errors';
+
+const KNOWN_CODES = new Set([
+  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'ORG_REQUIRED', 'BAD_USER_INPUT', 'SERVICE_UNAVAILABLE',
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/** Errors from the database driver that mean "the database is not there right now", not "a bug". */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; driverError?: { code?: string } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003'].includes(code ?? '') ||
+    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(e?.message ?? '')
+  );
+}
+
+/**
+ * The one place errors become responses: coded errors pass through, NotFoundError becomes NOT_FOUND, type-graphql's
+ * argument validation becomes BAD_USER_INPUT with its details, and anything else is masked (and logged by the plugin).
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof NotFoundError) {
+    return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: 'NOT_FOUND' } };
+  }
+  if (original instanceof Error && original.name === 'ArgumentValidationError') {
+    const details = (original as Error & { extensions?: { validationErrors?: unknown[] } }).extensions?.validationErrors ?? [];
+    return {
+      message: 'Invalid input: ' + describeValidation(details),
+      path: formatted.path,
+      locations: formatted.locations,
+      extensions: { code: 'BAD_USER_INPUT', validationErrors: details },
+    };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && KNOWN_CODES.has(code)) {
+    const { http: _http, stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  if (isDatabaseUnavailable(original)) {
+    return { message: 'The service is temporarily unavailable; retry shortly', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  }
+  if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
+    // Request-level errors raised by graphql-js itself (e.g. variable coercion) are the client's to fix.
+    return { ...formatted, extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+function describeValidation(details: unknown[]): string {
+  const parts: string[] = [];
+  const walk = (items: unknown[], prefix: string): void => {
+    for (const item of items as { property?: string; constraints?: Record<string, string>; children?: unknown[] }[]) {
+      const name = prefix ? `${prefix}.${item.property}` : String(item.property);
+      for (const message of Object.values(item.constraints ?? {})) parts.push(`${name}: ${message}`);
+      if (item.children?.length) walk(item.children, name);
+    }
+  };
+  walk(details, '');
+  return parts.join('; ') || 'see extensions.validationErrors';
+}

@@ -1,0 +1,88 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from 'typeorm';
+import type { Database } from '../db/database';
+import type { Framework } from '../domain/attestation';
+import type { AttestationEntity } from '../modules/attestations/attestation.entity';
+import { attestationRepository } from '../modules/attestations/attestation.repository';
+import type { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity';
+import { scopeForOrg, type Principal } from '../modules/auth/principal';
+import type { OrganizationEntity } from '../modules/tenancy/organization.entity';
+import { tenancyRepository } from '../modules/tenancy/tenancy.repository';
+import type { TrustCenterEntity } from '../modules/trust-center/trust-center.entity';
+import { trustCenterRepository } from '../modules/trust-center/trust-center.repository';
+
+/** A loader key inside one tenant: `${orgId}|${id}`. Parents were authorized before their keys reach a loader. */
+export const orgKey = (orgId: string, id: string): string => `${orgId}|${id}`;
+
+/**
+ * Batches keys per tenant: RLS admits one org per transaction, so a batch runs one transaction per distinct org
+ * (one for a trust center page, whatever the number of attestations on it).
+ */
+function perOrgLoader<V>(
+  db: Database,
+  principal: Principal,
+  fetch: (m: EntityManager, orgId: string, ids: string[]) => Promise<Map<string, V>>,
+  missing: V,
+): DataLoader<string, V> {
+  return new DataLoader<string, V>(async (keys) => {
+    const byOrg = new Map<string, string[]>();
+    for (const key of keys) {
+      const [orgId, id] = key.split('|') as [string, string];
+      byOrg.set(orgId, [...(byOrg.get(orgId) ?? []), id]);
+    }
+    const results = new Map<string, V>();
+    await Promise.all(
+      [...byOrg].map(async ([orgId, ids]) => {
+        const found = await db.transaction(scopeForOrg(principal, orgId).identity(), (m) => fetch(m, orgId, [...new Set(ids)]));
+        for (const [id, value] of found) results.set(orgKey(orgId, id), value);
+      }),
+    );
+    return keys.map((key) => results.get(key) ?? missing);
+  });
+}
+
+export function createLoaders(db: Database, principal: Principal) {
+  return {
+    organization: perOrgLoader<OrganizationEntity | null>(
+      db,
+      principal,
+      async (m, orgId) => new Map((await tenancyRepository.organizationsByIds(m, [orgId])).map((o) => [o.id, o])),
+      null,
+    ),
+    trustCenter: perOrgLoader<TrustCenterEntity | null>(
+      db,
+      principal,
+      async (m, orgId) => new Map((await trustCenterRepository.byOrgIds(m, [orgId])).map((t) => [t.orgId, t])),
+      null,
+    ),
+    attestation: perOrgLoader<AttestationEntity | null>(
+      db,
+      principal,
+      async (m, orgId, ids) => new Map((await attestationRepository.byIds(m, orgId, ids)).map((a) => [a.id, a])),
+      null,
+    ),
+    bridgeLetters: perOrgLoader<BridgeLetterEntity[]>(
+      db,
+      principal,
+      async (m, orgId, ids) => {
+        const map = new Map<string, BridgeLetterEntity[]>(ids.map((id) => [id, []]));
+        for (const letter of await attestationRepository.bridgeLettersFor(m, orgId, ids)) map.get(letter.attestationId)!.push(letter);
+        return map;
+      },
+      [],
+    ),
+    /** Type II periods per framework (key id = framework), for gaps between consecutive periods. */
+    typeIIPeriods: perOrgLoader<AttestationEntity[]>(
+      db,
+      principal,
+      async (m, orgId, frameworks) => {
+        const map = new Map<string, AttestationEntity[]>(frameworks.map((f) => [f, []]));
+        for (const a of await attestationRepository.typeIIPeriods(m, orgId, frameworks as Framework[])) map.get(a.framework)!.push(a);
+        return map;
+      },
+      [],
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

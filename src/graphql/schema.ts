@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { AttestationResolver } from '../modules/attestations/attestation.resolver';
+import { MembershipResolver, OrganizationResolver, ViewerResolver } from '../modules/tenancy/tenancy.resolver';
+import { TrustCenterResolver } from '../modules/trust-center/trust-center.resolver';
+import { authChecker } from './auth-checker';
+
+export const RESOLVERS = [ViewerResolver, MembershipResolver, OrganizationResolver, TrustCenterResolver, AttestationResolver] as const;
+
+let cached: Promise<GraphQLSchema> | undefined;
+
+/** Builds the schema once per process (type-graphql metadata is global; rebuilding is wasted work). */
+export function buildAppSchema(): Promise<GraphQLSchema> {
+  cached ??= buildSchema({
+    resolvers: RESOLVERS,
+    authChecker,
+    authMode: 'error',
+    validate: { forbidUnknownValues: false },
+    emitSchemaFile: false,
+  });
+  return cached;
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { AppConfig } from '../config/config';
+import type { Database } from '../db/database';
+import { withQueryStats, type QueryStats } from '../db/query-stats';
+import { buildContext, type RequestContext } from '../graphql/context';
+import { formatError } from '../graphql/format-error';
+import { buildAppSchema } from '../graphql/schema';
+import type { Logger } from '../logger';
+import { resolvePrincipal } from '../modules/auth/principal';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface AppServer {
+  httpServer: http.Server;
+  apollo: ApolloServer<RequestContext>;
+  /** Stops accepting connections, lets in-flight requests finish, then stops Apollo. */
+  close(): Promise<void>;
+}
+
+export interface ServerDeps {
+  config: AppConfig;
+  db: Database;
+  logger: Logger;
+  now?: () => Date;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_BODY_BYTES) return reject(new HttpError(413, `Request body over ${MAX_BODY_BYTES} bytes`));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, `Request body over ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function loggingPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors, operationName }) {
+          for (const error of errors) {
+            const code = error.extensions?.code;
+            if (code && code !== 'INTERNAL_SERVER_ERROR') continue;
+            const original = error.originalError ?? error;
+            logger.error('unexpected error', {
+              requestId: contextValue.requestId,
+              operationName,
+              error: original.message,
+              stack: original.stack?.split('\n').slice(0, 8).join('\n'),
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
+  const { config, db, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const apollo = new ApolloServer<RequestContext>({
+    schema: await buildAppSchema(),
+    formatError,
+    introspection: config.env !== 'production',
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled(), loggingPlugin(logger)],
+  });
+  await apollo.start();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const requestId = (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,128}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID());
+    res.setHeader('x-request-id', requestId);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found: the API is at /graphql' });
+    if (req.method !== 'GET' && req.method !== 'POST') return sendJson(res, 405, { error: 'Use GET or POST' }, { allow: 'GET, POST' });
+
+    const stats: QueryStats = { statements: 0 };
+    await withQueryStats(stats, async () => {
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
+      let body: unknown = undefined;
+      if (req.method === 'POST') {
+        const raw = await readBody(req);
+        const type = headers.get('content-type') ?? '';
+        if (type.includes('application/json')) {
+          try {
+            body = raw.length > 0 ? JSON.parse(raw) : undefined;
+          } catch {
+            throw new HttpError(400, 'Request body is not valid JSON');
+          }
+        } else body = raw;
+      }
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
+        context: async () => {
+          const principal = await resolvePrincipal(db, config.jwt, {
+            authorization: headers.get('authorization'),
+            xOrg: headers.get('x-org'),
+          });
+          return buildContext({ requestId, principal, db, config, now });
+        },
+      });
+      for (const [key, value] of response.headers) res.setHeader(key, value);
+      if (config.env !== 'production') res.setHeader('x-sql-statements', String(stats.statements));
+      res.statusCode = response.status ?? 200;
+      if (response.body.kind === 'complete') {
+        res.end(response.body.string);
+      } else {
+        for await (const chunk of response.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+    });
+  };
+
+  const httpServer = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof HttpError) return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
+      logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    });
+  });
+  httpServer.keepAliveTimeout = 65_000;
+
+  return {
+    httpServer,
+    apollo,
+    async close() {
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeIdleConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig, type AppConfig } from './config/config';
+import { prepareDatabase } from './db/bootstrap';
+import { createDataSource } from './db/data-source';
+import { removeEmbeddedConnection } from './db/embedded-postgres';
+import { Database } from './db/database';
+import { createAppServer } from './http/server';
+import { createLogger } from './logger';
+import { devSubjectFor, signDevToken } from './modules/auth/jwt';
+import { DEMO_USERS, seedDemo } from './seed/demo';
+
+function banner(config: AppConfig, url: string): string {
+  const lines = [``, `trust-portal is up: ${url}`, ``];
+  if (config.jwt.algorithm === 'HS256' && config.env !== 'production') {
+    const day = 24 * 3600;
+    const admin = signDevToken(config.jwt, { subject: devSubjectFor(DEMO_USERS.vendorAdmin), email: DEMO_USERS.vendorAdmin }, day);
+    const buyer = signDevToken(config.jwt, { subject: devSubjectFor(DEMO_USERS.buyer), email: DEMO_USERS.buyer }, day);
+    lines.push(
+      `Demo tokens (valid 24 h; more with: npm run token -- --email <email>):`,
+      `  ${DEMO_USERS.vendorAdmin} (OWNER of acme):`,
+      `    export ACME_TOKEN=${admin}`,
+      `  ${DEMO_USERS.buyer} (member of globex):`,
+      `    export GLOBEX_TOKEN=${buyer}`,
+      ``,
+      `Try it (anonymous, the public trust center):`,
+      `  curl -s ${url} -H 'content-type: application/json' \\`,
+      `    -d '{"query":"{ trustCenter(slug: \\"acme\\") { name attestations { edges { node { framework socType periodEnd freshness { state ageDays expiresOn coveredThrough daysUntilStale } } } } } }"}'`,
+      ``,
+      `As the vendor (drafts and history):`,
+      `  curl -s ${url} -H 'content-type: application/json' -H "authorization: Bearer $ACME_TOKEN" \\`,
+      `    -d '{"query":"{ viewer { user { email } } organization { slug attestations { edges { node { title status } } } } }"}'`,
+      ``,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const prepared = await prepareDatabase(config, logger);
+  let stopping = false;
+  const dataSource = createDataSource({
+    url: prepared.appUrl,
+    poolMax: config.database.poolMax,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    // While stopping, PostgreSQL closing pooled connections is expected, not worth a warning.
+    logSink: (level, message, data) => (stopping ? undefined : logger[level](message, data)),
+  });
+  await dataSource.initialize();
+  const db = new Database(dataSource);
+  if (config.seedDemo) await seedDemo(db, logger);
+  const server = await createAppServer({ config, db, logger });
+  await new Promise<void>((resolve) => server.httpServer.listen(config.port, config.host, resolve));
+  const address = server.httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  process.stdout.write(banner(config, `http://${shownHost}:${port}/graphql`) + '\n');
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    // embedded-postgres stops its server on the same signal; forget its address first so the CLI never finds a stale one.
+    if (prepared.embedded) removeEmbeddedConnection(config.dataDir);
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    try {
+      await server.close();
+      await db.close();
+      await prepared.stop();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`trust-portal failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

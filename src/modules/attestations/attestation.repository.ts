@@ -1,0 +1,103 @@
+import type { EntityManager } from 'typeorm';
+import type { AttestationStatus, Framework, SocType } from '../../domain/attestation';
+import type { TenantScope } from '../auth/tenant-scope';
+import { AttestationEntity } from './attestation.entity';
+import { BridgeLetterEntity } from './bridge-letter.entity';
+
+/** Newest report first: the date it is "as of", then id for a total order (keyset pagination). */
+const REPORT_DATE_SQL = 'COALESCE(a.period_end, a.as_of, a.certificate_valid_from, a.issue_date)';
+
+export interface AttestationListFilter {
+  statuses: readonly AttestationStatus[];
+  framework?: Framework | null;
+  limit: number;
+  after?: { reportDate: string; id: string } | null;
+}
+
+/** The only TypeORM user for attestation tables; every query is scoped by the tenant (RLS repeats it). */
+export const attestationRepository = {
+  reportDateSql: REPORT_DATE_SQL,
+
+  async findById(m: EntityManager, scope: TenantScope, id: string, lock = false): Promise<AttestationEntity | null> {
+    const qb = m
+      .getRepository(AttestationEntity)
+      .createQueryBuilder('a')
+      .where('a.org_id = :orgId AND a.id = :id', { orgId: scope.orgId, id });
+    if (lock) qb.setLock('pessimistic_write');
+    return qb.getOne();
+  },
+
+  async byIds(m: EntityManager, orgId: string, ids: readonly string[]): Promise<AttestationEntity[]> {
+    return m
+      .getRepository(AttestationEntity)
+      .createQueryBuilder('a')
+      .where('a.org_id = :orgId AND a.id = ANY(:ids)', { orgId, ids })
+      .getMany();
+  },
+
+  /** One page plus one row (to tell whether more follow), with each row's report date for its cursor. */
+  async page(m: EntityManager, scope: TenantScope, f: AttestationListFilter): Promise<{ entity: AttestationEntity; reportDate: string }[]> {
+    const qb = m
+      .getRepository(AttestationEntity)
+      .createQueryBuilder('a')
+      .addSelect(`${REPORT_DATE_SQL}::text`, 'report_date')
+      .where('a.org_id = :orgId AND a.status = ANY(:statuses)', { orgId: scope.orgId, statuses: f.statuses });
+    if (f.framework) qb.andWhere('a.framework = :framework', { framework: f.framework });
+    if (f.after) qb.andWhere(`(${REPORT_DATE_SQL}, a.id) < (:afterDate::date, :afterId::uuid)`, { afterDate: f.after.reportDate, afterId: f.after.id });
+    qb.orderBy(REPORT_DATE_SQL, 'DESC').addOrderBy('a.id', 'DESC').limit(f.limit + 1);
+    const { entities, raw } = await qb.getRawAndEntities<{ report_date: string; a_id: string }>();
+    const dates = new Map(raw.map((r) => [r.a_id, r.report_date]));
+    return entities.map((entity) => ({ entity, reportDate: dates.get(entity.id)! }));
+  },
+
+  /** Published reports of the same framework and type, locked: the ones a new publication may supersede. */
+  async publishedOfKind(m: EntityManager, scope: TenantScope, framework: Framework, socType: SocType | null, excludeId: string): Promise<AttestationEntity[]> {
+    const qb = m
+      .getRepository(AttestationEntity)
+      .createQueryBuilder('a')
+      .where('a.org_id = :orgId AND a.framework = :framework AND a.status = :status AND a.id <> :excludeId', {
+        orgId: scope.orgId, framework, status: 'PUBLISHED', excludeId,
+      })
+      .setLock('pessimistic_write');
+    if (socType) qb.andWhere('a.soc_type = :socType', { socType });
+    else qb.andWhere('a.soc_type IS NULL');
+    return qb.getMany();
+  },
+
+  async supersededBy(m: EntityManager, scope: TenantScope, id: string): Promise<AttestationEntity[]> {
+    return m.getRepository(AttestationEntity).find({ where: { orgId: scope.orgId, supersededById: id, status: 'SUPERSEDED' } });
+  },
+
+  /** Type II periods of the given frameworks, published or in history (for gaps between consecutive periods). */
+  async typeIIPeriods(m: EntityManager, orgId: string, frameworks: readonly Framework[]): Promise<AttestationEntity[]> {
+    return m
+      .getRepository(AttestationEntity)
+      .createQueryBuilder('a')
+      .select(['a.orgId', 'a.id', 'a.framework', 'a.periodStart', 'a.periodEnd'])
+      .where(`a.org_id = :orgId AND a.framework = ANY(:frameworks) AND a.soc_type = 'TYPE_II' AND a.status IN ('PUBLISHED', 'SUPERSEDED')`, { orgId, frameworks })
+      .getMany();
+  },
+
+  async insert(m: EntityManager, scope: TenantScope, values: Partial<AttestationEntity>): Promise<AttestationEntity> {
+    const entity = m.getRepository(AttestationEntity).create({ ...values, orgId: scope.orgId });
+    return m.getRepository(AttestationEntity).save(entity);
+  },
+
+  async update(m: EntityManager, scope: TenantScope, id: string, values: Partial<AttestationEntity>): Promise<void> {
+    await m.getRepository(AttestationEntity).update({ orgId: scope.orgId, id }, { ...values, updatedAt: new Date() });
+  },
+
+  async bridgeLettersFor(m: EntityManager, orgId: string, attestationIds: readonly string[]): Promise<BridgeLetterEntity[]> {
+    return m
+      .getRepository(BridgeLetterEntity)
+      .createQueryBuilder('b')
+      .where('b.org_id = :orgId AND b.attestation_id = ANY(:ids)', { orgId, ids: attestationIds })
+      .orderBy('b.covers_from', 'ASC')
+      .getMany();
+  },
+
+  async insertBridgeLetter(m: EntityManager, scope: TenantScope, values: Partial<BridgeLetterEntity>): Promise<BridgeLetterEntity> {
+    const entity = m.getRepository(BridgeLetterEntity).create({ ...values, orgId: scope.orgId });
+    return m.getRepository(BridgeLetterEntity).save(entity);
+  },
+};

@@ -1,0 +1,187 @@
+import { IsOptional, MaxLength } from 'class-validator';
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { AttestationStatus, Framework } from '../../domain/attestation';
+import { todayUtc, type CalendarDate } from '../../domain/calendar-date';
+import { DEFAULT_FRESHNESS_POLICY, evaluateFreshness, periodGapDays, type AgeAnchor } from '../../domain/freshness';
+import type { RequestContext } from '../../graphql/context';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
+import { AgeAnchorEnum } from '../../graphql/enums';
+import { orgKey } from '../../graphql/loaders';
+import { DateScalar } from '../../graphql/scalars';
+import { activeScope } from '../auth/principal';
+import type { TenantScope } from '../auth/tenant-scope';
+import { NotFoundError } from '../common/errors';
+import { AddBridgeLetterInput, CreateAttestationInput, UpdateAttestationInput } from './attestation.inputs';
+import { AddBridgeLetterPayload, AttestationPayload } from './attestation.payloads';
+import { attestationRepository } from './attestation.repository';
+import { AttestationService, type AttestationResult } from './attestation.service';
+import {
+  Attestation,
+  BridgeLetter,
+  ComplementaryControlType,
+  Freshness,
+  ReportExceptionType,
+  toAttestation,
+  toBridgeLetter,
+  toFreshness,
+} from './attestation.types';
+
+@InputType({ description: 'Withdraw a published (or superseded) attestation.' })
+export class WithdrawAttestationInput {
+  @Field(() => ID, { description: 'The attestation.' })
+  id: string;
+
+  @Field(() => String, { nullable: true, description: 'Why (kept for the vendor\'s records).' })
+  @IsOptional()
+  @MaxLength(2000)
+  reason?: string | null;
+}
+
+/** A page of attestations in a tenant, newest report first. Shared by the vendor's and the public lists. */
+export async function attestationPage(
+  ctx: RequestContext,
+  scope: TenantScope,
+  statuses: readonly AttestationStatus[],
+  args: PageArgs,
+  framework?: Framework | null,
+) {
+  const limit = args.first ?? DEFAULT_PAGE_SIZE;
+  const after = args.after ? decodeCursor(args.after, 2) : null;
+  const rows = await ctx.db.transaction(scope.identity(), (m) =>
+    attestationRepository.page(m, scope, {
+      statuses,
+      framework,
+      limit,
+      after: after ? { reportDate: String(after[0]), id: String(after[1]) } : null,
+    }),
+  );
+  for (const row of rows) ctx.loaders.attestation.prime(orgKey(row.entity.orgId, row.entity.id), row.entity);
+  return toPage(rows, limit, Boolean(after), (r) => encodeCursor([r.reportDate, r.entity.id]), (r) => toAttestation(r.entity));
+}
+
+const isMemberOf = (ctx: RequestContext, orgId: string): boolean => ctx.principal.memberships.some((m) => m.orgId === orgId);
+
+const toPayload = (r: AttestationResult): AttestationPayload => ({
+  attestation: r.attestation ? toAttestation(r.attestation) : null,
+  errors: r.errors,
+  warnings: r.warnings,
+});
+
+@Resolver(() => Attestation)
+export class AttestationResolver {
+  private service(ctx: RequestContext): AttestationService {
+    return new AttestationService(ctx.db);
+  }
+
+  @Authorized('organization.read')
+  @Query(() => Attestation, { description: 'An attestation of the active organization, in any status.' })
+  async attestation(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Attestation> {
+    const scope = activeScope(ctx.principal);
+    const found = await ctx.loaders.attestation.load(orgKey(scope.orgId, id));
+    if (!found) throw new NotFoundError('Attestation');
+    return toAttestation(found);
+  }
+
+  @Authorized('attestation.write')
+  @Mutation(() => AttestationPayload, { description: 'Create a draft attestation in the active organization (EDITOR and above).' })
+  async createAttestation(@Arg('input') input: CreateAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
+    return toPayload(await this.service(ctx).create(activeScope(ctx.principal), input.framework, input));
+  }
+
+  @Authorized('attestation.write')
+  @Mutation(() => AttestationPayload, { description: 'Change a draft or published attestation (EDITOR and above). A published one must stay publishable.' })
+  async updateAttestation(@Arg('input') input: UpdateAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
+    return toPayload(await this.service(ctx).update(activeScope(ctx.principal), input.id, input, todayUtc(ctx.now())));
+  }
+
+  @Authorized('attestation.publish')
+  @Mutation(() => AttestationPayload, {
+    description: 'Publish a draft (ADMIN and above). Older published reports of the same framework and type become SUPERSEDED.',
+  })
+  async publishAttestation(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
+    return toPayload(await this.service(ctx).publish(activeScope(ctx.principal), id, todayUtc(ctx.now())));
+  }
+
+  @Authorized('attestation.publish')
+  @Mutation(() => AttestationPayload, { description: 'Withdraw a published or superseded attestation (ADMIN and above); a report it superseded is current again.' })
+  async withdrawAttestation(@Arg('input') input: WithdrawAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
+    return toPayload(await this.service(ctx).withdraw(activeScope(ctx.principal), input.id, input.reason ?? null));
+  }
+
+  @Authorized('attestation.write')
+  @Mutation(() => AddBridgeLetterPayload, { description: 'Add a bridge letter to a published SOC report (EDITOR and above).' })
+  async addBridgeLetter(@Arg('input') input: AddBridgeLetterInput, @Ctx() ctx: RequestContext): Promise<AddBridgeLetterPayload> {
+    const result = await this.service(ctx).addBridgeLetter(activeScope(ctx.principal), input, todayUtc(ctx.now()));
+    return {
+      bridgeLetter: result.bridgeLetter ? toBridgeLetter(result.bridgeLetter) : null,
+      attestation: result.attestation ? toAttestation(result.attestation) : null,
+      errors: result.errors,
+    };
+  }
+
+  @FieldResolver(() => [ReportExceptionType], { nullable: true, description: "The exceptions' details: the vendor's members only (null for others)." })
+  exceptions(@Root() a: Attestation, @Ctx() ctx: RequestContext): ReportExceptionType[] | null {
+    return isMemberOf(ctx, a.orgId) ? a.exceptionsData : null;
+  }
+
+  @FieldResolver(() => [ComplementaryControlType], { nullable: true, description: "Complementary user-entity controls: the vendor's members only (null for others)." })
+  complementaryUserEntityControls(@Root() a: Attestation, @Ctx() ctx: RequestContext): ComplementaryControlType[] | null {
+    return isMemberOf(ctx, a.orgId) ? a.cuecsData : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "Why it was withdrawn: the vendor's members only." })
+  withdrawnReason(@Root() a: Attestation, @Ctx() ctx: RequestContext): string | null {
+    return isMemberOf(ctx, a.orgId) ? a.withdrawnReasonData : null;
+  }
+
+  @FieldResolver(() => Attestation, { nullable: true, description: 'The newer report that superseded this one.' })
+  async supersededBy(@Root() a: Attestation, @Ctx() ctx: RequestContext): Promise<Attestation | null> {
+    if (!a.supersededById) return null;
+    const found = await ctx.loaders.attestation.load(orgKey(a.orgId, a.supersededById));
+    return found && (found.status === 'PUBLISHED' || isMemberOf(ctx, a.orgId)) ? toAttestation(found) : null;
+  }
+
+  @FieldResolver(() => [BridgeLetter], { description: 'Bridge letters extending this report, oldest first.' })
+  async bridgeLetters(@Root() a: Attestation, @Ctx() ctx: RequestContext): Promise<BridgeLetter[]> {
+    return (await ctx.loaders.bridgeLetters.load(orgKey(a.orgId, a.id))).map(toBridgeLetter);
+  }
+
+  @FieldResolver(() => Freshness, { description: "Freshness at a date (default today, UTC), with the trust center's policy unless `anchor` overrides the age anchor." })
+  async freshness(
+    @Root() a: Attestation,
+    @Ctx() ctx: RequestContext,
+    @Arg('asOf', () => DateScalar, { nullable: true, description: 'Evaluate at this date (default today).' }) asOf?: CalendarDate | null,
+    @Arg('anchor', () => AgeAnchorEnum, { nullable: true, description: "Count age from this date instead of the trust center's setting." }) anchor?: AgeAnchor | null,
+  ): Promise<Freshness> {
+    const [trustCenter, letters] = await Promise.all([
+      ctx.loaders.trustCenter.load(orgKey(a.orgId, a.orgId)),
+      ctx.loaders.bridgeLetters.load(orgKey(a.orgId, a.id)),
+    ]);
+    const policy = trustCenter
+      ? { anchor: trustCenter.ageAnchor, maxAgeMonths: trustCenter.maxAgeMonths, expiringSoonDays: trustCenter.expiringSoonDays }
+      : DEFAULT_FRESHNESS_POLICY;
+    const facts = {
+      periodStart: a.periodStart,
+      periodEnd: a.periodEnd,
+      asOf: a.asOf,
+      issueDate: a.issueDate,
+      certificateValidFrom: a.certificateValidFrom,
+      certificateValidUntil: a.certificateValidUntil,
+      bridgeLetters: letters.map((l) => ({ coversFrom: l.coversFrom as CalendarDate, coversThrough: l.coversThrough as CalendarDate, issuedOn: l.issuedOn as CalendarDate })),
+    };
+    return toFreshness(evaluateFreshness(facts, asOf ?? todayUtc(ctx.now()), { ...policy, anchor: anchor ?? policy.anchor }));
+  }
+
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: 'Type II only: days not covered between the previous Type II period of the same framework and this one (0 when continuous; null when there is none).',
+  })
+  async gapBeforeDays(@Root() a: Attestation, @Ctx() ctx: RequestContext): Promise<number | null> {
+    if (a.socType !== 'TYPE_II' || !a.periodStart) return null;
+    const periods = await ctx.loaders.typeIIPeriods.load(orgKey(a.orgId, a.framework));
+    const previous = periods
+      .filter((p) => p.id !== a.id && p.periodStart && p.periodEnd && p.periodStart < a.periodStart!)
+      .sort((x, y) => (x.periodEnd! < y.periodEnd! ? 1 : -1))[0];
+    return previous ? periodGapDays(previous.periodEnd as CalendarDate, a.periodStart) : null;
+  }
+}

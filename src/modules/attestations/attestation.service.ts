@@ -1,0 +1,221 @@
+import {
+  canTransition,
+  checkAttestation,
+  checkBridgeLetter,
+  checkPublishable,
+  reportDate,
+  type AttestationFields,
+  type AttestationRuleCode,
+  type BridgeLetterRuleCode,
+  type Framework,
+  type RuleViolation,
+} from '../../domain/attestation';
+import { compareDates, type CalendarDate } from '../../domain/calendar-date';
+import { coveredThrough } from '../../domain/freshness';
+import type { Database } from '../../db/database';
+import type { TenantScope } from '../auth/tenant-scope';
+import { NotFoundError } from '../common/errors';
+import { trustCenterRepository } from '../trust-center/trust-center.repository';
+import type { AttestationEntity } from './attestation.entity';
+import type { AttestationFieldsInput } from './attestation.inputs';
+import { attestationRepository } from './attestation.repository';
+import type { BridgeLetterEntity } from './bridge-letter.entity';
+
+export type AttestationErrorCode = AttestationRuleCode | 'INVALID_TRANSITION' | 'NOT_EDITABLE' | 'ISSUE_DATE_REQUIRED';
+export type AttestationWarningCode = 'PERIOD_LENGTH_UNUSUAL' | 'PUBLISHED_AS_HISTORY';
+
+export interface AttestationResult {
+  attestation: AttestationEntity | null;
+  errors: RuleViolation<AttestationErrorCode>[];
+  warnings: RuleViolation<AttestationWarningCode>[];
+}
+
+export interface BridgeLetterResult {
+  bridgeLetter: BridgeLetterEntity | null;
+  attestation: AttestationEntity | null;
+  errors: RuleViolation<BridgeLetterRuleCode>[];
+}
+
+const fieldsOf = (e: AttestationEntity): AttestationFields => ({
+  framework: e.framework,
+  socType: e.socType,
+  periodStart: e.periodStart as CalendarDate | null,
+  periodEnd: e.periodEnd as CalendarDate | null,
+  asOf: e.asOf as CalendarDate | null,
+  issueDate: e.issueDate as CalendarDate,
+  opinion: e.opinion,
+  trustServiceCriteria: e.trustServiceCriteria,
+  certificateValidFrom: e.certificateValidFrom as CalendarDate | null,
+  certificateValidUntil: e.certificateValidUntil as CalendarDate | null,
+});
+
+/** Copies the fields the input names (undefined = keep, null = clear) onto entity values. */
+function applyInput(input: AttestationFieldsInput, base: Partial<AttestationEntity>): Partial<AttestationEntity> {
+  const out: Partial<AttestationEntity> = { ...base };
+  const keys = [
+    'socType', 'title', 'scope', 'periodStart', 'periodEnd', 'asOf', 'issueDate', 'auditor', 'opinion',
+    'certificateNumber', 'certificateValidFrom', 'certificateValidUntil',
+  ] as const;
+  for (const key of keys) {
+    if (input[key] !== undefined) (out as Record<string, unknown>)[key] = input[key];
+  }
+  if (input.trustServiceCriteria !== undefined) out.trustServiceCriteria = [...new Set(input.trustServiceCriteria ?? [])];
+  if (input.exceptions !== undefined) {
+    out.exceptions = (input.exceptions ?? []).map((x) => ({ controlRef: x.controlRef, description: x.description, managementResponse: x.managementResponse ?? null }));
+  }
+  if (input.subserviceOrganizations !== undefined) {
+    out.subserviceOrganizations = (input.subserviceOrganizations ?? []).map((x) => ({ name: x.name, method: x.method, services: x.services ?? null }));
+  }
+  if (input.complementaryUserEntityControls !== undefined) {
+    out.complementaryUserEntityControls = (input.complementaryUserEntityControls ?? []).map((x) => ({ ref: x.ref ?? null, description: x.description }));
+  }
+  return out;
+}
+
+function withDefaults(v: Partial<AttestationEntity>): AttestationFields {
+  return {
+    framework: v.framework!,
+    socType: v.socType ?? null,
+    periodStart: (v.periodStart ?? null) as CalendarDate | null,
+    periodEnd: (v.periodEnd ?? null) as CalendarDate | null,
+    asOf: (v.asOf ?? null) as CalendarDate | null,
+    issueDate: v.issueDate as CalendarDate,
+    opinion: v.opinion ?? null,
+    trustServiceCriteria: v.trustServiceCriteria ?? [],
+    certificateValidFrom: (v.certificateValidFrom ?? null) as CalendarDate | null,
+    certificateValidUntil: (v.certificateValidUntil ?? null) as CalendarDate | null,
+  };
+}
+
+const transitionError = (from: string, to: string): RuleViolation<AttestationErrorCode> => ({
+  code: 'INVALID_TRANSITION',
+  field: 'id',
+  message: `An attestation that is ${from} cannot become ${to}.`,
+});
+
+/** Vendor-side writes. One transaction per mutation; every read and write goes through the tenant scope. */
+export class AttestationService {
+  constructor(private readonly db: Database) {}
+
+  async create(scope: TenantScope, framework: Framework, input: AttestationFieldsInput): Promise<AttestationResult> {
+    if (!input.issueDate) {
+      return { attestation: null, errors: [{ code: 'ISSUE_DATE_REQUIRED', field: 'issueDate', message: 'issueDate is required.' }], warnings: [] };
+    }
+    const values = applyInput(input, { framework, trustServiceCriteria: [] });
+    if (framework === 'SOC2' && input.trustServiceCriteria == null) values.trustServiceCriteria = ['SECURITY'];
+    const outcome = checkAttestation(withDefaults(values));
+    if (outcome.errors.length > 0) return { attestation: null, errors: outcome.errors, warnings: outcome.warnings as RuleViolation<AttestationWarningCode>[] };
+    const attestation = await this.db.transaction(scope.identity(), (m) =>
+      attestationRepository.insert(m, scope, { ...values, status: 'DRAFT', createdBy: scope.userId }),
+    );
+    return { attestation, errors: [], warnings: outcome.warnings as RuleViolation<AttestationWarningCode>[] };
+  }
+
+  async update(scope: TenantScope, id: string, input: AttestationFieldsInput, today: CalendarDate): Promise<AttestationResult> {
+    return this.db.transaction(scope.identity(), async (m) => {
+      const current = await attestationRepository.findById(m, scope, id, true);
+      if (!current) throw new NotFoundError('Attestation');
+      if (current.status === 'SUPERSEDED' || current.status === 'WITHDRAWN') {
+        return { attestation: current, errors: [{ code: 'NOT_EDITABLE' as const, field: 'id', message: `A ${current.status} attestation is history and cannot change.` }], warnings: [] };
+      }
+      const next = applyInput(input, {});
+      const merged = { ...current, ...next } as AttestationEntity;
+      const outcome = current.status === 'PUBLISHED' ? checkPublishable(fieldsOf(merged), today) : checkAttestation(fieldsOf(merged));
+      const warnings = outcome.warnings as RuleViolation<AttestationWarningCode>[];
+      if (outcome.errors.length > 0) return { attestation: current, errors: outcome.errors, warnings };
+      await attestationRepository.update(m, scope, id, next);
+      return { attestation: await attestationRepository.findById(m, scope, id), errors: [], warnings };
+    });
+  }
+
+  /**
+   * Publishes a draft. Older published reports of the same framework and type become SUPERSEDED by it; if a newer one
+   * is already published, this one goes straight into history (SUPERSEDED by the newer) with a warning.
+   */
+  async publish(scope: TenantScope, id: string, today: CalendarDate): Promise<AttestationResult> {
+    return this.db.transaction(scope.identity(), async (m) => {
+      // The trust center row serialises publications within an org, so two concurrent publishes cannot both win.
+      await trustCenterRepository.forScope(m, scope, true);
+      const current = await attestationRepository.findById(m, scope, id, true);
+      if (!current) throw new NotFoundError('Attestation');
+      if (current.status !== 'DRAFT') return { attestation: current, errors: [transitionError(current.status, 'PUBLISHED')], warnings: [] };
+      const outcome = checkPublishable(fieldsOf(current), today);
+      const warnings = outcome.warnings as RuleViolation<AttestationWarningCode>[];
+      if (outcome.errors.length > 0) return { attestation: current, errors: outcome.errors, warnings };
+
+      const now = new Date();
+      const mine = reportDate(fieldsOf(current));
+      const others = await attestationRepository.publishedOfKind(m, scope, current.framework, current.socType, id);
+      const newer = others.filter((o) => compareDates(reportDate(fieldsOf(o)), mine) > 0);
+      if (newer.length > 0) {
+        const newest = newer.reduce((a, b) => (compareDates(reportDate(fieldsOf(a)), reportDate(fieldsOf(b))) >= 0 ? a : b));
+        await attestationRepository.update(m, scope, id, { status: 'SUPERSEDED', publishedAt: now, supersededAt: now, supersededById: newest.id });
+        warnings.push({
+          code: 'PUBLISHED_AS_HISTORY',
+          field: 'id',
+          message: `A newer ${current.framework} report (${reportDate(fieldsOf(newest))}) is already published; this one was filed as SUPERSEDED history.`,
+        });
+      } else {
+        for (const older of others) {
+          await attestationRepository.update(m, scope, older.id, { status: 'SUPERSEDED', supersededAt: now, supersededById: id });
+        }
+        await attestationRepository.update(m, scope, id, { status: 'PUBLISHED', publishedAt: now });
+      }
+      return { attestation: await attestationRepository.findById(m, scope, id), errors: [], warnings };
+    });
+  }
+
+  /** Takes a report down. Reports it had superseded become current again. */
+  async withdraw(scope: TenantScope, id: string, reason: string | null): Promise<AttestationResult> {
+    return this.db.transaction(scope.identity(), async (m) => {
+      await trustCenterRepository.forScope(m, scope, true);
+      const current = await attestationRepository.findById(m, scope, id, true);
+      if (!current) throw new NotFoundError('Attestation');
+      if (!canTransition(current.status, 'WITHDRAWN')) return { attestation: current, errors: [transitionError(current.status, 'WITHDRAWN')], warnings: [] };
+      const now = new Date();
+      await attestationRepository.update(m, scope, id, { status: 'WITHDRAWN', withdrawnAt: now, withdrawnReason: reason });
+      if (current.status === 'PUBLISHED') {
+        const previous = await attestationRepository.supersededBy(m, scope, id);
+        const latest = previous.sort((a, b) => compareDates(reportDate(fieldsOf(b)), reportDate(fieldsOf(a))))[0];
+        if (latest) await attestationRepository.update(m, scope, latest.id, { status: 'PUBLISHED', supersededAt: null, supersededById: null });
+      }
+      return { attestation: await attestationRepository.findById(m, scope, id), errors: [], warnings: [] };
+    });
+  }
+
+  async addBridgeLetter(
+    scope: TenantScope,
+    input: { attestationId: string; coversFrom: CalendarDate; coversThrough: CalendarDate; issuedOn: CalendarDate; signedByName: string; signedByTitle?: string | null; notes?: string | null },
+    today: CalendarDate,
+  ): Promise<BridgeLetterResult> {
+    return this.db.transaction(scope.identity(), async (m) => {
+      const trustCenter = await trustCenterRepository.forScope(m, scope, true);
+      const report = await attestationRepository.findById(m, scope, input.attestationId, true);
+      if (!report || !trustCenter) throw new NotFoundError('Attestation');
+      const end = (report.periodEnd ?? report.asOf) as CalendarDate | null;
+      const existing = await attestationRepository.bridgeLettersFor(m, scope.orgId, [report.id]);
+      const chained = end
+        ? coveredThrough(end, existing.map((l) => ({ coversFrom: l.coversFrom as CalendarDate, coversThrough: l.coversThrough as CalendarDate, issuedOn: l.issuedOn as CalendarDate })))
+        : null;
+      const errors = checkBridgeLetter({
+        report: { framework: report.framework, status: report.status, periodEnd: report.periodEnd as CalendarDate | null, asOf: report.asOf as CalendarDate | null },
+        coveredThrough: chained,
+        letter: input,
+        maxMonths: trustCenter.bridgeLetterMaxMonths,
+        today,
+      });
+      if (errors.length > 0) return { bridgeLetter: null, attestation: report, errors };
+      const bridgeLetter = await attestationRepository.insertBridgeLetter(m, scope, {
+        attestationId: report.id,
+        coversFrom: input.coversFrom,
+        coversThrough: input.coversThrough,
+        issuedOn: input.issuedOn,
+        signedByName: input.signedByName,
+        signedByTitle: input.signedByTitle ?? null,
+        notes: input.notes ?? null,
+        createdBy: scope.userId,
+      });
+      return { bridgeLetter, attestation: report, errors: [] };
+    });
+  }
+}

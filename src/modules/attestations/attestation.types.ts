@@ -1,0 +1,230 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import type {
+  AttestationStatus,
+  ComplementaryControl,
+  Framework,
+  Opinion,
+  ReportException,
+  SocType,
+  SubserviceOrganization,
+  TrustServiceCriterion,
+} from '../../domain/attestation';
+import type { CalendarDate } from '../../domain/calendar-date';
+import type { Freshness as FreshnessValue, FreshnessState } from '../../domain/freshness';
+import {
+  AttestationStatusEnum,
+  FrameworkEnum,
+  FreshnessStateEnum,
+  OpinionEnum,
+  SocTypeEnum,
+  SubserviceMethodEnum,
+  TrustServiceCriterionEnum,
+} from '../../graphql/enums';
+import { Connection } from '../../graphql/connection';
+import { DateScalar } from '../../graphql/scalars';
+import type { AttestationEntity } from './attestation.entity';
+import type { BridgeLetterEntity } from './bridge-letter.entity';
+
+@ObjectType({ description: 'A deviation the auditor found in testing a control.' })
+export class ReportExceptionType {
+  @Field({ description: 'The control it concerns, as the report names it (e.g. "CC6.1").' })
+  controlRef: string;
+
+  @Field({ description: 'What the auditor found.' })
+  description: string;
+
+  @Field(() => String, { nullable: true, description: "Management's response, if the report includes one." })
+  managementResponse: string | null;
+}
+
+@ObjectType({ description: 'A subservice organization the report names (e.g. the cloud provider).' })
+export class SubserviceOrganizationType {
+  @Field({ description: 'Its name.' })
+  name: string;
+
+  @Field(() => SubserviceMethodEnum, { description: 'Inclusive or carve-out.' })
+  method: SubserviceOrganization['method'];
+
+  @Field(() => String, { nullable: true, description: 'The services it provides.' })
+  services: string | null;
+}
+
+@ObjectType({ description: 'A control the report expects the customer (user entity) to operate.' })
+export class ComplementaryControlType {
+  @Field(() => String, { nullable: true, description: "The report's reference for it, if any." })
+  ref: string | null;
+
+  @Field({ description: 'What the customer is expected to do.' })
+  description: string;
+}
+
+@ObjectType({ description: "Management's letter extending a SOC report's coverage past its period end." })
+export class BridgeLetter {
+  @Field(() => ID, { description: 'Identifier.' })
+  id: string;
+
+  @Field(() => DateScalar, { description: 'First day covered: the day after the coverage it extends.' })
+  coversFrom: CalendarDate;
+
+  @Field(() => DateScalar, { description: 'Last day covered.' })
+  coversThrough: CalendarDate;
+
+  @Field(() => DateScalar, { description: 'Date the letter was signed.' })
+  issuedOn: CalendarDate;
+
+  @Field({ description: 'The officer who signed it.' })
+  signedByName: string;
+
+  @Field(() => String, { nullable: true, description: "The signer's title." })
+  signedByTitle: string | null;
+}
+
+@ObjectType({ description: 'How fresh a report is at a date: its age, when it goes stale, and how far its assurance reaches.' })
+export class Freshness {
+  @Field(() => FreshnessStateEnum, { description: 'CURRENT, EXPIRING_SOON, STALE, or NONE.' })
+  state: FreshnessState;
+
+  @Field(() => DateScalar, { description: 'The date this was evaluated at.' })
+  evaluatedOn: CalendarDate;
+
+  @Field(() => DateScalar, { nullable: true, description: 'The date the age counts from (period end, as-of date, or issue date, per the anchor).' })
+  anchorDate: CalendarDate | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days from the anchor date to the evaluation date.' })
+  ageDays: number | null;
+
+  @Field(() => DateScalar, { nullable: true, description: 'Last day the report counts as fresh (anchor + maximum age, or a certificate\'s expiry).' })
+  expiresOn: CalendarDate | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days from the evaluation date to `expiresOn` (negative once stale).' })
+  daysUntilStale: number | null;
+
+  @Field(() => DateScalar, { nullable: true, description: 'Last day with assurance: the period end, extended by bridge letters that chain from it.' })
+  coveredThrough: CalendarDate | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days from `coveredThrough` to the evaluation date (0 when covered).' })
+  uncoveredDays: number | null;
+}
+
+/** The API view of an attestation. Built from the entity by `toAttestation`; storage details never reach it. */
+@ObjectType({ description: 'A report or certificate published as structured data.' })
+export class Attestation {
+  /** Kept for field resolvers (loaders, visibility); not in the schema. */
+  orgId: string;
+  exceptionsData: ReportException[];
+  cuecsData: ComplementaryControl[];
+  withdrawnReasonData: string | null;
+  supersededById: string | null;
+
+  @Field(() => ID, { description: 'Identifier.' })
+  id: string;
+
+  @Field(() => FrameworkEnum, { description: 'The standard reported against.' })
+  framework: Framework;
+
+  @Field(() => SocTypeEnum, { nullable: true, description: 'TYPE_I or TYPE_II for SOC reports; null otherwise.' })
+  socType: SocType | null;
+
+  @Field(() => String, { nullable: true, description: 'Display title, e.g. "SOC 2 Type II 2025".' })
+  title: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The system or services in scope.' })
+  scope: string | null;
+
+  @Field(() => DateScalar, { nullable: true, description: 'Start of the examination period (Type II).' })
+  periodStart: CalendarDate | null;
+
+  @Field(() => DateScalar, { nullable: true, description: 'End of the examination period (Type II).' })
+  periodEnd: CalendarDate | null;
+
+  @Field(() => DateScalar, { nullable: true, description: 'The date a Type I report is as of.' })
+  asOf: CalendarDate | null;
+
+  @Field(() => DateScalar, { description: 'Date the report or certificate was issued.' })
+  issueDate: CalendarDate;
+
+  @Field(() => String, { nullable: true, description: 'The audit firm or certification body.' })
+  auditor: string | null;
+
+  @Field(() => OpinionEnum, { nullable: true, description: "The auditor's opinion (SOC reports)." })
+  opinion: Opinion | null;
+
+  @Field(() => [TrustServiceCriterionEnum], { description: 'Trust Services Criteria in scope (SOC 2 / SOC 3).' })
+  trustServiceCriteria: TrustServiceCriterion[];
+
+  @Field(() => Int, { description: 'How many exceptions the report lists (the details are for members and, later, granted customers).' })
+  exceptionCount: number;
+
+  @Field(() => [SubserviceOrganizationType], { description: 'Subservice organizations and how they are treated.' })
+  subserviceOrganizations: SubserviceOrganization[];
+
+  @Field(() => String, { nullable: true, description: 'Certificate number (certificates).' })
+  certificateNumber: string | null;
+
+  @Field(() => DateScalar, { nullable: true, description: 'First day of certificate validity.' })
+  certificateValidFrom: CalendarDate | null;
+
+  @Field(() => DateScalar, { nullable: true, description: 'Last day of certificate validity (its expiry).' })
+  certificateValidUntil: CalendarDate | null;
+
+  @Field(() => AttestationStatusEnum, { description: 'Lifecycle status.' })
+  status: AttestationStatus;
+
+  @Field(() => Date, { nullable: true, description: 'When it was published.' })
+  publishedAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When a newer report superseded it.' })
+  supersededAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When it was withdrawn.' })
+  withdrawnAt: Date | null;
+}
+
+@ObjectType('AttestationConnection', { description: 'A page of attestations.' })
+export class AttestationConnection extends Connection(Attestation, 'Attestation') {}
+
+export function toAttestation(e: AttestationEntity): Attestation {
+  return Object.assign(new Attestation(), {
+    orgId: e.orgId,
+    exceptionsData: e.exceptions,
+    cuecsData: e.complementaryUserEntityControls,
+    withdrawnReasonData: e.withdrawnReason,
+    supersededById: e.supersededById,
+    id: e.id,
+    framework: e.framework,
+    socType: e.socType,
+    title: e.title,
+    scope: e.scope,
+    periodStart: e.periodStart as CalendarDate | null,
+    periodEnd: e.periodEnd as CalendarDate | null,
+    asOf: e.asOf as CalendarDate | null,
+    issueDate: e.issueDate as CalendarDate,
+    auditor: e.auditor,
+    opinion: e.opinion,
+    trustServiceCriteria: e.trustServiceCriteria,
+    exceptionCount: e.exceptions.length,
+    subserviceOrganizations: e.subserviceOrganizations,
+    certificateNumber: e.certificateNumber,
+    certificateValidFrom: e.certificateValidFrom as CalendarDate | null,
+    certificateValidUntil: e.certificateValidUntil as CalendarDate | null,
+    status: e.status,
+    publishedAt: e.publishedAt,
+    supersededAt: e.supersededAt,
+    withdrawnAt: e.withdrawnAt,
+  });
+}
+
+export function toBridgeLetter(e: BridgeLetterEntity): BridgeLetter {
+  return Object.assign(new BridgeLetter(), {
+    id: e.id,
+    coversFrom: e.coversFrom as CalendarDate,
+    coversThrough: e.coversThrough as CalendarDate,
+    issuedOn: e.issuedOn as CalendarDate,
+    signedByName: e.signedByName,
+    signedByTitle: e.signedByTitle,
+  });
+}
+
+export function toFreshness(f: FreshnessValue): Freshness {
+  return Object.assign(new Freshness(), f);
+}

@@ -1,0 +1,33 @@
+import type { DbIdentity } from '../../db/database';
+import type { Role } from '../tenancy/membership.entity';
+
+/**
+ * The capability to touch one tenant's rows. Only the auth layer makes one (from a verified membership, or from a
+ * published trust center's slug for a visitor); repositories require one and take `org_id` from it, never from input.
+ */
+export class TenantScope {
+  private constructor(
+    readonly orgId: string,
+    readonly userId: string | null,
+    /** The caller's role in this org; null for a visitor of a public trust center. */
+    readonly role: Role | null,
+  ) {}
+
+  /** @internal auth layer only */
+  static forMember(orgId: string, userId: string, role: Role): TenantScope {
+    return new TenantScope(orgId, userId, role);
+  }
+
+  /** @internal auth layer only: a visitor reading what an org published. */
+  static forVisitor(orgId: string, userId: string | null): TenantScope {
+    return new TenantScope(orgId, userId, null);
+  }
+
+  get isMember(): boolean {
+    return this.role !== null;
+  }
+
+  identity(): DbIdentity {
+    return { orgId: this.orgId, userId: this.userId };
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Errors services throw without knowing about GraphQL; the error formatter maps them to coded top-level errors.
+ * Missing, hidden and other-tenant objects are all NotFoundError.
+ */
+export class NotFoundError extends Error {
+  constructor(readonly what: string) {
+    super(`${what} not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A payload error: an expected outcome the client can act on (field, code, message). */
+export interface PayloadError<C extends string = string> {
+  code: C;
+  field: string | null;
+  message: string;
+}

@@ -1,0 +1,21 @@
+import type { Role } from './membership.entity';
+
+/**
+ * Which roles may do what, in one place for the whole product. Sets rather than a ranking: "ACCESS_MANAGER and above"
+ * means OWNER, ADMIN and ACCESS_MANAGER, not EDITOR.
+ */
+export const POLICY = {
+  'organization.read': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
+  'organization.update': ['OWNER', 'ADMIN'],
+  'trustCenter.update': ['OWNER', 'ADMIN', 'EDITOR'],
+  'trustCenter.publish': ['OWNER', 'ADMIN'],
+  'attestation.write': ['OWNER', 'ADMIN', 'EDITOR'],
+  'attestation.publish': ['OWNER', 'ADMIN'],
+  'access.decide': ['OWNER', 'ADMIN', 'ACCESS_MANAGER'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Action = keyof typeof POLICY;
+
+export function roleAllows(role: Role, action: Action): boolean {
+  return (POLICY[action] as readonly Role[]).includes(role);
+}

@@ -1,0 +1,69 @@
+import type { EntityManager } from 'typeorm';
+import type { TenantScope } from '../auth/tenant-scope';
+import type { Role } from './membership.entity';
+import { MembershipEntity } from './membership.entity';
+import { OrganizationEntity } from './organization.entity';
+
+export interface MembershipRow {
+  orgId: string;
+  slug: string;
+  name: string;
+  role: Role;
+}
+
+export interface UserRow {
+  id: string;
+  email: string;
+}
+
+/** The only TypeORM user for tenancy tables. Runs inside a transaction the caller opened with the right identity. */
+export const tenancyRepository = {
+  /** First sight creates the user; a changed email is kept up to date. Needs `app.subject` set. */
+  async upsertUser(m: EntityManager, subject: string, email: string): Promise<UserRow> {
+    const found: { id: string; email: string }[] = await m.query(`SELECT id, email FROM users WHERE subject = $1`, [subject]);
+    if (found[0]) {
+      if (found[0].email !== email) await m.query(`UPDATE users SET email = $2, last_seen_at = now() WHERE id = $1`, [found[0].id, email]);
+      return { id: found[0].id, email };
+    }
+    const inserted: { id: string }[] = await m.query(
+      `INSERT INTO users (subject, email) VALUES ($1, $2)
+       ON CONFLICT (subject) DO UPDATE SET email = EXCLUDED.email RETURNING id`,
+      [subject, email],
+    );
+    return { id: inserted[0]!.id, email };
+  },
+
+  /** The caller's memberships across orgs. Needs `app.user_id` set. */
+  async membershipsOf(m: EntityManager, userId: string): Promise<MembershipRow[]> {
+    const rows: { org_id: string; slug: string; name: string; role: Role }[] = await m.query(
+      `SELECT m.org_id, o.slug, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id
+       WHERE m.user_id = $1 ORDER BY o.slug`,
+      [userId],
+    );
+    return rows.map((r) => ({ orgId: r.org_id, slug: r.slug, name: r.name, role: r.role }));
+  },
+
+  /** Resolves a public slug to its org id. Needs `app.org_slug` set to the same slug (RLS reveals only that row). */
+  async orgIdForSlug(m: EntityManager, slug: string): Promise<string | null> {
+    const rows: { id: string }[] = await m.query(`SELECT id FROM organizations WHERE slug = $1`, [slug]);
+    return rows[0]?.id ?? null;
+  },
+
+  async slugTaken(m: EntityManager, slug: string): Promise<boolean> {
+    // The unique index is the real guard; this only lets the common case answer with a payload error, not a 500.
+    const rows: unknown[] = await m.query(`SELECT 1 FROM organizations WHERE slug = $1`, [slug]);
+    return rows.length > 0;
+  },
+
+  async insertOrganization(m: EntityManager, org: { id: string; slug: string; name: string; emailDomains: string[] }): Promise<void> {
+    await m.insert(OrganizationEntity, org);
+  },
+
+  async insertMembership(m: EntityManager, scope: TenantScope, userId: string, role: Role): Promise<void> {
+    await m.insert(MembershipEntity, { orgId: scope.orgId, userId, role });
+  },
+
+  async organizationsByIds(m: EntityManager, ids: readonly string[]): Promise<OrganizationEntity[]> {
+    return m.getRepository(OrganizationEntity).createQueryBuilder('o').where('o.id = ANY(:ids)', { ids }).getMany();
+  },
+};

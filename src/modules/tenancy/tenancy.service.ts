@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../db/database';
+import type { Principal } from '../auth/principal';
+import { TenantScope } from '../auth/tenant-scope';
+import type { PayloadError } from '../common/errors';
+import { trustCenterRepository } from '../trust-center/trust-center.repository';
+import type { OrganizationEntity } from './organization.entity';
+import { tenancyRepository } from './tenancy.repository';
+
+export type OrganizationErrorCode = 'INVALID_SLUG' | 'SLUG_TAKEN' | 'INVALID_NAME' | 'INVALID_DOMAIN' | 'TOO_MANY_DOMAINS';
+
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
+const DOMAIN_PATTERN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** Slugs that would read as something other than a vendor's page. */
+const RESERVED_SLUGS = new Set(['admin', 'api', 'graphql', 'healthz', 'readyz', 'metrics', 'www', 'static', 'login', 'signup']);
+
+export interface CreateOrganizationResult {
+  organization: OrganizationEntity | null;
+  errors: PayloadError<OrganizationErrorCode>[];
+}
+
+export class TenancyService {
+  constructor(private readonly db: Database) {}
+
+  /** Creates an org with an empty DRAFT trust center; the caller becomes its OWNER. */
+  async createOrganization(principal: Principal, input: { slug: string; name: string; emailDomains?: string[] | null }): Promise<CreateOrganizationResult> {
+    const user = principal.user!;
+    const slug = input.slug.trim().toLowerCase();
+    const name = input.name.trim();
+    const domains = [...new Set((input.emailDomains ?? []).map((d) => d.trim().toLowerCase()))];
+    const errors: PayloadError<OrganizationErrorCode>[] = [];
+    if (!SLUG_PATTERN.test(slug)) {
+      errors.push({ code: 'INVALID_SLUG', field: 'slug', message: 'slug is 1-48 lowercase letters, digits and inner hyphens.' });
+    } else if (RESERVED_SLUGS.has(slug)) {
+      errors.push({ code: 'INVALID_SLUG', field: 'slug', message: `"${slug}" is reserved.` });
+    }
+    if (name.length < 1 || name.length > 200) errors.push({ code: 'INVALID_NAME', field: 'name', message: 'name is 1-200 characters.' });
+    if (domains.length > 50) errors.push({ code: 'TOO_MANY_DOMAINS', field: 'emailDomains', message: 'At most 50 email domains.' });
+    for (const d of domains) {
+      if (!DOMAIN_PATTERN.test(d)) errors.push({ code: 'INVALID_DOMAIN', field: 'emailDomains', message: `"${d}" is not a domain name.` });
+    }
+    if (errors.length > 0) return { organization: null, errors };
+
+    // The new tenant's id is made here, and the transaction runs as that tenant so RLS admits the inserts.
+    const scope = TenantScope.forMember(randomUUID(), user.id, 'OWNER');
+    try {
+      const organization = await this.db.transaction({ ...scope.identity(), orgSlug: slug }, async (m) => {
+        if (await tenancyRepository.slugTaken(m, slug)) return null;
+        await tenancyRepository.insertOrganization(m, { id: scope.orgId, slug, name, emailDomains: domains });
+        await tenancyRepository.insertMembership(m, scope, user.id, 'OWNER');
+        await trustCenterRepository.insert(m, scope);
+        return (await tenancyRepository.organizationsByIds(m, [scope.orgId]))[0]!;
+      });
+      if (organization) return { organization, errors: [] };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+    return { organization: null, errors: [{ code: 'SLUG_TAKEN', field: 'slug', message: `"${slug}" is taken.` }] };
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { driverError?: { code?: string } }).driverError?.code === '23505';
+}

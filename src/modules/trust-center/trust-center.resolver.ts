@@ -1,0 +1,66 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Framework } from '../../domain/attestation';
+import type { RequestContext } from '../../graphql/context';
+import { PageArgs } from '../../graphql/connection';
+import { FrameworkEnum } from '../../graphql/enums';
+import { orgKey } from '../../graphql/loaders';
+import { attestationPage } from '../attestations/attestation.resolver';
+import { AttestationConnection } from '../attestations/attestation.types';
+import { activeScope, scopeForOrg } from '../auth/principal';
+import { NotFoundError } from '../common/errors';
+import type { TrustCenterEntity } from './trust-center.entity';
+import { TrustCenterService, type TrustCenterResult } from './trust-center.service';
+import { TrustCenter, TrustCenterPayload, toTrustCenter, UpdateTrustCenterInput } from './trust-center.types';
+
+const MAX_SLUG_LENGTH = 100;
+
+@Resolver(() => TrustCenter)
+export class TrustCenterResolver {
+  @Query(() => TrustCenter, {
+    description: 'A trust center by its slug. Anyone can read a PUBLISHED one; a DRAFT one is NOT_FOUND except for its members.',
+  })
+  async trustCenter(@Arg('slug', () => String) slug: string, @Ctx() ctx: RequestContext): Promise<TrustCenter> {
+    if (slug.length > MAX_SLUG_LENGTH) throw new NotFoundError('Trust center');
+    const { trustCenter } = await new TrustCenterService(ctx.db).bySlug(ctx.principal, slug);
+    ctx.loaders.trustCenter.prime(orgKey(trustCenter.orgId, trustCenter.orgId), trustCenter);
+    return this.view(ctx, trustCenter);
+  }
+
+  @Authorized('trustCenter.update')
+  @Mutation(() => TrustCenterPayload, { description: "Change the active organization's trust center profile and settings (EDITOR and above)." })
+  async updateTrustCenter(@Arg('input') input: UpdateTrustCenterInput, @Ctx() ctx: RequestContext): Promise<TrustCenterPayload> {
+    return this.payload(ctx, await new TrustCenterService(ctx.db).update(activeScope(ctx.principal), input));
+  }
+
+  @Authorized('trustCenter.publish')
+  @Mutation(() => TrustCenterPayload, { description: 'Make the trust center public (ADMIN and above).' })
+  async publishTrustCenter(@Ctx() ctx: RequestContext): Promise<TrustCenterPayload> {
+    return this.payload(ctx, await new TrustCenterService(ctx.db).setPublished(activeScope(ctx.principal), true));
+  }
+
+  @Authorized('trustCenter.publish')
+  @Mutation(() => TrustCenterPayload, { description: 'Take the trust center back to DRAFT: only members can read it (ADMIN and above).' })
+  async unpublishTrustCenter(@Ctx() ctx: RequestContext): Promise<TrustCenterPayload> {
+    return this.payload(ctx, await new TrustCenterService(ctx.db).setPublished(activeScope(ctx.principal), false));
+  }
+
+  @FieldResolver(() => AttestationConnection, { description: 'Published attestations, newest report first (superseded and withdrawn ones are history, for members).' })
+  async attestations(
+    @Root() tc: TrustCenter,
+    @Args() page: PageArgs,
+    @Ctx() ctx: RequestContext,
+    @Arg('framework', () => FrameworkEnum, { nullable: true, description: 'Only this framework.' }) framework?: Framework | null,
+  ): Promise<AttestationConnection> {
+    return attestationPage(ctx, scopeForOrg(ctx.principal, tc.orgId), ['PUBLISHED'], page, framework);
+  }
+
+  private async view(ctx: RequestContext, tc: TrustCenterEntity): Promise<TrustCenter> {
+    const org = await ctx.loaders.organization.load(orgKey(tc.orgId, tc.orgId));
+    if (!org) throw new NotFoundError('Trust center');
+    return toTrustCenter(tc, org);
+  }
+
+  private async payload(ctx: RequestContext, r: TrustCenterResult): Promise<TrustCenterPayload> {
+    return { trustCenter: r.trustCenter ? await this.view(ctx, r.trustCenter) : null, errors: r.errors };
+  }
+}

@@ -1,0 +1,109 @@
+import type { Database } from '../../db/database';
+import type { AgeAnchor } from '../../domain/freshness';
+import type { TenantScope } from '../auth/tenant-scope';
+import { NotFoundError, type PayloadError } from '../common/errors';
+import { tenancyRepository } from '../tenancy/tenancy.repository';
+import type { Principal } from '../auth/principal';
+import { scopeForOrg } from '../auth/principal';
+import type { TrustCenterEntity } from './trust-center.entity';
+import { trustCenterRepository } from './trust-center.repository';
+
+export type TrustCenterErrorCode = 'INVALID_EMAIL' | 'INVALID_URL' | 'INVALID_SETTING' | 'ALREADY_PUBLISHED' | 'NOT_PUBLISHED';
+
+export interface TrustCenterChanges {
+  headline?: string | null;
+  description?: string | null;
+  contactEmail?: string | null;
+  websiteUrl?: string | null;
+  ageAnchor?: AgeAnchor | null;
+  maxAgeMonths?: number | null;
+  expiringSoonDays?: number | null;
+  bridgeLetterMaxMonths?: number | null;
+}
+
+export interface TrustCenterResult {
+  trustCenter: TrustCenterEntity | null;
+  errors: PayloadError<TrustCenterErrorCode>[];
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function validate(c: TrustCenterChanges): PayloadError<TrustCenterErrorCode>[] {
+  const errors: PayloadError<TrustCenterErrorCode>[] = [];
+  if (c.contactEmail && !EMAIL.test(c.contactEmail)) errors.push({ code: 'INVALID_EMAIL', field: 'contactEmail', message: 'contactEmail is not an email address.' });
+  if (c.websiteUrl) {
+    let ok = false;
+    try {
+      ok = ['https:', 'http:'].includes(new URL(c.websiteUrl).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) errors.push({ code: 'INVALID_URL', field: 'websiteUrl', message: 'websiteUrl must be an http(s) URL.' });
+  }
+  const range = (field: keyof TrustCenterChanges, min: number, max: number): void => {
+    const v = c[field];
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)) {
+      errors.push({ code: 'INVALID_SETTING', field, message: `${field} must be an integer from ${min} to ${max}.` });
+    }
+  };
+  range('maxAgeMonths', 1, 60);
+  range('expiringSoonDays', 0, 365);
+  range('bridgeLetterMaxMonths', 1, 12);
+  return errors;
+}
+
+export interface PublicTrustCenter {
+  trustCenter: TrustCenterEntity;
+  scope: TenantScope;
+}
+
+export class TrustCenterService {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * The visitor's tenant comes from the slug: the org is resolved under `app.org_slug` (RLS shows only that row), then
+   * its trust center is read as that tenant. Unpublished ones are NOT_FOUND unless the caller is a member.
+   */
+  async bySlug(principal: Principal, slug: string): Promise<PublicTrustCenter> {
+    const normalized = slug.trim().toLowerCase();
+    const orgId = await this.db.transaction({ orgSlug: normalized, userId: principal.user?.id }, (m) => tenancyRepository.orgIdForSlug(m, normalized));
+    if (!orgId) throw new NotFoundError('Trust center');
+    const scope = scopeForOrg(principal, orgId);
+    const trustCenter = await this.db.transaction(scope.identity(), (m) => trustCenterRepository.forScope(m, scope));
+    if (!trustCenter || (trustCenter.status !== 'PUBLISHED' && !scope.isMember)) throw new NotFoundError('Trust center');
+    return { trustCenter, scope };
+  }
+
+  async update(scope: TenantScope, changes: TrustCenterChanges): Promise<TrustCenterResult> {
+    const errors = validate(changes);
+    return this.db.transaction(scope.identity(), async (m) => {
+      const current = await trustCenterRepository.forScope(m, scope, true);
+      if (!current) throw new NotFoundError('Trust center');
+      if (errors.length > 0) return { trustCenter: current, errors };
+      const values: Partial<TrustCenterEntity> = {};
+      for (const [key, value] of Object.entries(changes) as [keyof TrustCenterChanges, unknown][]) {
+        if (value === undefined) continue;
+        // Settings with defaults cannot be cleared: null keeps the current value.
+        if (value === null && ['ageAnchor', 'maxAgeMonths', 'expiringSoonDays', 'bridgeLetterMaxMonths'].includes(key)) continue;
+        (values as Record<string, unknown>)[key] = value;
+      }
+      await trustCenterRepository.update(m, scope, values);
+      return { trustCenter: await trustCenterRepository.forScope(m, scope), errors: [] };
+    });
+  }
+
+  async setPublished(scope: TenantScope, published: boolean): Promise<TrustCenterResult> {
+    return this.db.transaction(scope.identity(), async (m) => {
+      const current = await trustCenterRepository.forScope(m, scope, true);
+      if (!current) throw new NotFoundError('Trust center');
+      if (published && current.status === 'PUBLISHED') {
+        return { trustCenter: current, errors: [{ code: 'ALREADY_PUBLISHED' as const, field: null, message: 'The trust center is already published.' }] };
+      }
+      if (!published && current.status !== 'PUBLISHED') {
+        return { trustCenter: current, errors: [{ code: 'NOT_PUBLISHED' as const, field: null, message: 'The trust center is not published.' }] };
+      }
+      await trustCenterRepository.update(m, scope, published ? { status: 'PUBLISHED', publishedAt: new Date() } : { status: 'DRAFT' });
+      return { trustCenter: await trustCenterRepository.forScope(m, scope), errors: [] };
+    });
+  }
+}

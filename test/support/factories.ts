@@ -1,0 +1,77 @@
+import type { TestApp } from './harness';
+import { uniqueSuffix } from './harness';
+
+/** Factories make fresh tenants per test: no test depends on another's rows. */
+export interface TestUser {
+  email: string;
+  token: string;
+}
+
+export interface TestOrg {
+  id: string;
+  slug: string;
+  owner: TestUser;
+}
+
+export function newUser(app: TestApp, prefix = 'user'): TestUser {
+  const email = `${prefix}-${uniqueSuffix()}@example.test`;
+  return { email, token: app.tokenFor(email) };
+}
+
+export function expectNoErrors<T>(r: { data: T | null; errors?: unknown[] }): T {
+  if (r.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(r.errors)}`);
+  return r.data as T;
+}
+
+export async function createOrg(app: TestApp, options: { publish?: boolean; prefix?: string } = {}): Promise<TestOrg> {
+  const owner = newUser(app, 'owner');
+  const slug = `${options.prefix ?? 'org'}-${uniqueSuffix()}`;
+  const r = await app.gql(
+    `mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id slug } errors { code message } } }`,
+    { token: owner.token, variables: { input: { slug, name: `Org ${slug}` } } },
+  );
+  const payload = expectNoErrors(r).createOrganization;
+  if (payload.errors.length) throw new Error(JSON.stringify(payload.errors));
+  if (options.publish) {
+    const p = await app.gql(`mutation { publishTrustCenter { errors { code } } }`, { token: owner.token, org: slug });
+    expectNoErrors(p);
+  }
+  return { id: payload.organization.id, slug, owner };
+}
+
+/** A user with the given role in an org, inserted directly (there is no invitation flow yet). */
+export async function addMember(app: TestApp, org: TestOrg, role: string): Promise<TestUser> {
+  const user = newUser(app, role.toLowerCase());
+  const { rows } = await app.owner.query(`INSERT INTO users (subject, email) VALUES ($1, $2) RETURNING id`, [`test|${user.email}`, user.email]);
+  await app.owner.query(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)`, [org.id, rows[0].id, role]);
+  return user;
+}
+
+export const SOC2_TYPE_II = {
+  framework: 'SOC2',
+  socType: 'TYPE_II',
+  periodStart: '2025-01-01',
+  periodEnd: '2025-12-31',
+  issueDate: '2026-02-15',
+  auditor: 'Audit LLP',
+  opinion: 'UNQUALIFIED',
+  trustServiceCriteria: ['SECURITY', 'AVAILABILITY'],
+};
+
+export const ATTESTATION_FIELDS = `id status framework socType title periodStart periodEnd asOf issueDate opinion trustServiceCriteria exceptionCount`;
+
+export async function createAttestation(app: TestApp, org: TestOrg, input: Record<string, unknown> = {}, publish = false): Promise<string> {
+  const r = await app.gql(
+    `mutation($input: CreateAttestationInput!) { createAttestation(input: $input) { attestation { id } errors { code message } } }`,
+    { token: org.owner.token, org: org.slug, variables: { input: { ...SOC2_TYPE_II, ...input } } },
+  );
+  const payload = expectNoErrors(r).createAttestation;
+  if (payload.errors.length) throw new Error(JSON.stringify(payload.errors));
+  const id = payload.attestation.id as string;
+  if (publish) {
+    const p = await app.gql(`mutation($id: ID!) { publishAttestation(id: $id) { errors { code message } } }`, { token: org.owner.token, org: org.slug, variables: { id } });
+    const errors = expectNoErrors(p).publishAttestation.errors;
+    if (errors.length) throw new Error(JSON.stringify(errors));
+  }
+  return id;
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import pg from 'pg';
+import { loadConfig } from '../../src/config/config';
+import { createDataSource } from '../../src/db/data-source';
+import { Database } from '../../src/db/database';
+import { createAppServer, type AppServer } from '../../src/http/server';
+import { createLogger } from '../../src/logger';
+import { signDevToken } from '../../src/modules/auth/jwt';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
+
+export interface GqlResponse<T = Record<string, any>> {
+  status: number;
+  headers: Headers;
+  data: T | null;
+  errors: { message: string; path?: string[]; extensions?: { code?: string; [k: string]: unknown } }[] | undefined;
+  /** SQL statements the request ran (the server reports it outside production). */
+  statements: number;
+}
+
+export interface GqlOptions {
+  variables?: Record<string, unknown>;
+  token?: string;
+  org?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestApp {
+  url: string;
+  db: Database;
+  /** A superuser connection to the same database, for factories and catalog checks (bypasses RLS). */
+  owner: pg.Pool;
+  /** A connection pool as the app role, for RLS tests. */
+  appPool: pg.Pool;
+  gql<T = Record<string, any>>(query: string, options?: GqlOptions): Promise<GqlResponse<T>>;
+  tokenFor(email: string, subject?: string): string;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Record<string, string> = {}) {
+  return loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATA_DIR: os.tmpdir(),
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  });
+}
+
+export async function startTestApp(options: { now?: () => Date } = {}): Promise<TestApp> {
+  const ownerUrl = process.env.TP_TEST_OWNER_URL;
+  const appUrl = process.env.TP_TEST_APP_URL;
+  if (!ownerUrl || !appUrl) throw new Error('global setup did not run (TP_TEST_OWNER_URL missing)');
+  const config = testConfig();
+  const dataSource = createDataSource({ url: appUrl, poolMax: 5 });
+  await dataSource.initialize();
+  const db = new Database(dataSource);
+  const server: AppServer = await createAppServer({ config, db, logger: createLogger('silent'), now: options.now });
+  await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = server.httpServer.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const owner = new pg.Pool({ connectionString: ownerUrl, max: 2 });
+  const appPool = new pg.Pool({ connectionString: appUrl, max: 2 });
+
+  return {
+    url,
+    db,
+    owner,
+    appPool,
+    async gql(query, opts = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      if (opts.org) headers['x-org'] = opts.org;
+      const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables: opts.variables }) });
+      const text = await res.text();
+      let body: { data?: any; errors?: any[] } = {};
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
+      }
+      return { status: res.status, headers: res.headers, data: body.data ?? null, errors: body.errors, statements: Number(res.headers.get('x-sql-statements') ?? NaN) };
+    },
+    tokenFor(email, subject) {
+      return signDevToken(config.jwt, { subject: subject ?? `test|${email}`, email }, 3600);
+    },
+    async close() {
+      await server.close();
+      await db.close();
+      await owner.end();
+      await appPool.end();
+    },
+  };
+}
+
+export const uniqueSuffix = (): string => randomBytes(5).toString('hex');
