@@ -93,6 +93,9 @@ export class Tenancy1795700000000 implements MigrationInterface {
   }
 
   public async down(q: QueryRunner): Promise<void> {
+    // These policies read memberships, so they go before it.
+    await q.query(`DROP POLICY organizations_select ON "organizations"`);
+    await q.query(`DROP POLICY users_select ON "users"`);
     await q.query(`DROP TABLE "memberships"`);
     await q.query(`DROP TABLE "users"`);
     await q.query(`DROP TABLE "organizations"`);

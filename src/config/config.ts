@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -104,14 +104,30 @@ function postgresUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
-/** A secret generated once and kept in the data folder, so tokens survive restarts in development. */
-export function persistentSecret(dataDir: string, file: string, bytes = 48): string {
+/**
+ * A secret generated once and kept in the data folder, so tokens survive restarts in development. Created with O_EXCL
+ * so two processes starting together agree on one secret; an empty file (an interrupted write) is replaced, a short one
+ * refused.
+ */
+export function persistentSecret(dataDir: string, file: string, variable = 'DATA_DIR', minBytes = 32): string {
   const full = path.join(dataDir, file);
-  if (existsSync(full)) return readFileSync(full, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true, mode: 0o711 });
-  const secret = randomBytes(bytes).toString('base64url');
-  writeFileSync(full, secret + '\n', { mode: 0o600 });
-  return secret;
+  const fresh = randomBytes(48).toString('base64url');
+  try {
+    writeFileSync(full, fresh + '\n', { mode: 0o600, flag: 'wx' });
+    return fresh;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const stored = readFileSync(full, 'utf8').trim();
+  if (stored.length === 0) {
+    writeFileSync(full, fresh + '\n', { mode: 0o600 });
+    return fresh;
+  }
+  if (Buffer.byteLength(stored, 'utf8') < minBytes) {
+    throw new ConfigError(variable, `${full} holds a secret shorter than ${minBytes} bytes; delete the file to generate a new one`);
+  }
+  return stored;
 }
 
 function jwtConfig(env: Env, nodeEnv: NodeEnv, dataDir: string): JwtConfig {
@@ -136,7 +152,7 @@ function jwtConfig(env: Env, nodeEnv: NodeEnv, dataDir: string): JwtConfig {
     return { algorithm, secret, issuer, audience, clockToleranceSeconds };
   }
   if (nodeEnv === 'production') throw new ConfigError('JWT_SECRET', 'or JWT_PUBLIC_KEY is required in production');
-  return { algorithm, secret: persistentSecret(dataDir, 'jwt-secret'), issuer, audience, clockToleranceSeconds };
+  return { algorithm, secret: persistentSecret(dataDir, 'jwt-secret', 'JWT_SECRET'), issuer, audience, clockToleranceSeconds };
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {

@@ -18,6 +18,11 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     authMode: 'error',
     validate: { forbidUnknownValues: false },
     emitSchemaFile: false,
+  }).then((schema) => {
+    // type-graphql has no option for the root types' descriptions.
+    Object.assign(schema.getQueryType()!, { description: 'Reads. Public trust centers need no token; everything else acts for the caller.' });
+    Object.assign(schema.getMutationType()!, { description: 'Writes. Each runs in one transaction; expected refusals come back as typed `errors` in the payload.' });
+    return schema;
   });
   return cached;
 }

@@ -75,3 +75,50 @@ export async function createAttestation(app: TestApp, org: TestOrg, input: Recor
   }
   return id;
 }
+
+/** An ISO 27001 certificate: no SOC type, criteria or opinion; its own validity. */
+export const ISO27001_CERTIFICATE = {
+  framework: 'ISO27001',
+  issueDate: '2025-03-01',
+  auditor: 'Cert Body Ltd',
+  certificateNumber: 'ISO-0001',
+  certificateValidFrom: '2025-03-01',
+  certificateValidUntil: '2028-02-28',
+};
+
+/** A SOC 2 Type II over one calendar year, issued in February of the next. */
+export function soc2TypeII(year: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...SOC2_TYPE_II, periodStart: `${year}-01-01`, periodEnd: `${year}-12-31`, issueDate: `${year + 1}-02-15`, title: `SOC 2 Type II ${year}`, ...overrides };
+}
+
+/** Gives an existing user (say, another org's owner) a role in `org`, making the user row if it was never seen. */
+export async function addMembership(app: TestApp, org: TestOrg, user: TestUser, role: string): Promise<void> {
+  const { rows } = await app.owner.query(
+    `INSERT INTO users (subject, email) VALUES ($1, $2) ON CONFLICT (subject) DO UPDATE SET email = EXCLUDED.email RETURNING id`,
+    [`test|${user.email}`, user.email],
+  );
+  await app.owner.query(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)`, [org.id, rows[0].id, role]);
+}
+
+/** One attestation row as stored (read as the owner, bypassing RLS), or null. */
+export async function attestationRow(app: TestApp, id: string): Promise<Record<string, unknown> | null> {
+  const { rows } = await app.owner.query(`SELECT * FROM attestations WHERE id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** Everything an org owns in the trust-center tables, as stored: compare before/after to prove nothing changed. */
+export async function orgSnapshot(app: TestApp, orgId: string): Promise<Record<string, unknown[]>> {
+  const snapshot: Record<string, unknown[]> = {};
+  for (const table of ['organizations', 'memberships', 'trust_centers', 'attestations', 'bridge_letters']) {
+    const key = table === 'organizations' ? 'id' : 'org_id';
+    const { rows } = await app.owner.query(`SELECT to_jsonb(t) AS row FROM ${table} t WHERE ${key} = $1 ORDER BY to_jsonb(t)::text`, [orgId]);
+    snapshot[table] = rows.map((r) => r.row);
+  }
+  return snapshot;
+}
+
+/** How many rows of a tenant table belong to an org (read as the owner, bypassing RLS). */
+export async function countRows(app: TestApp, table: 'attestations' | 'bridge_letters' | 'memberships', orgId: string): Promise<number> {
+  const { rows } = await app.owner.query(`SELECT count(*)::int AS n FROM ${table} WHERE org_id = $1`, [orgId]);
+  return rows[0].n;
+}

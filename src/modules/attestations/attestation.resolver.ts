@@ -75,7 +75,7 @@ export class AttestationResolver {
 
   @Authorized('organization.read')
   @Query(() => Attestation, { description: 'An attestation of the active organization, in any status.' })
-  async attestation(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Attestation> {
+  async attestation(@Arg('id', () => ID, { description: 'The attestation id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Attestation> {
     const scope = activeScope(ctx.principal);
     const found = await ctx.loaders.attestation.load(orgKey(scope.orgId, id));
     if (!found) throw new NotFoundError('Attestation');
@@ -84,13 +84,13 @@ export class AttestationResolver {
 
   @Authorized('attestation.write')
   @Mutation(() => AttestationPayload, { description: 'Create a draft attestation in the active organization (EDITOR and above).' })
-  async createAttestation(@Arg('input') input: CreateAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
+  async createAttestation(@Arg('input', { description: 'The draft to create.' }) input: CreateAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
     return toPayload(await this.service(ctx).create(activeScope(ctx.principal), input.framework, input));
   }
 
   @Authorized('attestation.write')
   @Mutation(() => AttestationPayload, { description: 'Change a draft or published attestation (EDITOR and above). A published one must stay publishable.' })
-  async updateAttestation(@Arg('input') input: UpdateAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
+  async updateAttestation(@Arg('input', { description: 'The attestation and the fields to change.' }) input: UpdateAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
     return toPayload(await this.service(ctx).update(activeScope(ctx.principal), input.id, input, todayUtc(ctx.now())));
   }
 
@@ -98,19 +98,19 @@ export class AttestationResolver {
   @Mutation(() => AttestationPayload, {
     description: 'Publish a draft (ADMIN and above). Older published reports of the same framework and type become SUPERSEDED.',
   })
-  async publishAttestation(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
+  async publishAttestation(@Arg('id', () => ID, { description: 'The draft to publish.' }) id: string, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
     return toPayload(await this.service(ctx).publish(activeScope(ctx.principal), id, todayUtc(ctx.now())));
   }
 
   @Authorized('attestation.publish')
   @Mutation(() => AttestationPayload, { description: 'Withdraw a published or superseded attestation (ADMIN and above); a report it superseded is current again.' })
-  async withdrawAttestation(@Arg('input') input: WithdrawAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
+  async withdrawAttestation(@Arg('input', { description: 'The attestation and why it is withdrawn.' }) input: WithdrawAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
     return toPayload(await this.service(ctx).withdraw(activeScope(ctx.principal), input.id, input.reason ?? null));
   }
 
   @Authorized('attestation.write')
   @Mutation(() => AddBridgeLetterPayload, { description: 'Add a bridge letter to a published SOC report (EDITOR and above).' })
-  async addBridgeLetter(@Arg('input') input: AddBridgeLetterInput, @Ctx() ctx: RequestContext): Promise<AddBridgeLetterPayload> {
+  async addBridgeLetter(@Arg('input', { description: 'The letter and the report it extends.' }) input: AddBridgeLetterInput, @Ctx() ctx: RequestContext): Promise<AddBridgeLetterPayload> {
     const result = await this.service(ctx).addBridgeLetter(activeScope(ctx.principal), input, todayUtc(ctx.now()));
     return {
       bridgeLetter: result.bridgeLetter ? toBridgeLetter(result.bridgeLetter) : null,

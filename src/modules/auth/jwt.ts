@@ -31,7 +31,7 @@ const MAX_TOKEN_LENGTH = 8192;
  * (jsonwebtoken accepts tokens without one unless told otherwise), and `iss` and `aud` must match.
  */
 export function verifyToken(token: string, config: JwtConfig, now: Date = new Date()): VerifiedClaims {
-  if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('MALFORMED', 'token too large');
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new TokenError('MALFORMED', token.length === 0 ? 'token empty' : 'token too large');
   const key = config.algorithm === 'HS256' ? config.secret : config.publicKey;
   if (!key) throw new TokenError('BAD_SIGNATURE', 'no verification key configured');
   let payload: string | JwtPayload;

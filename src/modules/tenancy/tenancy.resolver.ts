@@ -66,7 +66,7 @@ export class OrganizationResolver {
 
   @Authorized()
   @Mutation(() => CreateOrganizationPayload, { description: 'Create an organization (with a DRAFT trust center); you become its OWNER.' })
-  async createOrganization(@Arg('input') input: CreateOrganizationInput, @Ctx() ctx: RequestContext): Promise<CreateOrganizationPayload> {
+  async createOrganization(@Arg('input', { description: 'The new organization.' }) input: CreateOrganizationInput, @Ctx() ctx: RequestContext): Promise<CreateOrganizationPayload> {
     const result = await new TenancyService(ctx.db).createOrganization(ctx.principal, input);
     return { organization: result.organization ? toOrganization(result.organization) : null, errors: result.errors };
   }

@@ -19,7 +19,7 @@ export class TrustCenterResolver {
   @Query(() => TrustCenter, {
     description: 'A trust center by its slug. Anyone can read a PUBLISHED one; a DRAFT one is NOT_FOUND except for its members.',
   })
-  async trustCenter(@Arg('slug', () => String) slug: string, @Ctx() ctx: RequestContext): Promise<TrustCenter> {
+  async trustCenter(@Arg('slug', () => String, { description: 'The organization slug, e.g. "acme".' }) slug: string, @Ctx() ctx: RequestContext): Promise<TrustCenter> {
     if (slug.length > MAX_SLUG_LENGTH) throw new NotFoundError('Trust center');
     const { trustCenter } = await new TrustCenterService(ctx.db).bySlug(ctx.principal, slug);
     ctx.loaders.trustCenter.prime(orgKey(trustCenter.orgId, trustCenter.orgId), trustCenter);
@@ -28,7 +28,7 @@ export class TrustCenterResolver {
 
   @Authorized('trustCenter.update')
   @Mutation(() => TrustCenterPayload, { description: "Change the active organization's trust center profile and settings (EDITOR and above)." })
-  async updateTrustCenter(@Arg('input') input: UpdateTrustCenterInput, @Ctx() ctx: RequestContext): Promise<TrustCenterPayload> {
+  async updateTrustCenter(@Arg('input', { description: 'The fields to change.' }) input: UpdateTrustCenterInput, @Ctx() ctx: RequestContext): Promise<TrustCenterPayload> {
     return this.payload(ctx, await new TrustCenterService(ctx.db).update(activeScope(ctx.principal), input));
   }
 

@@ -1,0 +1,124 @@
+import type pg from 'pg';
+import { startTestApp, type TestApp } from '../support/harness';
+import { createAttestation, createOrg } from '../support/factories';
+
+/** The second wall: PostgreSQL itself keeps tenants apart, whatever the application forgets to filter. */
+let app: TestApp;
+beforeAll(async () => { app = await startTestApp(); });
+afterAll(async () => { await app.close(); });
+
+async function asApp<T>(orgId: string | null, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await app.appPool.connect();
+  try {
+    await client.query('BEGIN');
+    if (orgId) await client.query(`SELECT set_config('app.org_id', $1, true)`, [orgId]);
+    const result = await work(client);
+    await client.query('ROLLBACK');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+test('every table in the schema, except the migrations ledger, has row-level security enabled and forced', async () => {
+  const { rows } = await app.owner.query(`
+    SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> 'migrations' ORDER BY 1`);
+  expect(rows.length).toBeGreaterThanOrEqual(6);
+  const unprotected = rows.filter((r) => !r.relrowsecurity || !r.relforcerowsecurity).map((r) => r.relname);
+  expect(unprotected).toEqual([]);
+});
+
+test('every table with an org_id column has forced RLS and a policy, and org_id leads its primary key', async () => {
+  const { rows } = await app.owner.query(`
+    SELECT c.relname, c.relforcerowsecurity,
+      (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies,
+      (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+        WHERE i.indrelid = c.oid AND i.indisprimary) AS pk_lead
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind = 'r'
+      AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped)`);
+  expect(rows.length).toBeGreaterThanOrEqual(4);
+  for (const row of rows) {
+    expect({ table: row.relname, forced: row.relforcerowsecurity, hasPolicy: Number(row.policies) > 0, pkLead: row.pk_lead })
+      .toEqual({ table: row.relname, forced: true, hasPolicy: true, pkLead: 'org_id' });
+  }
+});
+
+test('the app role cannot bypass RLS: not superuser, no BYPASSRLS, owns no table', async () => {
+  const { rows } = await app.owner.query(`
+    SELECT r.rolsuper, r.rolbypassrls,
+      (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid AND c.relkind = 'r') AS owned
+    FROM pg_roles r WHERE r.rolname = 'trust_portal_app'`);
+  expect(rows).toEqual([{ rolsuper: false, rolbypassrls: false, owned: '0' }]);
+  const who = await app.appPool.query('SELECT current_user');
+  expect(who.rows[0].current_user).toBe('trust_portal_app');
+});
+
+test('an unfiltered SELECT as the app role sees only the current tenant rows', async () => {
+  const a = await createOrg(app);
+  const b = await createOrg(app);
+  await createAttestation(app, a);
+  await createAttestation(app, a);
+  await createAttestation(app, b);
+  for (const [org, other] of [[a, b], [b, a]] as const) {
+    const seen = await asApp(org.id, async (c) => ({
+      attestations: (await c.query('SELECT DISTINCT org_id FROM attestations')).rows.map((r) => r.org_id),
+      trustCenters: (await c.query('SELECT DISTINCT org_id FROM trust_centers')).rows.map((r) => r.org_id),
+      memberships: (await c.query('SELECT DISTINCT org_id FROM memberships')).rows.map((r) => r.org_id),
+      organizations: (await c.query('SELECT id FROM organizations')).rows.map((r) => r.id),
+    }));
+    expect(seen).toEqual({ attestations: [org.id], trustCenters: [org.id], memberships: [org.id], organizations: [org.id] });
+    expect(JSON.stringify(seen)).not.toContain(other.id);
+  }
+});
+
+test('with no tenant set, the app role sees no tenant rows at all', async () => {
+  await createAttestation(app, await createOrg(app));
+  const counts = await asApp(null, async (c) => {
+    const out: Record<string, number> = {};
+    for (const t of ['organizations', 'users', 'memberships', 'trust_centers', 'attestations', 'bridge_letters']) {
+      out[t] = Number((await c.query(`SELECT count(*) FROM ${t}`)).rows[0].count);
+    }
+    return out;
+  });
+  expect(counts).toEqual({ organizations: 0, users: 0, memberships: 0, trust_centers: 0, attestations: 0, bridge_letters: 0 });
+});
+
+test('the setting is transaction-local: after COMMIT the next transaction on the same connection sees nothing', async () => {
+  const a = await createOrg(app);
+  await createAttestation(app, a);
+  const client = await app.appPool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT set_config('app.org_id', $1, true)`, [a.id]);
+    expect(Number((await client.query('SELECT count(*) FROM attestations')).rows[0].count)).toBe(1);
+    await client.query('COMMIT');
+    expect(Number((await client.query('SELECT count(*) FROM attestations')).rows[0].count)).toBe(0);
+  } finally {
+    client.release();
+  }
+});
+
+test('the app role cannot write a row into another tenant, nor move a row out of its own', async () => {
+  const a = await createOrg(app);
+  const b = await createOrg(app);
+  const id = await createAttestation(app, a);
+  await expect(
+    asApp(a.id, (c) => c.query(`INSERT INTO attestations (org_id, framework, issue_date) VALUES ($1, 'SOC3', '2025-01-01')`, [b.id])),
+  ).rejects.toThrow(/row-level security/);
+  await expect(asApp(a.id, (c) => c.query(`UPDATE attestations SET org_id = $1 WHERE id = $2`, [b.id, id]))).rejects.toThrow(/row-level security/);
+  const updatedFromB = await asApp(b.id, (c) => c.query(`UPDATE attestations SET title = 'hijacked' WHERE id = $1`, [id]));
+  expect(updatedFromB.rowCount).toBe(0);
+});
+
+test('the app role cannot DELETE attestations or touch the migrations ledger', async () => {
+  const a = await createOrg(app);
+  await createAttestation(app, a);
+  await expect(asApp(a.id, (c) => c.query('DELETE FROM attestations'))).rejects.toThrow(/permission denied/);
+  await expect(asApp(a.id, (c) => c.query('SELECT * FROM migrations'))).rejects.toThrow(/permission denied/);
+});
