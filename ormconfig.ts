@@ -16,4 +16,10 @@ function ownerUrl(): string {
   return url;
 }
 
-export default createDataSource({ url: ownerUrl(), poolMax: 2, applicationName: 'trust-portal-cli' });
+export default createDataSource({
+  url: ownerUrl(),
+  poolMax: 2,
+  applicationName: 'trust-portal-cli',
+  // The CLI reports what it does (migrations run, reverted, pending) through the logger.
+  logSink: (_level, message) => console.log(message),
+});
