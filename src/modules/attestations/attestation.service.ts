@@ -102,7 +102,7 @@ export class AttestationService {
       return { attestation: null, errors: [{ code: 'ISSUE_DATE_REQUIRED', field: 'issueDate', message: 'issueDate is required.' }], warnings: [] };
     }
     const values = applyInput(input, { framework, trustServiceCriteria: [] });
-    if (framework === 'SOC2' && input.trustServiceCriteria == null) values.trustServiceCriteria = ['SECURITY'];
+    if ((framework === 'SOC2' || framework === 'SOC3') && input.trustServiceCriteria == null) values.trustServiceCriteria = ['SECURITY'];
     const outcome = checkAttestation(withDefaults(values));
     if (outcome.errors.length > 0) return { attestation: null, errors: outcome.errors, warnings: outcome.warnings as RuleViolation<AttestationWarningCode>[] };
     const attestation = await this.db.transaction(scope.identity(), (m) =>

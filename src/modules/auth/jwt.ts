@@ -65,7 +65,7 @@ function classify(error: unknown): TokenError {
     const m = error.message;
     if (m.startsWith('jwt issuer invalid')) return new TokenError('WRONG_ISSUER', 'token issuer not accepted');
     if (m.startsWith('jwt audience invalid')) return new TokenError('WRONG_AUDIENCE', 'token audience not accepted');
-    if (m === 'jwt malformed' || m === 'invalid token' || m.startsWith('Unexpected token')) {
+    if (m === 'jwt malformed' || m === 'invalid token' || m.startsWith('Unexpected token') || /^invalid (exp|nbf|iat) value/.test(m)) {
       return new TokenError('MALFORMED', 'token malformed');
     }
     return new TokenError('BAD_SIGNATURE', 'token signature or algorithm not accepted');
