@@ -1,6 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ArgumentValidationError } from 'type-graphql';
 import { NotFoundError } from '../modules/common/errors';
 
 const KNOWN_CODES = new Set([
@@ -28,8 +29,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (original instanceof NotFoundError) {
     return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: 'NOT_FOUND' } };
   }
-  if (original instanceof Error && original.name === 'ArgumentValidationError') {
-    const details = (original as Error & { extensions?: { validationErrors?: unknown[] } }).extensions?.validationErrors ?? [];
+  if (original instanceof ArgumentValidationError) {
+    const details = (original.extensions?.validationErrors as unknown[] | undefined) ?? [];
     return {
       message: 'Invalid input: ' + describeValidation(details),
       path: formatted.path,

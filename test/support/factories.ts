@@ -122,3 +122,6 @@ export async function countRows(app: TestApp, table: 'attestations' | 'bridge_le
   const { rows } = await app.owner.query(`SELECT count(*)::int AS n FROM ${table} WHERE org_id = $1`, [orgId]);
   return rows[0].n;
 }
+
+/** A fresh, valid slug that no other test uses. */
+export const uniqueSlug = (prefix = 'org'): string => `${prefix}-${uniqueSuffix()}`;

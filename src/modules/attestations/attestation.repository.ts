@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { AttestationStatus, Framework, SocType } from '../../domain/attestation';
 import type { TenantScope } from '../auth/tenant-scope';
+import { isUuid } from '../common/errors';
 import { AttestationEntity } from './attestation.entity';
 import { BridgeLetterEntity } from './bridge-letter.entity';
 
@@ -19,6 +20,7 @@ export const attestationRepository = {
   reportDateSql: REPORT_DATE_SQL,
 
   async findById(m: EntityManager, scope: TenantScope, id: string, lock = false): Promise<AttestationEntity | null> {
+    if (!isUuid(id)) return null;
     const qb = m
       .getRepository(AttestationEntity)
       .createQueryBuilder('a')
@@ -28,6 +30,8 @@ export const attestationRepository = {
   },
 
   async byIds(m: EntityManager, orgId: string, ids: readonly string[]): Promise<AttestationEntity[]> {
+    ids = ids.filter(isUuid);
+    if (ids.length === 0) return [];
     return m
       .getRepository(AttestationEntity)
       .createQueryBuilder('a')

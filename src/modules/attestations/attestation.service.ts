@@ -118,6 +118,9 @@ export class AttestationService {
       if (current.status === 'SUPERSEDED' || current.status === 'WITHDRAWN') {
         return { attestation: current, errors: [{ code: 'NOT_EDITABLE' as const, field: 'id', message: `A ${current.status} attestation is history and cannot change.` }], warnings: [] };
       }
+      if (input.issueDate === null) {
+        return { attestation: current, errors: [{ code: 'ISSUE_DATE_REQUIRED' as const, field: 'issueDate', message: 'issueDate cannot be cleared.' }], warnings: [] };
+      }
       const next = applyInput(input, {});
       const merged = { ...current, ...next } as AttestationEntity;
       const outcome = current.status === 'PUBLISHED' ? checkPublishable(fieldsOf(merged), today) : checkAttestation(fieldsOf(merged));

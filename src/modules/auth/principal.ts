@@ -49,7 +49,8 @@ export async function resolvePrincipal(
   if (requestedOrg) {
     const key = requestedOrg.toLowerCase();
     active = memberships.find((mb) => (UUID.test(requestedOrg) ? mb.orgId === key : mb.slug === key)) ?? null;
-    if (!active) throw appError('FORBIDDEN', `X-Org "${requestedOrg}" is not an organization you belong to`);
+    // Raised while building the context, before execution: the status is the only place the client sees it as a 4xx.
+    if (!active) throw appError('FORBIDDEN', `X-Org "${requestedOrg}" is not an organization you belong to`, { http: { status: 403 } });
   } else if (memberships.length === 1) {
     active = memberships[0]!;
   }

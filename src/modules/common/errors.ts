@@ -9,6 +9,11 @@ export class NotFoundError extends Error {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; anything else names nothing (and must not reach PostgreSQL as a cast error). */
+export const isUuid = (value: string): boolean => UUID.test(value);
+
 /** A payload error: an expected outcome the client can act on (field, code, message). */
 export interface PayloadError<C extends string = string> {
   code: C;

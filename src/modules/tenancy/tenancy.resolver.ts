@@ -68,6 +68,11 @@ export class OrganizationResolver {
   @Mutation(() => CreateOrganizationPayload, { description: 'Create an organization (with a DRAFT trust center); you become its OWNER.' })
   async createOrganization(@Arg('input', { description: 'The new organization.' }) input: CreateOrganizationInput, @Ctx() ctx: RequestContext): Promise<CreateOrganizationPayload> {
     const result = await new TenancyService(ctx.db).createOrganization(ctx.principal, input);
+    // The caller is OWNER from now on: later fields of this same response (viewerRole, trustCenter) must see it.
+    if (result.organization) {
+      const { id, slug, name } = result.organization;
+      ctx.principal.memberships.push({ orgId: id, slug, name, role: 'OWNER' });
+    }
     return { organization: result.organization ? toOrganization(result.organization) : null, errors: result.errors };
   }
 
