@@ -1,6 +1,15 @@
 import type { MigrationInterface } from 'typeorm';
 import { Tenancy1795700000000 } from './1795700000000-tenancy';
 import { Attestations1795700000001 } from './1795700000001-attestations';
+import { Documents1795704700000 } from './1795704700000-documents';
+import { Access1795704700001 } from './1795704700001-access';
+import { Audit1795704700002 } from './1795704700002-audit';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
-export const MIGRATIONS: (new () => MigrationInterface)[] = [Tenancy1795700000000, Attestations1795700000001];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [
+  Tenancy1795700000000,
+  Attestations1795700000001,
+  Documents1795704700000,
+  Access1795704700001,
+  Audit1795704700002,
+];

@@ -6,6 +6,7 @@ import { removeEmbeddedConnection } from './db/embedded-postgres';
 import { Database } from './db/database';
 import { createAppServer } from './http/server';
 import { createLogger } from './logger';
+import { prepareStorage } from './modules/storage/storage.bootstrap';
 import { devSubjectFor, signDevToken } from './modules/auth/jwt';
 import { DEMO_USERS, seedDemo } from './seed/demo';
 
@@ -58,8 +59,9 @@ async function main(): Promise<void> {
   });
   await dataSource.initialize();
   const db = new Database(dataSource);
-  if (config.seedDemo) await seedDemo(db, logger);
-  const server = await createAppServer({ config, db, logger });
+  const storage = await prepareStorage(config, logger);
+  if (config.seedDemo) await seedDemo(db, logger, storage.storage);
+  const server = await createAppServer({ config, db, logger, storage: storage.storage });
   await new Promise<void>((resolve) => server.httpServer.listen(config.port, config.host, resolve));
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     try {
       await server.close();
       await db.close();
+      await storage.stop();
       await prepared.stop();
     } finally {
       process.exit(0);

@@ -41,6 +41,21 @@ export interface DatabaseConfig {
   statementTimeoutMs: number;
 }
 
+export interface StorageConfig {
+  /** Undefined (with no bucket either) means "start an embedded S3 endpoint" (s3rver) for development and tests. */
+  endpoint?: string;
+  bucket: string;
+  region: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  forcePathStyle: boolean;
+  embedded: boolean;
+  /** Presigned download URLs live this long (minutes in the issue, seconds here). */
+  downloadUrlTtlSeconds: number;
+  uploadUrlTtlSeconds: number;
+  maxUploadBytes: number;
+}
+
 export interface AppConfig {
   env: NodeEnv;
   host: string;
@@ -48,9 +63,12 @@ export interface AppConfig {
   dataDir: string;
   database: DatabaseConfig;
   jwt: JwtConfig;
+  storage: StorageConfig;
   migrateOnStart: boolean;
   seedDemo: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
   /** Largest page a connection returns (Relay `first`). */
   maxPageSize: number;
 }
@@ -130,6 +148,45 @@ export function persistentSecret(dataDir: string, file: string, variable = 'DATA
   return stored;
 }
 
+function url(env: Env, name: string): string | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function storageConfig(env: Env, nodeEnv: NodeEnv): StorageConfig {
+  const endpoint = url(env, 'S3_ENDPOINT');
+  const bucket = str(env, 'S3_BUCKET');
+  const embedded = !endpoint && !bucket;
+  if (embedded && nodeEnv === 'production') throw new ConfigError('S3_BUCKET', 'is required in production (the embedded S3 endpoint is for development)');
+  if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError('S3_BUCKET', `"${bucket}" is not a valid bucket name`);
+  }
+  const accessKeyId = str(env, 'S3_ACCESS_KEY_ID');
+  const secretAccessKey = str(env, 'S3_SECRET_ACCESS_KEY');
+  if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+    throw new ConfigError(accessKeyId ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID', 'set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (default AWS credentials)');
+  }
+  return {
+    endpoint,
+    bucket: bucket ?? 'trust-portal',
+    region: str(env, 'S3_REGION') ?? 'us-east-1',
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', Boolean(endpoint) || embedded),
+    embedded,
+    downloadUrlTtlSeconds: int(env, 'DOWNLOAD_URL_TTL_SECONDS', 300, 10, 3600),
+    uploadUrlTtlSeconds: int(env, 'UPLOAD_URL_TTL_SECONDS', 900, 60, 24 * 3600),
+    maxUploadBytes: int(env, 'MAX_UPLOAD_BYTES', 50 * 1024 * 1024, 1024, 5 * 1024 * 1024 * 1024),
+  };
+}
+
 function jwtConfig(env: Env, nodeEnv: NodeEnv, dataDir: string): JwtConfig {
   const secret = str(env, 'JWT_SECRET');
   const publicKey = str(env, 'JWT_PUBLIC_KEY')?.replace(/\\n/g, '\n');
@@ -178,9 +235,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       statementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 10000, 100, 600000),
     },
     jwt: jwtConfig(env, nodeEnv, dataDir),
+    storage: storageConfig(env, nodeEnv),
     migrateOnStart: bool(env, 'MIGRATE_ON_START', dev),
     seedDemo: bool(env, 'SEED_DEMO', dev),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
     maxPageSize: 100,
   };
 }

@@ -9,6 +9,10 @@ export interface DbIdentity {
   userId?: string | null;
   subject?: string | null;
   orgSlug?: string | null;
+  /** The customer organization acting in another tenant, or reading its own requests and grants across vendors. */
+  customerOrgId?: string | null;
+  /** A document id being resolved to its tenant (a download names a document, not its vendor). */
+  documentId?: string | null;
 }
 
 export class Database {
@@ -19,8 +23,9 @@ export class Database {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(
         `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
-                set_config('app.subject', $3, true), set_config('app.org_slug', $4, true)`,
-        [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? ''],
+                set_config('app.subject', $3, true), set_config('app.org_slug', $4, true),
+                set_config('app.customer_org_id', $5, true), set_config('app.document_id', $6, true)`,
+        [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? '', identity.customerOrgId ?? '', identity.documentId ?? ''],
       );
       return work(manager);
     });

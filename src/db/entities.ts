@@ -1,3 +1,6 @@
+import { AccessGrantEntity, AccessRequestEntity, AccessRequestEventEntity, DownloadEventEntity, NdaAcceptanceEntity, NdaTemplateEntity } from '../modules/access/access.entity';
+import { AuditEventEntity } from '../modules/audit/audit-event.entity';
+import { DocumentEntity, DocumentVersionEntity } from '../modules/documents/document.entity';
 import { AttestationEntity } from '../modules/attestations/attestation.entity';
 import { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity';
 import { MembershipEntity } from '../modules/tenancy/membership.entity';
@@ -13,4 +16,13 @@ export const ENTITIES = [
   TrustCenterEntity,
   AttestationEntity,
   BridgeLetterEntity,
+  DocumentEntity,
+  DocumentVersionEntity,
+  NdaTemplateEntity,
+  NdaAcceptanceEntity,
+  AccessRequestEntity,
+  AccessRequestEventEntity,
+  AccessGrantEntity,
+  DownloadEventEntity,
+  AuditEventEntity,
 ];

@@ -1,5 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import { ATTESTATION_STATUSES, FRAMEWORKS, OPINIONS, SOC_TYPES, SUBSERVICE_METHODS, TRUST_SERVICE_CRITERIA } from '../domain/attestation';
+import { ACCESS_STATES } from '../domain/access';
+import { DOCUMENT_KINDS, VISIBILITIES } from '../domain/document';
 import { ROLES } from '../modules/tenancy/membership.entity';
 
 /** GraphQL enums built from the domain's constant lists, so the two can never drift apart. */
@@ -115,5 +117,49 @@ registerEnumType(FreshnessStateEnum, {
     EXPIRING_SOON: { description: 'Within the expiring-soon window before `expiresOn` (inclusive).' },
     STALE: { description: 'Past `expiresOn`.' },
     NONE: { description: 'Nothing to evaluate (no report, or not yet issued at that date).' },
+  },
+});
+
+export const DocumentKindEnum = enumOf(DOCUMENT_KINDS);
+registerEnumType(DocumentKindEnum, { name: 'DocumentKind', description: 'What a document is.' });
+
+export const VisibilityEnum = enumOf(VISIBILITIES);
+registerEnumType(VisibilityEnum, {
+  name: 'Visibility',
+  description: 'Who may see and download a document.',
+  valuesConfig: {
+    PUBLIC: { description: 'Anyone, from the published trust center.' },
+    RESTRICTED: { description: 'Title public; the file only for customers with a live grant (and the NDA where required), watermarked.' },
+    PRIVATE: { description: "The vendor's members only." },
+  },
+});
+
+export const AccessStateEnum = enumOf(ACCESS_STATES);
+registerEnumType(AccessStateEnum, {
+  name: 'AccessState',
+  description: 'REQUESTED -> APPROVED | DENIED; APPROVED -> REVOKED | EXPIRED.',
+  valuesConfig: {
+    REQUESTED: { description: 'Waiting for the vendor.' },
+    APPROVED: { description: 'Granted until `grantExpiresAt`.' },
+    DENIED: { description: 'Refused by the vendor or by its policy.' },
+    REVOKED: { description: 'Granted, then ended by the vendor.' },
+    EXPIRED: { description: 'Granted, and the grant ran out.' },
+  },
+});
+
+export const NdaAcceptanceScopeEnum = { USER: 'USER', ORGANIZATION: 'ORGANIZATION' } as const;
+registerEnumType(NdaAcceptanceScopeEnum, {
+  name: 'NdaAcceptanceScope',
+  description: 'Whom one NDA acceptance covers.',
+  valuesConfig: { USER: { description: 'The signer only.' }, ORGANIZATION: { description: "The signer's whole organization." } },
+});
+
+export const GrantScopeEnum = { DOCUMENT: 'DOCUMENT', TRUST_CENTER: 'TRUST_CENTER' } as const;
+registerEnumType(GrantScopeEnum, {
+  name: 'GrantScope',
+  description: 'What an approval grants.',
+  valuesConfig: {
+    DOCUMENT: { description: 'The documents asked for.' },
+    TRUST_CENTER: { description: 'Every restricted document of the trust center, including later ones.' },
   },
 });

@@ -6,6 +6,10 @@ import type { AttestationEntity } from '../modules/attestations/attestation.enti
 import { attestationRepository } from '../modules/attestations/attestation.repository';
 import type { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity';
 import { scopeForOrg, type Principal } from '../modules/auth/principal';
+import type { AccessRequestEventEntity, NdaAcceptanceEntity } from '../modules/access/access.entity';
+import { accessRepository } from '../modules/access/access.repository';
+import type { DocumentEntity, DocumentVersionEntity } from '../modules/documents/document.entity';
+import { documentRepository } from '../modules/documents/document.repository';
 import type { OrganizationEntity } from '../modules/tenancy/organization.entity';
 import { tenancyRepository } from '../modules/tenancy/tenancy.repository';
 import type { TrustCenterEntity } from '../modules/trust-center/trust-center.entity';
@@ -67,6 +71,39 @@ export function createLoaders(db: Database, principal: Principal) {
       async (m, orgId, ids) => {
         const map = new Map<string, BridgeLetterEntity[]>(ids.map((id) => [id, []]));
         for (const letter of await attestationRepository.bridgeLettersFor(m, orgId, ids)) map.get(letter.attestationId)!.push(letter);
+        return map;
+      },
+      [],
+    ),
+    documentVersion: perOrgLoader<DocumentVersionEntity | null>(
+      db,
+      principal,
+      async (m, orgId, ids) => new Map((await documentRepository.versionsByIds(m, orgId, ids)).map((v) => [v.id, v])),
+      null,
+    ),
+    document: perOrgLoader<DocumentEntity | null>(
+      db,
+      principal,
+      async (m, orgId, ids) => new Map((await documentRepository.byIds(m, orgId, ids)).map((d) => [d.id, d])),
+      null,
+    ),
+    accessRequestEvents: perOrgLoader<AccessRequestEventEntity[]>(
+      db,
+      principal,
+      async (m, orgId, ids) => {
+        const map = new Map<string, AccessRequestEventEntity[]>(ids.map((id) => [id, []]));
+        for (const e of await accessRepository.eventsFor(m, orgId, ids)) map.get(e.requestId)!.push(e);
+        return map;
+      },
+      [],
+    ),
+    /** NDA acceptances a vendor holds per customer organization (key id = customer org id). */
+    ndaAcceptances: perOrgLoader<NdaAcceptanceEntity[]>(
+      db,
+      principal,
+      async (m, orgId, customerIds) => {
+        const map = new Map<string, NdaAcceptanceEntity[]>(customerIds.map((id) => [id, []]));
+        for (const a of await accessRepository.acceptancesForOrgs(m, orgId, customerIds)) map.get(a.customerOrgId)!.push(a);
         return map;
       },
       [],

@@ -1,12 +1,28 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { AccessMutationsResolver, AccessRequestResolver, OrganizationAccessResolver, TrustCenterAccessResolver } from '../modules/access/access.resolver';
 import { AttestationResolver } from '../modules/attestations/attestation.resolver';
+import { AuditQueryResolver, OrganizationAuditResolver } from '../modules/audit/audit.resolver';
+import { DocumentResolver } from '../modules/documents/document.resolver';
 import { MembershipResolver, OrganizationResolver, ViewerResolver } from '../modules/tenancy/tenancy.resolver';
 import { TrustCenterResolver } from '../modules/trust-center/trust-center.resolver';
 import { authChecker } from './auth-checker';
 
-export const RESOLVERS = [ViewerResolver, MembershipResolver, OrganizationResolver, TrustCenterResolver, AttestationResolver] as const;
+export const RESOLVERS = [
+  ViewerResolver,
+  MembershipResolver,
+  OrganizationResolver,
+  TrustCenterResolver,
+  AttestationResolver,
+  DocumentResolver,
+  AccessMutationsResolver,
+  AccessRequestResolver,
+  TrustCenterAccessResolver,
+  OrganizationAccessResolver,
+  AuditQueryResolver,
+  OrganizationAuditResolver,
+] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;
 

@@ -9,6 +9,7 @@ import { buildContext, type RequestContext } from '../graphql/context';
 import { formatError } from '../graphql/format-error';
 import { buildAppSchema } from '../graphql/schema';
 import type { Logger } from '../logger';
+import type { Storage } from '../modules/storage/storage';
 import { resolvePrincipal } from '../modules/auth/principal';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -23,6 +24,7 @@ export interface AppServer {
 export interface ServerDeps {
   config: AppConfig;
   db: Database;
+  storage: Storage;
   logger: Logger;
   now?: () => Date;
 }
@@ -49,6 +51,13 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** The client address: the socket's, or the first X-Forwarded-For hop when a trusted proxy sets it. */
+function clientIp(req: IncomingMessage, trustProxy: boolean): string | null {
+  const forwarded = req.headers['x-forwarded-for'];
+  if (trustProxy && typeof forwarded === 'string' && forwarded.length > 0) return forwarded.split(',')[0]!.trim().slice(0, 64);
+  return req.socket.remoteAddress ?? null;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -125,7 +134,11 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
             authorization: headers.get('authorization'),
             xOrg: headers.get('x-org'),
           });
-          return buildContext({ requestId, principal, db, config, now });
+          const userAgent = headers.get('user-agent');
+          return buildContext({
+            requestId, principal, db, storage: deps.storage, config, now,
+            client: { ip: clientIp(req, config.trustProxy), userAgent: userAgent ? userAgent.slice(0, 512) : null },
+          });
         },
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);

@@ -11,6 +11,20 @@ import {
   type TestOrg,
   type TestUser,
 } from '../support/factories';
+import {
+  acceptNda,
+  createDocument,
+  createDocumentWithFile,
+  decide,
+  draftNdaTemplate,
+  pdfBytes,
+  publishNda,
+  putToTicket,
+  requestAccess,
+  sha256Hex,
+  startUpload,
+  tenantRowsSnapshot,
+} from '../support/documents';
 
 /**
  * The role suite: every vendor mutation against every role, as src/modules/tenancy/tenancy.policy.ts lists them.
@@ -27,8 +41,21 @@ const ROLES: Role[] = ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'];
 const WRITERS: Role[] = ['OWNER', 'ADMIN', 'EDITOR'];
 /** trustCenter.publish, attestation.publish */
 const PUBLISHERS: Role[] = ['OWNER', 'ADMIN'];
+/** document.write */
+const DOCUMENT_WRITERS: Role[] = ['OWNER', 'ADMIN', 'EDITOR'];
+/** nda.manage, access.policy, audit.read */
+const ADMINS: Role[] = ['OWNER', 'ADMIN'];
+/** access.decide */
+const DECIDERS: Role[] = ['OWNER', 'ADMIN', 'ACCESS_MANAGER'];
+/** access.read, analytics.read */
+const READERS: Role[] = ['OWNER', 'ADMIN', 'ACCESS_MANAGER', 'VIEWER'];
 
-interface Operation { query: string; variables?: Record<string, unknown> }
+interface Operation {
+  query: string;
+  variables?: Record<string, unknown>;
+  /** Other orgs the operation touches (the vendor of a customer-side mutation): a refusal must leave them unchanged too. */
+  others?: string[];
+}
 interface MutationCase {
   mutation: string;
   allowed: Role[];
@@ -100,7 +127,165 @@ const MUTATIONS: MutationCase[] = [
       },
     }),
   },
+
+  // ---- documents (document.write) ----
+  {
+    mutation: 'createDocument',
+    allowed: DOCUMENT_WRITERS,
+    prepare: async () => ({
+      query: `mutation($input: CreateDocumentInput!) { createDocument(input: $input) { errors { code } } }`,
+      variables: { input: { title: 'Information security policy', kind: 'POLICY' } },
+    }),
+  },
+  {
+    mutation: 'updateDocument',
+    allowed: DOCUMENT_WRITERS,
+    prepare: async (org) => ({
+      query: `mutation($input: UpdateDocumentInput!) { updateDocument(input: $input) { errors { code } } }`,
+      variables: { input: { id: await createDocument(app, org, { title: 'Policy', kind: 'POLICY' }), title: 'Renamed', visibility: 'PRIVATE' } },
+    }),
+  },
+  {
+    mutation: 'createDocumentUpload',
+    allowed: DOCUMENT_WRITERS,
+    prepare: async (org) => {
+      const bytes = await pdfBytes('Upload');
+      return {
+        query: `mutation($input: CreateDocumentUploadInput!) { createDocumentUpload(input: $input) { errors { code } } }`,
+        variables: { input: { documentId: await createDocument(app, org), fileName: 'report.pdf', contentType: 'application/pdf', sizeBytes: bytes.length, sha256: sha256Hex(bytes) } },
+      };
+    },
+  },
+  {
+    mutation: 'completeDocumentUpload',
+    allowed: DOCUMENT_WRITERS,
+    prepare: async (org) => {
+      const bytes = await pdfBytes('Complete');
+      const ticket = await startUpload(app, org, await createDocument(app, org), { bytes });
+      const put = await putToTicket(ticket, bytes);
+      if (!put.ok) throw new Error(`upload failed: HTTP ${put.status}`);
+      return { query: `mutation($v: ID!) { completeDocumentUpload(versionId: $v) { errors { code } } }`, variables: { v: ticket.versionId } };
+    },
+  },
+  // ---- NDA (nda.manage) ----
+  {
+    mutation: 'createNdaTemplate',
+    allowed: ADMINS,
+    prepare: async () => ({
+      query: `mutation($i: CreateNdaTemplateInput!) { createNdaTemplate(input: $i) { errors { code } } }`,
+      variables: { i: { title: 'Mutual NDA', body: 'The parties agree to keep each other\'s information confidential.' } },
+    }),
+  },
+  {
+    mutation: 'publishNdaTemplate',
+    allowed: ADMINS,
+    prepare: async (org) => ({
+      query: `mutation($id: ID!) { publishNdaTemplate(id: $id) { errors { code } } }`,
+      variables: { id: await draftNdaTemplate(app, org) },
+    }),
+  },
+  // ---- access policy (access.policy) ----
+  {
+    mutation: 'updateAccessPolicy',
+    allowed: ADMINS,
+    prepare: async () => ({
+      query: `mutation($i: UpdateAccessPolicyInput!) { updateAccessPolicy(input: $i) { errors { code } } }`,
+      variables: { i: { defaultGrantDays: 30, autoApproveDomains: ['partner.example'] } },
+    }),
+  },
+  // ---- decisions (access.decide) ----
+  {
+    mutation: 'recordNdaOnFile',
+    allowed: DECIDERS,
+    prepare: async () => {
+      const customer = await createOrg(app, { prefix: 'cust' });
+      return {
+        query: `mutation($i: RecordNdaOnFileInput!) { recordNdaOnFile(input: $i) { errors { code } } }`,
+        variables: { i: { customerSlug: customer.slug, signerName: 'Signed On Paper', note: 'scan in the drive' } },
+        others: [customer.id],
+      };
+    },
+  },
+  {
+    mutation: 'decideAccessRequest',
+    allowed: DECIDERS,
+    publishedTrustCenter: true,
+    prepare: async (org) => {
+      const { customer, requestId } = await pendingRequestTo(org);
+      return {
+        query: `mutation($i: DecideAccessRequestInput!) { decideAccessRequest(input: $i) { errors { code } } }`,
+        variables: { i: { id: requestId, approve: true, reason: 'known customer' } },
+        others: [customer.id],
+      };
+    },
+  },
+  {
+    mutation: 'revokeAccess',
+    allowed: DECIDERS,
+    publishedTrustCenter: true,
+    prepare: async (org) => {
+      const { customer, requestId } = await pendingRequestTo(org);
+      const d = await decide(app, org, requestId);
+      if (d.errors.length) throw new Error(JSON.stringify(d.errors));
+      return {
+        query: `mutation($i: RevokeAccessInput!) { revokeAccess(input: $i) { errors { code } } }`,
+        variables: { i: { requestId, reason: 'contract ended' } },
+        others: [customer.id],
+      };
+    },
+  },
+  // ---- customer side (customer.request): the org under test is the customer, asking another vendor ----
+  {
+    mutation: 'requestAccess',
+    allowed: ROLES,
+    prepare: async () => {
+      const vendor = await vendorWithRestrictedDocument();
+      return {
+        query: `mutation($i: RequestAccessInput!) { requestAccess(input: $i) { errors { code } } }`,
+        variables: { i: { trustCenterSlug: vendor.slug, reason: 'vendor review' } },
+        others: [vendor.id],
+      };
+    },
+  },
+  {
+    mutation: 'acceptNda',
+    allowed: ROLES,
+    prepare: async () => {
+      const vendor = await vendorWithRestrictedDocument();
+      const nda = await publishNda(app, vendor);
+      return {
+        query: `mutation($i: AcceptNdaInput!) { acceptNda(input: $i) { errors { code } } }`,
+        variables: { i: { trustCenterSlug: vendor.slug, version: nda.version, signerName: 'Pat Buyer' } },
+        others: [vendor.id],
+      };
+    },
+  },
+  // ---- downloads: no role gate; every member gets its own org's documents (anonymous callers: see below) ----
+  {
+    mutation: 'requestDocumentDownload',
+    allowed: ROLES,
+    prepare: async (org) => ({
+      query: `mutation($d: ID!) { requestDocumentDownload(documentId: $d) { errors { code } } }`,
+      variables: { d: (await createDocumentWithFile(app, org, { title: 'SOC 2 Type II' })).id },
+    }),
+  },
 ];
+
+/** A published vendor with a RESTRICTED SOC 2 report that has a verified file. */
+async function vendorWithRestrictedDocument(): Promise<TestOrg> {
+  const vendor = await createOrg(app, { publish: true, prefix: 'vendor' });
+  await createDocumentWithFile(app, vendor, { title: 'SOC 2 Type II' });
+  return vendor;
+}
+
+/** A restricted document in `vendor` and a REQUESTED access request for it from a fresh customer org. */
+async function pendingRequestTo(vendor: TestOrg): Promise<{ customer: TestOrg; requestId: string }> {
+  const doc = await createDocumentWithFile(app, vendor, { title: 'SOC 2 Type II' });
+  const customer = await createOrg(app, { prefix: 'cust' });
+  const req = await requestAccess(app, customer, customer.owner, vendor.slug, { documentIds: [doc.id] });
+  if (req.errors.length || req.accessRequest.state !== 'REQUESTED') throw new Error(`request not pending: ${JSON.stringify(req)}`);
+  return { customer, requestId: req.accessRequest.id };
+}
 
 const TABLE = MUTATIONS.flatMap((c) => ROLES.map((role) => {
   const allow = c.allowed.includes(role);
@@ -115,23 +300,33 @@ async function memberWithRole(org: TestOrg, role: Role): Promise<TestUser> {
   return role === 'OWNER' ? org.owner : addMember(app, org, role);
 }
 
+/** The org's rows in every tenant table (orgSnapshot's and the document, NDA, access and audit tables). */
+async function snapshot(orgId: string): Promise<Record<string, unknown[]>> {
+  return { ...(await orgSnapshot(app, orgId)), ...(await tenantRowsSnapshot(app, orgId)) };
+}
+
+/** Snapshots of the org under test and of every other org the operation touches. */
+async function snapshots(orgId: string, op: Operation): Promise<Record<string, unknown[]>[]> {
+  return Promise.all([orgId, ...(op.others ?? [])].map(snapshot));
+}
+
 describe('each mutation against each role', () => {
   test.each(TABLE)('$mutation as $role is $expected', async ({ mutation, role, allow, prepare, publishedTrustCenter }) => {
     const org = await createOrg(app, { publish: publishedTrustCenter });
     const user = await memberWithRole(org, role);
     const op = await prepare(org);
-    const before = await orgSnapshot(app, org.id);
+    const before = await snapshots(org.id, op);
 
     const r = await as(user, op, org.slug);
 
     if (allow) {
       expect(r.errors).toBeUndefined();
       expect(r.data![mutation].errors).toEqual([]);
-      expect(await orgSnapshot(app, org.id)).not.toEqual(before);
+      expect(await snapshot(org.id)).not.toEqual(before[0]);
     } else {
       expect(r.data).toBeNull();
       expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
-      expect(await orgSnapshot(app, org.id)).toEqual(before);
+      expect(await snapshots(org.id, op)).toEqual(before);
     }
   });
 
@@ -159,15 +354,122 @@ describe('reading', () => {
   });
 });
 
+describe('role-gated reads', () => {
+  /** A published vendor with a restricted report, an NDA, a pending request from a customer who accepted the NDA. */
+  async function busyVendor(): Promise<{ org: TestOrg; customer: TestOrg; requestId: string }> {
+    const org = await createOrg(app, { publish: true });
+    const { customer, requestId } = await pendingRequestTo(org);
+    const nda = await publishNda(app, org);
+    const accepted = await acceptNda(app, customer, customer.owner, org.slug, nda.version);
+    if (accepted.errors.length) throw new Error(JSON.stringify(accepted.errors));
+    return { org, customer, requestId };
+  }
+
+  interface ReadCase {
+    read: string;
+    action: string;
+    allowed: Role[];
+    query: string;
+    check(data: Record<string, any>, ctx: { customer: TestOrg; requestId: string }): void;
+  }
+  const READS: ReadCase[] = [
+    {
+      read: 'organization { auditEvents }',
+      action: 'audit.read',
+      allowed: ADMINS,
+      query: `{ organization { auditEvents(first: 100) { edges { node { seq action } } } } }`,
+      check: (d) => expect(d.organization.auditEvents.edges.map((e: any) => e.node.action)).toEqual(expect.arrayContaining(['access.requested', 'nda.published', 'nda.accepted'])),
+    },
+    {
+      read: 'verifyAuditLog',
+      action: 'audit.read',
+      allowed: ADMINS,
+      query: `{ verifyAuditLog { valid checkedEvents firstBrokenSeq } }`,
+      check: (d) => expect(d.verifyAuditLog).toEqual({ valid: true, checkedEvents: expect.any(Number), firstBrokenSeq: null }),
+    },
+    {
+      read: 'organization { accessRequests }',
+      action: 'access.read',
+      allowed: READERS,
+      query: `{ organization { accessRequests { edges { node { id state } } } } }`,
+      check: (d, { requestId }) => expect(d.organization.accessRequests.edges).toEqual([{ node: { id: requestId, state: 'REQUESTED' } }]),
+    },
+    {
+      read: 'organization { ndaAcceptances }',
+      action: 'access.read',
+      allowed: READERS,
+      query: `{ organization { ndaAcceptances { signerEmail source } } }`,
+      check: (d, { customer }) => expect(d.organization.ndaAcceptances).toEqual([{ signerEmail: customer.owner.email, source: 'CLICKWRAP' }]),
+    },
+    {
+      read: 'organization { analytics }',
+      action: 'analytics.read',
+      allowed: READERS,
+      query: `{ organization { analytics { pendingRequests totalDownloads } } }`,
+      check: (d) => expect(d.organization.analytics).toEqual({ pendingRequests: 1, totalDownloads: 0 }),
+    },
+  ];
+  const READ_TABLE = READS.flatMap((c) => ROLES.map((role) => {
+    const allow = c.allowed.includes(role);
+    return { ...c, role, allow, expected: allow ? 'allowed' : 'FORBIDDEN' };
+  }));
+
+  test.each(READ_TABLE)('$read ($action) as $role is $expected', async ({ query, role, allow, check }) => {
+    const { org, customer, requestId } = await busyVendor();
+    const user = await memberWithRole(org, role);
+    const r = await as(user, { query }, org.slug);
+    if (allow) {
+      check(expectNoErrors(r), { customer, requestId });
+    } else {
+      expect(r.data).toBeNull();
+      expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+    }
+  });
+
+  test.each(ROLES)('%s of a customer org can read organization { outgoingAccessRequests } (customer.request)', async (role) => {
+    const vendor = await vendorWithRestrictedDocument();
+    const customer = await createOrg(app, { prefix: 'cust' });
+    const user = await memberWithRole(customer, role);
+    const req = await requestAccess(app, customer, user, vendor.slug);
+    expect(req.errors).toEqual([]);
+    const r = await as(user, { query: `{ organization { outgoingAccessRequests { edges { node { id vendor { slug } } } } } }` }, customer.slug);
+    expect(expectNoErrors(r).organization.outgoingAccessRequests.edges).toEqual([{ node: { id: req.accessRequest.id, vendor: { slug: vendor.slug } } }]);
+  });
+});
+
 describe('anonymous callers', () => {
-  test.each(MUTATIONS)('$mutation answers UNAUTHENTICATED and changes nothing', async ({ prepare, publishedTrustCenter }) => {
+  /** requestDocumentDownload has no sign-in gate: anonymous visitors download PUBLIC documents (tested below). */
+  const SIGNED_IN_ONLY = MUTATIONS.filter((c) => c.mutation !== 'requestDocumentDownload');
+
+  test.each(SIGNED_IN_ONLY)('$mutation answers UNAUTHENTICATED and changes nothing', async ({ prepare, publishedTrustCenter }) => {
     const org = await createOrg(app, { publish: publishedTrustCenter });
     const op = await prepare(org);
-    const before = await orgSnapshot(app, org.id);
+    const before = await snapshots(org.id, op);
     const r = await as(null, op, org.slug);
     expect(r.data).toBeNull();
     expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
-    expect(await orgSnapshot(app, org.id)).toEqual(before);
+    expect(await snapshots(org.id, op)).toEqual(before);
+  });
+
+  const DOWNLOAD = `mutation($d: ID!) { requestDocumentDownload(documentId: $d) { download { watermarked fileName } errors { code } } }`;
+
+  test('requestDocumentDownload of a PUBLIC document of a published trust center works anonymously (and is recorded as anonymous)', async () => {
+    const vendor = await createOrg(app, { publish: true });
+    const doc = await createDocumentWithFile(app, vendor, { title: 'Security whitepaper', kind: 'POLICY' });
+    const r = await as(null, { query: DOWNLOAD, variables: { d: doc.id } });
+    expect(expectNoErrors(r).requestDocumentDownload).toEqual({ download: { watermarked: false, fileName: 'report.pdf' }, errors: [] });
+    const events = await app.owner.query(`SELECT customer_org_id, user_id, watermarked FROM download_events WHERE org_id = $1`, [vendor.id]);
+    expect(events.rows).toEqual([{ customer_org_id: null, user_id: null, watermarked: false }]);
+  });
+
+  test.each(['RESTRICTED', 'PRIVATE'])('requestDocumentDownload of a %s document answers NOT_FOUND anonymously and records nothing', async (visibility) => {
+    const vendor = await createOrg(app, { publish: true });
+    const doc = await createDocumentWithFile(app, vendor, { title: 'Pen test summary', kind: 'PEN_TEST', visibility });
+    const before = await snapshot(vendor.id);
+    const r = await as(null, { query: DOWNLOAD, variables: { d: doc.id } });
+    expect(r.data).toBeNull();
+    expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+    expect(await snapshot(vendor.id)).toEqual(before);
   });
 
   test('createOrganization answers UNAUTHENTICATED', async () => {

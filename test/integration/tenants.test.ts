@@ -14,6 +14,20 @@ import {
   uniqueSlug,
   type TestOrg,
 } from '../support/factories';
+import {
+  approvedRequest,
+  completeUpload,
+  countDownloadEvents,
+  createDocument,
+  createDocumentWithFile,
+  draftNdaTemplate,
+  grantedCustomer,
+  pdfBytes,
+  putToTicket,
+  requestAccess,
+  startUpload,
+  tenantRowsSnapshot,
+} from '../support/documents';
 
 /**
  * The tenant suite: another tenant's objects are NOT_FOUND and untouched, draft trust centers are private, organizations
@@ -25,6 +39,7 @@ beforeAll(async () => { app = await startTestApp({ now: () => new Date(`${TODAY}
 afterAll(async () => { await app.close(); });
 
 const codes = (r: GqlResponse): (string | undefined)[] => (r.errors ?? []).map((e) => e.extensions?.code);
+const dataOf = (r: GqlResponse): Record<string, any> => expectNoErrors(r);
 
 // ---- Another tenant's ids -------------------------------------------------------------------------------------
 
@@ -117,6 +132,282 @@ describe("a member of org B using org A's ids", () => {
       variables: { slug: a.slug },
     });
     expect(expectNoErrors(r).trustCenter.attestations.edges).toEqual([{ node: { id: publishedId, status: 'PUBLISHED' } }]);
+  });
+});
+
+// ---- Another tenant's documents, NDA and access requests -------------------------------------------------------
+
+describe("a member of org B using org A's document, NDA and access ids", () => {
+  /** A published vendor A and a published org B whose OWNER (every permission in B) does the probing. */
+  async function twoVendors(): Promise<{ a: TestOrg; b: TestOrg }> {
+    return { a: await createOrg(app, { publish: true, prefix: 'a' }), b: await createOrg(app, { publish: true, prefix: 'b' }) };
+  }
+
+  interface CrossTenantCase {
+    name: string;
+    query: string;
+    variables: (id: string) => Record<string, unknown>;
+    /** Builds the object in A (B may be the customer in it) and returns A's id that B will use. */
+    target(a: TestOrg, b: TestOrg): Promise<string>;
+  }
+
+  const CASES: CrossTenantCase[] = [
+    {
+      name: 'updateDocument',
+      query: `mutation($input: UpdateDocumentInput!) { updateDocument(input: $input) { document { id } errors { code } } }`,
+      variables: (id) => ({ input: { id, title: 'hijacked', visibility: 'PUBLIC' } }),
+      target: async (a) => createDocument(app, a, { title: 'Internal policy', kind: 'POLICY', visibility: 'PRIVATE' }),
+    },
+    {
+      name: 'createDocumentUpload(documentId)',
+      query: `mutation($input: CreateDocumentUploadInput!) { createDocumentUpload(input: $input) { version { id } upload { url } errors { code } } }`,
+      variables: (id) => ({ input: { documentId: id, fileName: 'evil.pdf', contentType: 'application/pdf', sizeBytes: 1234, sha256: 'a'.repeat(64) } }),
+      target: async (a) => createDocument(app, a),
+    },
+    {
+      name: 'completeDocumentUpload(versionId)',
+      query: `mutation($v: ID!) { completeDocumentUpload(versionId: $v) { document { id } version { id } errors { code } } }`,
+      variables: (id) => ({ v: id }),
+      // Uploaded and ready: if B could complete it, it would become A's current file.
+      target: async (a) => {
+        const bytes = await pdfBytes('Pending');
+        const ticket = await startUpload(app, a, await createDocument(app, a), { bytes });
+        expect((await putToTicket(ticket, bytes)).ok).toBe(true);
+        return ticket.versionId;
+      },
+    },
+    {
+      name: 'publishNdaTemplate(id)',
+      query: `mutation($id: ID!) { publishNdaTemplate(id: $id) { ndaTemplate { id } errors { code } } }`,
+      variables: (id) => ({ id }),
+      target: async (a) => draftNdaTemplate(app, a),
+    },
+    {
+      name: 'decideAccessRequest(id) (B approving its own request to A)',
+      query: `mutation($i: DecideAccessRequestInput!) { decideAccessRequest(input: $i) { accessRequest { id } errors { code } } }`,
+      variables: (id) => ({ i: { id, approve: true, grantDays: 1095 } }),
+      target: async (a, b) => {
+        await createDocumentWithFile(app, a);
+        const req = await requestAccess(app, b, b.owner, a.slug);
+        expect(req).toMatchObject({ errors: [], accessRequest: { state: 'REQUESTED' } });
+        return req.accessRequest.id;
+      },
+    },
+    {
+      name: 'revokeAccess(requestId)',
+      query: `mutation($i: RevokeAccessInput!) { revokeAccess(input: $i) { accessRequest { id } errors { code } } }`,
+      variables: (id) => ({ i: { requestId: id, reason: 'hijacked' } }),
+      target: async (a) => {
+        await createDocumentWithFile(app, a);
+        return approvedRequest(app, a, await createOrg(app, { prefix: 'c' }));
+      },
+    },
+  ];
+
+  test.each(CASES)('$name answers NOT_FOUND and changes nothing in A or B', async ({ query, variables, target }) => {
+    const { a, b } = await twoVendors();
+    const id = await target(a, b);
+    const before = [await tenantRowsSnapshot(app, a.id), await tenantRowsSnapshot(app, b.id)];
+
+    const r = await app.gql(query, { token: b.owner.token, org: b.slug, variables: variables(id) });
+
+    expect(r.data).toBeNull();
+    expect(codes(r)).toEqual(['NOT_FOUND']);
+    expect([await tenantRowsSnapshot(app, a.id), await tenantRowsSnapshot(app, b.id)]).toEqual(before);
+  });
+
+  test.each(CASES)("$name answers A's id exactly like an id that exists nowhere", async ({ query, variables, target }) => {
+    const { a, b } = await twoVendors();
+    const theirs = await app.gql(query, { token: b.owner.token, org: b.slug, variables: variables(await target(a, b)) });
+    const nowhere = await app.gql(query, { token: b.owner.token, org: b.slug, variables: variables(randomUUID()) });
+    expect(theirs.errors).toEqual(nowhere.errors);
+    expect(theirs.status).toBe(nowhere.status);
+  });
+
+  test.each(CASES)('$name with an id that is not a UUID is NOT_FOUND, not a server error', async ({ query, variables }) => {
+    const { b } = await twoVendors();
+    const r = await app.gql(query, { token: b.owner.token, org: b.slug, variables: variables('not-a-uuid') });
+    expect(codes(r)).toEqual(['NOT_FOUND']);
+  });
+});
+
+// ---- Downloads across tenants ---------------------------------------------------------------------------------
+
+describe('requestDocumentDownload across tenants', () => {
+  const DOWNLOAD = `mutation($d: ID!) { requestDocumentDownload(documentId: $d) { download { url watermarked } errors { code ndaVersion } } }`;
+  const downloadAs = (documentId: string, who?: TestOrg): Promise<GqlResponse> =>
+    app.gql(DOWNLOAD, { token: who?.owner.token, org: who?.slug, variables: { d: documentId } });
+
+  test("A's RESTRICTED document, asked for by B without a grant, is NOT_FOUND (like a missing id) and records no download", async () => {
+    const a = await createOrg(app, { publish: true, prefix: 'a' });
+    const b = await createOrg(app, { publish: true, prefix: 'b' });
+    const doc = await createDocumentWithFile(app, a, { title: 'SOC 2 Type II' });
+    const before = await tenantRowsSnapshot(app, a.id);
+
+    const r = await downloadAs(doc.id, b);
+    expect(r.data).toBeNull();
+    expect(codes(r)).toEqual(['NOT_FOUND']);
+    expect(r.errors).toEqual((await downloadAs(randomUUID(), b)).errors);
+    expect(await countDownloadEvents(app, a.id)).toBe(0);
+    expect(await tenantRowsSnapshot(app, a.id)).toEqual(before);
+  });
+
+  test("A's RESTRICTED document asked for by B with a request still pending (no grant) is NOT_FOUND and records no download", async () => {
+    const a = await createOrg(app, { publish: true, prefix: 'a' });
+    const b = await createOrg(app, { prefix: 'b' });
+    const doc = await createDocumentWithFile(app, a, { title: 'SOC 2 Type II' });
+    expect((await requestAccess(app, b, b.owner, a.slug, { documentIds: [doc.id] })).accessRequest.state).toBe('REQUESTED');
+
+    expect(codes(await downloadAs(doc.id, b))).toEqual(['NOT_FOUND']);
+    expect(await countDownloadEvents(app, a.id)).toBe(0);
+  });
+
+  test("A's PRIVATE document is NOT_FOUND for B even with a live grant covering A's documents", async () => {
+    const a = await createOrg(app, { publish: true, prefix: 'a' });
+    const b = await createOrg(app, { prefix: 'b' });
+    const restricted = await createDocumentWithFile(app, a, { title: 'SOC 2 Type II' });
+    const hidden = await createDocumentWithFile(app, a, { title: 'Board minutes', kind: 'OTHER', visibility: 'PRIVATE' });
+    await grantedCustomer(app, a, b, restricted.id);
+
+    // The grant is live: the restricted document downloads (one event).
+    const ok = await downloadAs(restricted.id, b);
+    expect(expectNoErrors(ok).requestDocumentDownload).toMatchObject({ errors: [], download: { watermarked: true } });
+    expect(await countDownloadEvents(app, a.id)).toBe(1);
+
+    // A PRIVATE document never downloads for a customer, whatever the grant (the default grant covers the whole trust center).
+    expect(codes(await downloadAs(hidden.id, b))).toEqual(['NOT_FOUND']);
+
+    // Nor does the granted document once A makes it PRIVATE.
+    const update = await app.gql(`mutation($i: UpdateDocumentInput!) { updateDocument(input: $i) { errors { code } } }`, {
+      token: a.owner.token, org: a.slug, variables: { i: { id: restricted.id, visibility: 'PRIVATE' } },
+    });
+    expect(expectNoErrors(update).updateDocument.errors).toEqual([]);
+    expect(codes(await downloadAs(restricted.id, b))).toEqual(['NOT_FOUND']);
+    expect(await countDownloadEvents(app, a.id)).toBe(1);
+  });
+
+  test('a document of an UNPUBLISHED trust center is NOT_FOUND, PUBLIC or granted, and records no download', async () => {
+    const a = await createOrg(app, { publish: true, prefix: 'a' });
+    const b = await createOrg(app, { prefix: 'b' });
+    const publicDoc = await createDocumentWithFile(app, a, { title: 'Security overview', kind: 'POLICY' });
+    const restricted = await createDocumentWithFile(app, a, { title: 'SOC 2 Type II' });
+    await grantedCustomer(app, a, b, restricted.id);
+    const unpublish = await app.gql(`mutation { unpublishTrustCenter { errors { code } } }`, { token: a.owner.token, org: a.slug });
+    expect(expectNoErrors(unpublish).unpublishTrustCenter.errors).toEqual([]);
+
+    expect(codes(await downloadAs(publicDoc.id))).toEqual(['NOT_FOUND']);
+    expect(codes(await downloadAs(publicDoc.id, b))).toEqual(['NOT_FOUND']);
+    expect(codes(await downloadAs(restricted.id, b))).toEqual(['NOT_FOUND']);
+    expect(await countDownloadEvents(app, a.id)).toBe(0);
+  });
+
+  test('a document of a trust center that was never published is NOT_FOUND anonymously', async () => {
+    const a = await createOrg(app, { prefix: 'a' });
+    const publicDoc = await createDocumentWithFile(app, a, { title: 'Security overview', kind: 'POLICY' });
+    expect(codes(await downloadAs(publicDoc.id))).toEqual(['NOT_FOUND']);
+    expect(await countDownloadEvents(app, a.id)).toBe(0);
+  });
+
+  test.each(['not-a-uuid', '', "1' OR '1'='1"])('a document id %p that is not a UUID is NOT_FOUND, anonymously and signed in', async (id) => {
+    const b = await createOrg(app, { prefix: 'b' });
+    expect(codes(await downloadAs(id))).toEqual(['NOT_FOUND']);
+    expect(codes(await downloadAs(id, b))).toEqual(['NOT_FOUND']);
+  });
+});
+
+// ---- Access request lists -------------------------------------------------------------------------------------
+
+describe('access request lists', () => {
+  const OUTGOING = `{ organization { outgoingAccessRequests { edges { node { id requesterOrganizationName vendor { slug } } } } } }`;
+  const INCOMING = `{ organization { accessRequests { edges { node { id requesterOrganizationName } } } } }`;
+
+  test("a customer's outgoingAccessRequests lists only its own requests, never another customer's to the same vendor", async () => {
+    const vendor = await createOrg(app, { publish: true, prefix: 'vendor' });
+    await createDocumentWithFile(app, vendor);
+    const b = await createOrg(app, { prefix: 'b' });
+    const c = await createOrg(app, { prefix: 'c' });
+    const fromB = await requestAccess(app, b, b.owner, vendor.slug, { reason: 'B asks' });
+    const fromC = await requestAccess(app, c, c.owner, vendor.slug, { reason: 'C asks' });
+    expect([fromB.errors, fromC.errors]).toEqual([[], []]);
+
+    const seenByB = dataOf(await app.gql(OUTGOING, { token: b.owner.token, org: b.slug })).organization.outgoingAccessRequests.edges;
+    expect(seenByB).toEqual([{ node: { id: fromB.accessRequest.id, requesterOrganizationName: `Org ${b.slug}`, vendor: { slug: vendor.slug } } }]);
+    const seenByC = dataOf(await app.gql(OUTGOING, { token: c.owner.token, org: c.slug })).organization.outgoingAccessRequests.edges;
+    expect(seenByC).toEqual([{ node: { id: fromC.accessRequest.id, requesterOrganizationName: `Org ${c.slug}`, vendor: { slug: vendor.slug } } }]);
+
+    // The vendor sees both.
+    const seenByVendor = dataOf(await app.gql(INCOMING, { token: vendor.owner.token, org: vendor.slug })).organization.accessRequests.edges;
+    expect(seenByVendor.map((e: { node: { id: string } }) => e.node.id).sort()).toEqual([fromB.accessRequest.id, fromC.accessRequest.id].sort());
+  });
+
+  test("vendor A's accessRequests never shows the requests the same customer made to vendor C", async () => {
+    const a = await createOrg(app, { publish: true, prefix: 'a' });
+    const c = await createOrg(app, { publish: true, prefix: 'c' });
+    await createDocumentWithFile(app, a);
+    await createDocumentWithFile(app, c);
+    const customer = await createOrg(app, { prefix: 'cust' });
+    const toA = await requestAccess(app, customer, customer.owner, a.slug);
+    const toC = await requestAccess(app, customer, customer.owner, c.slug);
+    expect([toA.errors, toC.errors]).toEqual([[], []]);
+
+    const seenByA = dataOf(await app.gql(INCOMING, { token: a.owner.token, org: a.slug })).organization.accessRequests.edges;
+    expect(seenByA).toEqual([{ node: { id: toA.accessRequest.id, requesterOrganizationName: `Org ${customer.slug}` } }]);
+    const seenByC = dataOf(await app.gql(INCOMING, { token: c.owner.token, org: c.slug })).organization.accessRequests.edges;
+    expect(seenByC).toEqual([{ node: { id: toC.accessRequest.id, requesterOrganizationName: `Org ${customer.slug}` } }]);
+  });
+});
+
+// ---- Public documents and the access policy -------------------------------------------------------------------
+
+describe('what a trust center shows to non-members', () => {
+  const DOCUMENTS = `query($slug: String!) { trustCenter(slug: $slug) { documents(first: 100) { edges { node { title visibility } } } } }`;
+
+  test('trustCenter(slug) { documents } lists PUBLIC and RESTRICTED titles with a verified file, never PRIVATE ones or ones without a file', async () => {
+    const a = await createOrg(app, { publish: true, prefix: 'a' });
+    const b = await createOrg(app, { prefix: 'b' });
+    await createDocumentWithFile(app, a, { title: 'Public policy', kind: 'POLICY' });
+    await createDocumentWithFile(app, a, { title: 'Restricted SOC 2', kind: 'SOC_REPORT' });
+    await createDocumentWithFile(app, a, { title: 'Private board minutes', kind: 'OTHER', visibility: 'PRIVATE' });
+    await createDocument(app, a, { title: 'Public without file', kind: 'POLICY' });
+    await createDocument(app, a, { title: 'Restricted without file', kind: 'PEN_TEST' });
+    // Uploaded but never completed (not verified): still no file.
+    const pendingBytes = await pdfBytes('Pending');
+    const ticket = await startUpload(app, a, await createDocument(app, a, { title: 'Restricted pending upload', kind: 'SOC_REPORT' }), { bytes: pendingBytes });
+    expect((await putToTicket(ticket, pendingBytes)).ok).toBe(true);
+    // Uploaded with a wrong checksum: completion refused, still no file.
+    const other = await pdfBytes('Other bytes');
+    const bad = await startUpload(app, a, await createDocument(app, a, { title: 'Public rejected upload', kind: 'POLICY' }), { bytes: other, sha256: 'b'.repeat(64) });
+    expect((await putToTicket(bad, other)).ok).toBe(true);
+    expect((await completeUpload(app, a, bad.versionId)).errors.map((e: { code: string }) => e.code)).toEqual(['CHECKSUM_MISMATCH']);
+
+    const expected = [{ node: { title: 'Public policy', visibility: 'PUBLIC' } }, { node: { title: 'Restricted SOC 2', visibility: 'RESTRICTED' } }];
+    for (const token of [undefined, b.owner.token]) {
+      const r = await app.gql(DOCUMENTS, { token, variables: { slug: a.slug } });
+      expect(expectNoErrors(r).trustCenter.documents.edges).toEqual(expected);
+    }
+    // Members see all seven.
+    const mine = await app.gql(DOCUMENTS, { token: a.owner.token, org: a.slug, variables: { slug: a.slug } });
+    expect(expectNoErrors(mine).trustCenter.documents.edges).toHaveLength(7);
+  });
+
+  test('trustCenter(slug) { accessPolicy } is null for anonymous visitors and other orgs, and shown to members', async () => {
+    const a = await createOrg(app, { publish: true, prefix: 'a' });
+    const b = await createOrg(app, { prefix: 'b' });
+    const viewer = await addMember(app, a, 'VIEWER');
+    const policy = await app.gql(`mutation { updateAccessPolicy(input: { autoApproveDomains: ["trusted.example"], blockedDomains: ["rival.example"] }) { errors { code } } }`, {
+      token: a.owner.token, org: a.slug,
+    });
+    expect(expectNoErrors(policy).updateAccessPolicy.errors).toEqual([]);
+    const QUERY = `query($slug: String!) { trustCenter(slug: $slug) { slug accessPolicy { autoApproveDomains blockedDomains } } }`;
+
+    for (const token of [undefined, b.owner.token]) {
+      expect(dataOf(await app.gql(QUERY, { token, variables: { slug: a.slug } })).trustCenter).toEqual({ slug: a.slug, accessPolicy: null });
+    }
+    for (const member of [a.owner, viewer]) {
+      expect(dataOf(await app.gql(QUERY, { token: member.token, variables: { slug: a.slug } })).trustCenter.accessPolicy).toEqual({
+        autoApproveDomains: ['trusted.example'], blockedDomains: ['rival.example'],
+      });
+    }
   });
 });
 

@@ -6,6 +6,9 @@ import pg from 'pg';
 import { ensureDatabase, migrate } from '../../src/db/bootstrap';
 import { appRoleUrl } from '../../src/db/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { startEmbeddedS3, type EmbeddedS3 } from '../../src/modules/storage/embedded-s3';
+
+export const TEST_BUCKET = 'trust-portal-test';
 
 /**
  * One PostgreSQL for the whole run: TEST_DATABASE_URL's server when set, otherwise an embedded one in the OS temp
@@ -13,7 +16,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embed
  */
 declare global {
   // eslint-disable-next-line no-var
-  var __TP_TEST__: { embedded: EmbeddedPostgres | null; adminUrl: string; database: string } | undefined;
+  var __TP_TEST__: { embedded: EmbeddedPostgres | null; adminUrl: string; database: string; s3: EmbeddedS3 } | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
@@ -32,7 +35,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.TP_TEST_OWNER_URL = ownerUrl;
   process.env.TP_TEST_APP_URL = appRoleUrl(ownerUrl, appPassword);
   process.env.TP_TEST_MODE = embedded ? 'embedded' : 'external';
-  globalThis.__TP_TEST__ = { embedded, adminUrl, database };
+  const s3 = await startEmbeddedS3({ directory: mkdtempSync(path.join(os.tmpdir(), 'trust-portal-test-s3-')), bucket: TEST_BUCKET });
+  process.env.TP_TEST_S3_ENDPOINT = s3.endpoint;
+  globalThis.__TP_TEST__ = { embedded, adminUrl, database, s3 };
   process.stdout.write(`\n[test] PostgreSQL: ${embedded ? 'embedded (temporary)' : 'TEST_DATABASE_URL'}; database ${database}\n`);
 }
 

@@ -8,6 +8,8 @@ import { Database } from '../../src/db/database';
 import { createAppServer, type AppServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
 import { signDevToken } from '../../src/modules/auth/jwt';
+import { Storage } from '../../src/modules/storage/storage';
+import { TEST_BUCKET } from './global-setup';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 
@@ -30,6 +32,7 @@ export interface GqlOptions {
 export interface TestApp {
   url: string;
   db: Database;
+  storage: Storage;
   /** A superuser connection to the same database, for factories and catalog checks (bypasses RLS). */
   owner: pg.Pool;
   /** A connection pool as the app role, for RLS tests. */
@@ -57,7 +60,11 @@ export async function startTestApp(options: { now?: () => Date } = {}): Promise<
   const dataSource = createDataSource({ url: appUrl, poolMax: 5 });
   await dataSource.initialize();
   const db = new Database(dataSource);
-  const server: AppServer = await createAppServer({ config, db, logger: createLogger('silent'), now: options.now });
+  const storage = new Storage({
+    endpoint: process.env.TP_TEST_S3_ENDPOINT, bucket: TEST_BUCKET, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER',
+    forcePathStyle: true, uploadUrlTtlSeconds: config.storage.uploadUrlTtlSeconds, downloadUrlTtlSeconds: config.storage.downloadUrlTtlSeconds,
+  });
+  const server: AppServer = await createAppServer({ config, db, storage, logger: createLogger('silent'), now: options.now });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = server.httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;
@@ -67,6 +74,7 @@ export async function startTestApp(options: { now?: () => Date } = {}): Promise<
   return {
     url,
     db,
+    storage,
     owner,
     appPool,
     async gql(query, opts = {}) {
@@ -89,6 +97,7 @@ export async function startTestApp(options: { now?: () => Date } = {}): Promise<
     async close() {
       await server.close();
       await db.close();
+      storage.close();
       await owner.end();
       await appPool.end();
     },

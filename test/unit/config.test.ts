@@ -33,6 +33,7 @@ const prodEnv = (extra: Env = {}): Env => ({
   JWT_SECRET: SECRET,
   JWT_ISSUER: 'https://idp.example.com/',
   JWT_AUDIENCE: 'trust-portal-api',
+  S3_BUCKET: 'trust-portal-prod',
   ...extra,
 });
 
@@ -242,5 +243,32 @@ describe('loadConfig JWT_PUBLIC_KEY', () => {
 
   it('defaults to RS256 with a public key', () => {
     expect(loadConfig({ DATA_DIR: tempDataDir(), JWT_PUBLIC_KEY: PUBLIC_KEY }).jwt.algorithm).toBe('RS256');
+  });
+});
+
+describe('loadConfig storage', () => {
+  it('uses the embedded S3 endpoint in development when neither S3_ENDPOINT nor S3_BUCKET is set', () => {
+    const s = loadConfig(devEnv()).storage;
+    expect(s).toMatchObject({ embedded: true, bucket: 'trust-portal', forcePathStyle: true, downloadUrlTtlSeconds: 300 });
+  });
+
+  it('requires S3_BUCKET in production', () => {
+    expect(failingVariable(prodEnv({ S3_BUCKET: '' }))).toBe('S3_BUCKET');
+  });
+
+  it.each([
+    [{ S3_ENDPOINT: 'ftp://minio:9000' }, 'S3_ENDPOINT'],
+    [{ S3_BUCKET: 'Bad_Bucket' }, 'S3_BUCKET'],
+    [{ S3_ACCESS_KEY_ID: 'only-half' }, 'S3_SECRET_ACCESS_KEY'],
+    [{ S3_SECRET_ACCESS_KEY: 'only-half' }, 'S3_ACCESS_KEY_ID'],
+    [{ DOWNLOAD_URL_TTL_SECONDS: '5' }, 'DOWNLOAD_URL_TTL_SECONDS'],
+    [{ MAX_UPLOAD_BYTES: 'lots' }, 'MAX_UPLOAD_BYTES'],
+  ])('names the bad storage variable %j', (extra, variable) => {
+    expect(failingVariable(devEnv(extra as Env))).toBe(variable);
+  });
+
+  it('switches to a MinIO endpoint with path-style addressing', () => {
+    const s = loadConfig(devEnv({ S3_ENDPOINT: 'http://minio:9000/', S3_BUCKET: 'docs', S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b' })).storage;
+    expect(s).toMatchObject({ embedded: false, endpoint: 'http://minio:9000', bucket: 'docs', forcePathStyle: true, accessKeyId: 'a' });
   });
 });

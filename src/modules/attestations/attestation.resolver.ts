@@ -3,7 +3,7 @@ import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutatio
 import type { AttestationStatus, Framework } from '../../domain/attestation';
 import { todayUtc, type CalendarDate } from '../../domain/calendar-date';
 import { DEFAULT_FRESHNESS_POLICY, evaluateFreshness, periodGapDays, type AgeAnchor } from '../../domain/freshness';
-import type { RequestContext } from '../../graphql/context';
+import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { AgeAnchorEnum } from '../../graphql/enums';
 import { orgKey } from '../../graphql/loaders';
@@ -99,13 +99,13 @@ export class AttestationResolver {
     description: 'Publish a draft (ADMIN and above). Older published reports of the same framework and type become SUPERSEDED.',
   })
   async publishAttestation(@Arg('id', () => ID, { description: 'The draft to publish.' }) id: string, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
-    return toPayload(await this.service(ctx).publish(activeScope(ctx.principal), id, todayUtc(ctx.now())));
+    return toPayload(await this.service(ctx).publish(activeScope(ctx.principal), actorOf(ctx), id, todayUtc(ctx.now())));
   }
 
   @Authorized('attestation.publish')
   @Mutation(() => AttestationPayload, { description: 'Withdraw a published or superseded attestation (ADMIN and above); a report it superseded is current again.' })
   async withdrawAttestation(@Arg('input', { description: 'The attestation and why it is withdrawn.' }) input: WithdrawAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
-    return toPayload(await this.service(ctx).withdraw(activeScope(ctx.principal), input.id, input.reason ?? null));
+    return toPayload(await this.service(ctx).withdraw(activeScope(ctx.principal), actorOf(ctx), input.id, input.reason ?? null));
   }
 
   @Authorized('attestation.write')

@@ -14,7 +14,8 @@ import { compareDates, type CalendarDate } from '../../domain/calendar-date';
 import { coveredThrough } from '../../domain/freshness';
 import type { Database } from '../../db/database';
 import type { TenantScope } from '../auth/tenant-scope';
-import { NotFoundError } from '../common/errors';
+import { auditActor, auditLog } from '../audit/audit.service';
+import { NotFoundError, type Actor } from '../common/errors';
 import { trustCenterRepository } from '../trust-center/trust-center.repository';
 import type { AttestationEntity } from './attestation.entity';
 import type { AttestationFieldsInput } from './attestation.inputs';
@@ -135,7 +136,7 @@ export class AttestationService {
    * Publishes a draft. Older published reports of the same framework and type become SUPERSEDED by it; if a newer one
    * is already published, this one goes straight into history (SUPERSEDED by the newer) with a warning.
    */
-  async publish(scope: TenantScope, id: string, today: CalendarDate): Promise<AttestationResult> {
+  async publish(scope: TenantScope, actor: Actor, id: string, today: CalendarDate): Promise<AttestationResult> {
     return this.db.transaction(scope.identity(), async (m) => {
       // The trust center row serialises publications within an org, so two concurrent publishes cannot both win.
       await trustCenterRepository.forScope(m, scope, true);
@@ -164,12 +165,16 @@ export class AttestationService {
         }
         await attestationRepository.update(m, scope, id, { status: 'PUBLISHED', publishedAt: now });
       }
+      await auditLog.append(m, scope.orgId, {
+        ...auditActor(actor), action: 'attestation.published', targetType: 'attestation', targetId: id,
+        details: { framework: current.framework, socType: current.socType, reportDate: mine, filedAsHistory: newer.length > 0, superseded: newer.length > 0 ? [] : others.map((o) => o.id) },
+      });
       return { attestation: await attestationRepository.findById(m, scope, id), errors: [], warnings };
     });
   }
 
   /** Takes a report down. Reports it had superseded become current again. */
-  async withdraw(scope: TenantScope, id: string, reason: string | null): Promise<AttestationResult> {
+  async withdraw(scope: TenantScope, actor: Actor, id: string, reason: string | null): Promise<AttestationResult> {
     return this.db.transaction(scope.identity(), async (m) => {
       await trustCenterRepository.forScope(m, scope, true);
       const current = await attestationRepository.findById(m, scope, id, true);
@@ -182,6 +187,7 @@ export class AttestationService {
         const latest = previous.sort((a, b) => compareDates(reportDate(fieldsOf(b)), reportDate(fieldsOf(a))))[0];
         if (latest) await attestationRepository.update(m, scope, latest.id, { status: 'PUBLISHED', supersededAt: null, supersededById: null });
       }
+      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'attestation.withdrawn', targetType: 'attestation', targetId: id, details: { framework: current.framework, reason } });
       return { attestation: await attestationRepository.findById(m, scope, id), errors: [], warnings: [] };
     });
   }

@@ -3,6 +3,8 @@ import type { Database } from '../../db/database';
 import { appError } from '../../graphql/errors';
 import { tenancyRepository, type MembershipRow } from '../tenancy/tenancy.repository';
 import { TokenError, verifyToken } from './jwt';
+import { NotFoundError } from '../common/errors';
+import { roleAllows, type Action } from '../tenancy/tenancy.policy';
 import { TenantScope } from './tenant-scope';
 
 /** Who is calling: anonymous, or a user with memberships and (when chosen or unambiguous) an active organization. */
@@ -76,4 +78,15 @@ export function scopeForOrg(principal: Principal, orgId: string): TenantScope {
   const membership = principal.memberships.find((m) => m.orgId === orgId);
   if (membership && principal.user) return TenantScope.forMember(orgId, principal.user.id, membership.role);
   return TenantScope.forVisitor(orgId, principal.user?.id ?? null);
+}
+
+/**
+ * The one per-object check: the caller's scope in `orgId` when they are a member whose role allows `action`.
+ * Not a member: NOT_FOUND (the org's private parts do not exist for them). A member without the role: FORBIDDEN.
+ */
+export function authorizeOrg(principal: Principal, orgId: string, action: Action): TenantScope {
+  const scope = scopeForOrg(principal, orgId);
+  if (!scope.isMember) throw new NotFoundError('Organization');
+  if (!roleAllows(scope.role!, action)) throw appError('FORBIDDEN', `Your role ${scope.role} may not do this (${action})`);
+  return scope;
 }

@@ -20,3 +20,13 @@ export interface PayloadError<C extends string = string> {
   field: string | null;
   message: string;
 }
+
+/** Who did something, for audit events and acceptances: from the verified principal and the HTTP request. */
+export interface Actor {
+  userId: string | null;
+  email: string | null;
+  /** The org the actor acted for (their active org), if any. */
+  orgId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}

@@ -11,7 +11,15 @@ export const POLICY = {
   'trustCenter.publish': ['OWNER', 'ADMIN'],
   'attestation.write': ['OWNER', 'ADMIN', 'EDITOR'],
   'attestation.publish': ['OWNER', 'ADMIN'],
+  'document.write': ['OWNER', 'ADMIN', 'EDITOR'],
+  'nda.manage': ['OWNER', 'ADMIN'],
+  'access.policy': ['OWNER', 'ADMIN'],
   'access.decide': ['OWNER', 'ADMIN', 'ACCESS_MANAGER'],
+  'access.read': ['OWNER', 'ADMIN', 'ACCESS_MANAGER', 'VIEWER'],
+  'audit.read': ['OWNER', 'ADMIN'],
+  'analytics.read': ['OWNER', 'ADMIN', 'ACCESS_MANAGER', 'VIEWER'],
+  /** Customer side: any member may ask a vendor for access and sign its NDA for their organization. */
+  'customer.request': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof POLICY;

@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Framework } from '../../domain/attestation';
-import type { RequestContext } from '../../graphql/context';
+import { actorOf, type RequestContext } from '../../graphql/context';
 import { PageArgs } from '../../graphql/connection';
 import { FrameworkEnum } from '../../graphql/enums';
 import { orgKey } from '../../graphql/loaders';
@@ -35,13 +35,13 @@ export class TrustCenterResolver {
   @Authorized('trustCenter.publish')
   @Mutation(() => TrustCenterPayload, { description: 'Make the trust center public (ADMIN and above).' })
   async publishTrustCenter(@Ctx() ctx: RequestContext): Promise<TrustCenterPayload> {
-    return this.payload(ctx, await new TrustCenterService(ctx.db).setPublished(activeScope(ctx.principal), true));
+    return this.payload(ctx, await new TrustCenterService(ctx.db).setPublished(activeScope(ctx.principal), actorOf(ctx), true));
   }
 
   @Authorized('trustCenter.publish')
   @Mutation(() => TrustCenterPayload, { description: 'Take the trust center back to DRAFT: only members can read it (ADMIN and above).' })
   async unpublishTrustCenter(@Ctx() ctx: RequestContext): Promise<TrustCenterPayload> {
-    return this.payload(ctx, await new TrustCenterService(ctx.db).setPublished(activeScope(ctx.principal), false));
+    return this.payload(ctx, await new TrustCenterService(ctx.db).setPublished(activeScope(ctx.principal), actorOf(ctx), false));
   }
 
   @FieldResolver(() => AttestationConnection, { description: 'Published attestations, newest report first (superseded and withdrawn ones are history, for members).' })

@@ -1,7 +1,8 @@
 import type { Database } from '../../db/database';
 import type { AgeAnchor } from '../../domain/freshness';
 import type { TenantScope } from '../auth/tenant-scope';
-import { NotFoundError, type PayloadError } from '../common/errors';
+import { auditActor, auditLog } from '../audit/audit.service';
+import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
 import { tenancyRepository } from '../tenancy/tenancy.repository';
 import type { Principal } from '../auth/principal';
 import { scopeForOrg } from '../auth/principal';
@@ -92,7 +93,7 @@ export class TrustCenterService {
     });
   }
 
-  async setPublished(scope: TenantScope, published: boolean): Promise<TrustCenterResult> {
+  async setPublished(scope: TenantScope, actor: Actor, published: boolean): Promise<TrustCenterResult> {
     return this.db.transaction(scope.identity(), async (m) => {
       const current = await trustCenterRepository.forScope(m, scope, true);
       if (!current) throw new NotFoundError('Trust center');
@@ -103,6 +104,7 @@ export class TrustCenterService {
         return { trustCenter: current, errors: [{ code: 'NOT_PUBLISHED' as const, field: null, message: 'The trust center is not published.' }] };
       }
       await trustCenterRepository.update(m, scope, published ? { status: 'PUBLISHED', publishedAt: new Date() } : { status: 'DRAFT' });
+      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: published ? 'trust_center.published' : 'trust_center.unpublished', targetType: 'trust_center', targetId: current.id });
       return { trustCenter: await trustCenterRepository.forScope(m, scope), errors: [] };
     });
   }

@@ -1,0 +1,123 @@
+import type { EntityManager } from 'typeorm';
+import type { AccessState } from '../../domain/access';
+import type { TenantScope } from '../auth/tenant-scope';
+import { isUuid } from '../common/errors';
+import {
+  AccessGrantEntity,
+  AccessRequestEntity,
+  AccessRequestEventEntity,
+  NdaAcceptanceEntity,
+  NdaTemplateEntity,
+} from './access.entity';
+
+/** The only TypeORM user for NDA and access tables. Vendor-owned rows: every query names the vendor tenant. */
+export const accessRepository = {
+  async templates(m: EntityManager, scope: TenantScope): Promise<NdaTemplateEntity[]> {
+    return m.getRepository(NdaTemplateEntity).find({ where: { orgId: scope.orgId }, order: { version: 'DESC' } });
+  },
+
+  async templateById(m: EntityManager, orgId: string, id: string, lock = false): Promise<NdaTemplateEntity | null> {
+    if (!isUuid(id)) return null;
+    const qb = m.getRepository(NdaTemplateEntity).createQueryBuilder('t').where('t.org_id = :orgId AND t.id = :id', { orgId, id });
+    if (lock) qb.setLock('pessimistic_write');
+    return qb.getOne();
+  },
+
+  async nextTemplateVersion(m: EntityManager, scope: TenantScope): Promise<number> {
+    const rows: { max: number | null }[] = await m.query(`SELECT max(version) AS max FROM nda_templates WHERE org_id = $1`, [scope.orgId]);
+    return (rows[0]?.max ?? 0) + 1;
+  },
+
+  async insertTemplate(m: EntityManager, scope: TenantScope, values: Partial<NdaTemplateEntity>): Promise<NdaTemplateEntity> {
+    const repo = m.getRepository(NdaTemplateEntity);
+    return repo.save(repo.create({ ...values, orgId: scope.orgId }));
+  },
+
+  async publishTemplate(m: EntityManager, scope: TenantScope, id: string): Promise<void> {
+    await m.getRepository(NdaTemplateEntity).update({ orgId: scope.orgId, id }, { status: 'PUBLISHED', publishedAt: new Date() });
+  },
+
+  /** Acceptances that can satisfy an NDA for this customer: the org's (or the user's) signatures and any NDA on file. */
+  async acceptancesFor(m: EntityManager, scope: TenantScope, customerOrgId: string): Promise<NdaAcceptanceEntity[]> {
+    return m.getRepository(NdaAcceptanceEntity).find({ where: { orgId: scope.orgId, customerOrgId }, order: { acceptedAt: 'DESC' } });
+  },
+
+  async acceptancesForOrgs(m: EntityManager, orgId: string, customerOrgIds: readonly string[]): Promise<NdaAcceptanceEntity[]> {
+    if (customerOrgIds.length === 0) return [];
+    return m.getRepository(NdaAcceptanceEntity).createQueryBuilder('a')
+      .where('a.org_id = :orgId AND a.customer_org_id = ANY(:ids)', { orgId, ids: customerOrgIds })
+      .getMany();
+  },
+
+  async recentAcceptances(m: EntityManager, scope: TenantScope, limit: number): Promise<NdaAcceptanceEntity[]> {
+    return m.getRepository(NdaAcceptanceEntity).find({ where: { orgId: scope.orgId }, order: { acceptedAt: 'DESC' }, take: limit });
+  },
+
+  async insertAcceptance(m: EntityManager, scope: TenantScope, values: Partial<NdaAcceptanceEntity>): Promise<NdaAcceptanceEntity> {
+    const repo = m.getRepository(NdaAcceptanceEntity);
+    return repo.save(repo.create({ ...values, orgId: scope.orgId }));
+  },
+
+  async requestById(m: EntityManager, scope: TenantScope, id: string, lock = false): Promise<AccessRequestEntity | null> {
+    if (!isUuid(id)) return null;
+    const qb = m.getRepository(AccessRequestEntity).createQueryBuilder('r').where('r.org_id = :orgId AND r.id = :id', { orgId: scope.orgId, id });
+    if (lock) qb.setLock('pessimistic_write');
+    return qb.getOne();
+  },
+
+  async openRequestOf(m: EntityManager, scope: TenantScope, userId: string): Promise<AccessRequestEntity | null> {
+    return m.getRepository(AccessRequestEntity).findOne({ where: { orgId: scope.orgId, requesterUserId: userId, state: 'REQUESTED' } });
+  },
+
+  async insertRequest(m: EntityManager, scope: TenantScope, values: Partial<AccessRequestEntity>): Promise<AccessRequestEntity> {
+    const repo = m.getRepository(AccessRequestEntity);
+    return repo.save(repo.create({ ...values, orgId: scope.orgId }));
+  },
+
+  async updateRequest(m: EntityManager, scope: TenantScope, id: string, values: Partial<AccessRequestEntity>): Promise<void> {
+    await m.getRepository(AccessRequestEntity).update({ orgId: scope.orgId, id }, { ...values, updatedAt: new Date() });
+  },
+
+  async addEvent(m: EntityManager, scope: TenantScope, values: { requestId: string; fromState: AccessState | null; toState: AccessState; actorUserId: string | null; rule?: string | null; reason?: string | null }): Promise<void> {
+    await m.insert(AccessRequestEventEntity, { orgId: scope.orgId, rule: null, reason: null, ...values });
+  },
+
+  async eventsFor(m: EntityManager, orgId: string, requestIds: readonly string[]): Promise<AccessRequestEventEntity[]> {
+    if (requestIds.length === 0) return [];
+    return m.getRepository(AccessRequestEventEntity).createQueryBuilder('e')
+      .where('e.org_id = :orgId AND e.request_id = ANY(:ids)', { orgId, ids: requestIds })
+      // Events of one transaction share a timestamp; the state machine's order breaks the tie.
+      .orderBy('e.occurred_at', 'ASC')
+      .addOrderBy(`CASE e.to_state WHEN 'REQUESTED' THEN 0 WHEN 'APPROVED' THEN 1 WHEN 'DENIED' THEN 1 ELSE 2 END`, 'ASC')
+      .getMany();
+  },
+
+  async insertGrants(m: EntityManager, scope: TenantScope, grants: { customerOrgId: string; documentId: string | null; requestId: string; expiresAt: Date }[]): Promise<void> {
+    if (grants.length > 0) await m.insert(AccessGrantEntity, grants.map((g) => ({ ...g, orgId: scope.orgId })));
+  },
+
+  async revokeGrantsOf(m: EntityManager, scope: TenantScope, requestId: string, by: string | null): Promise<void> {
+    await m.query(
+      `UPDATE access_grants SET revoked_at = now(), revoked_by = $3 WHERE org_id = $1 AND request_id = $2 AND revoked_at IS NULL`,
+      [scope.orgId, requestId, by],
+    );
+  },
+
+  /** A live grant for this customer covering this document (or all restricted documents). */
+  async hasLiveGrant(m: EntityManager, scope: TenantScope, customerOrgId: string, documentId: string, now: Date): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `SELECT 1 FROM access_grants WHERE org_id = $1 AND customer_org_id = $2 AND revoked_at IS NULL AND expires_at > $4
+         AND (document_id IS NULL OR document_id = $3) LIMIT 1`,
+      [scope.orgId, customerOrgId, documentId, now],
+    );
+    return rows.length > 0;
+  },
+
+  async liveGrantDocumentIds(m: EntityManager, scope: TenantScope, customerOrgId: string, now: Date): Promise<{ all: boolean; ids: Set<string> }> {
+    const rows: { document_id: string | null }[] = await m.query(
+      `SELECT document_id FROM access_grants WHERE org_id = $1 AND customer_org_id = $2 AND revoked_at IS NULL AND expires_at > $3`,
+      [scope.orgId, customerOrgId, now],
+    );
+    return { all: rows.some((r) => r.document_id === null), ids: new Set(rows.filter((r) => r.document_id).map((r) => r.document_id!)) };
+  },
+};

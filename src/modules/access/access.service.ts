@@ -1,0 +1,329 @@
+import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import {
+  canMove,
+  effectiveState,
+  evaluateAccessPolicy,
+  ndaSatisfied,
+  type AccessState,
+  type NdaPolicy,
+} from '../../domain/access';
+import type { Database } from '../../db/database';
+import { auditActor, auditLog } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
+import type { TenantScope } from '../auth/tenant-scope';
+import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
+import { documentRepository } from '../documents/document.repository';
+import type { TrustCenterEntity } from '../trust-center/trust-center.entity';
+import { trustCenterRepository } from '../trust-center/trust-center.repository';
+import { TrustCenterService } from '../trust-center/trust-center.service';
+import type { AccessRequestEntity, NdaAcceptanceEntity, NdaTemplateEntity } from './access.entity';
+import { accessRepository } from './access.repository';
+
+export type AccessErrorCode =
+  | 'ALREADY_REQUESTED'
+  | 'ALREADY_GRANTED'
+  | 'OWN_ORGANIZATION'
+  | 'DOCUMENT_NOT_FOUND'
+  | 'DOCUMENT_NOT_RESTRICTED'
+  | 'NO_RESTRICTED_DOCUMENTS'
+  | 'INVALID_TRANSITION'
+  | 'NDA_VERSION_MISMATCH'
+  | 'NO_NDA'
+  | 'NDA_NOT_DRAFT'
+  | 'INVALID_NDA'
+  | 'INVALID_POLICY'
+  | 'CUSTOMER_NOT_FOUND'
+  | 'INVALID_SIGNATURE';
+
+const fail = <T>(extra: T, code: AccessErrorCode, field: string | null, message: string) => ({ ...extra, errors: [{ code, field, message }] as PayloadError<AccessErrorCode>[] });
+
+export const ndaPolicyOf = (tc: TrustCenterEntity): NdaPolicy => ({
+  required: tc.ndaRequired,
+  currentTemplateId: tc.currentNdaTemplateId,
+  scope: tc.ndaAcceptanceScope,
+  reacceptOnNewVersion: tc.ndaReacceptOnNewVersion,
+});
+
+export interface AccessPolicyChanges {
+  ndaRequired?: boolean | null;
+  ndaAcceptanceScope?: 'USER' | 'ORGANIZATION' | null;
+  ndaReacceptOnNewVersion?: boolean | null;
+  autoApproveDomains?: string[] | null;
+  autoApproveOrganizationSlugs?: string[] | null;
+  blockedDomains?: string[] | null;
+  blockFreeMailDomains?: boolean | null;
+  defaultGrantDays?: number | null;
+  grantScope?: 'DOCUMENT' | 'TRUST_CENTER' | null;
+}
+
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** The vendor side (NDA templates, policy, decisions) and the customer side (NDA acceptance, requests) of access. */
+export class AccessService {
+  constructor(private readonly db: Database) {}
+
+  // ---- vendor: NDA templates ----------------------------------------------------------------------------------
+
+  async createNdaTemplate(scope: TenantScope, input: { title: string; body: string }) {
+    const title = input.title.trim();
+    const body = input.body.replace(/\r\n/g, '\n').trim();
+    if (!title || title.length > 200 || body.length < 20 || body.length > 100_000) {
+      return fail({ template: null as NdaTemplateEntity | null }, 'INVALID_NDA', body.length < 20 ? 'body' : 'title', 'An NDA has a title (1-200 characters) and a body (20-100000 characters).');
+    }
+    return this.db.transaction(scope.identity(), async (m) => {
+      // Serialise version numbering per vendor on its trust center row.
+      await trustCenterRepository.forScope(m, scope, true);
+      const template = await accessRepository.insertTemplate(m, scope, {
+        version: await accessRepository.nextTemplateVersion(m, scope), title, body, bodySha256: sha256(body), status: 'DRAFT', createdBy: scope.userId,
+      });
+      return { template: template as NdaTemplateEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+    });
+  }
+
+  /** Publishing freezes the text (a trigger refuses any later change) and makes it the version customers accept. */
+  async publishNdaTemplate(scope: TenantScope, actor: Actor, id: string) {
+    return this.db.transaction(scope.identity(), async (m) => {
+      await trustCenterRepository.forScope(m, scope, true);
+      const template = await accessRepository.templateById(m, scope.orgId, id, true);
+      if (!template) throw new NotFoundError('NDA template');
+      if (template.status !== 'DRAFT') return fail({ template: template as NdaTemplateEntity | null }, 'NDA_NOT_DRAFT', 'id', `Version ${template.version} is already published.`);
+      const latest = (await accessRepository.templates(m, scope)).find((t) => t.status === 'PUBLISHED');
+      if (latest && latest.version > template.version) {
+        return fail({ template: template as NdaTemplateEntity | null }, 'NDA_NOT_DRAFT', 'id', `Version ${latest.version} is already published; draft a new version instead of publishing the older ${template.version}.`);
+      }
+      await accessRepository.publishTemplate(m, scope, id);
+      await trustCenterRepository.update(m, scope, { currentNdaTemplateId: id });
+      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'nda.published', targetType: 'nda_template', targetId: id, details: { version: template.version, bodySha256: template.bodySha256 } });
+      return { template: (await accessRepository.templateById(m, scope.orgId, id)) as NdaTemplateEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+    });
+  }
+
+  // ---- vendor: policy ----------------------------------------------------------------------------------------
+
+  async updatePolicy(scope: TenantScope, actor: Actor, changes: AccessPolicyChanges) {
+    const normalize = (list: string[] | null | undefined) => (list == null ? undefined : [...new Set(list.map((d) => d.trim().toLowerCase()).filter(Boolean))]);
+    const auto = normalize(changes.autoApproveDomains);
+    const blocked = normalize(changes.blockedDomains);
+    for (const [field, list] of [['autoApproveDomains', auto], ['blockedDomains', blocked]] as const) {
+      const bad = list?.find((d) => !DOMAIN.test(d));
+      if (bad) return fail({ trustCenter: null as TrustCenterEntity | null }, 'INVALID_POLICY', field, `"${bad}" is not a domain name.`);
+      if (list && list.length > 200) return fail({ trustCenter: null as TrustCenterEntity | null }, 'INVALID_POLICY', field, 'At most 200 domains.');
+    }
+    if (changes.defaultGrantDays != null && (!Number.isInteger(changes.defaultGrantDays) || changes.defaultGrantDays < 1 || changes.defaultGrantDays > 1095)) {
+      return fail({ trustCenter: null as TrustCenterEntity | null }, 'INVALID_POLICY', 'defaultGrantDays', 'defaultGrantDays is 1 to 1095.');
+    }
+    let autoOrgIds: string[] | undefined;
+    if (changes.autoApproveOrganizationSlugs != null) {
+      const slugs = [...new Set(changes.autoApproveOrganizationSlugs.map((s) => s.trim().toLowerCase()))];
+      autoOrgIds = [];
+      for (const slug of slugs) {
+        const id = await this.db.transaction({ orgSlug: slug }, (m) => m.query(`SELECT id FROM organizations WHERE slug = $1`, [slug]).then((r: { id: string }[]) => r[0]?.id ?? null));
+        if (!id) return fail({ trustCenter: null as TrustCenterEntity | null }, 'CUSTOMER_NOT_FOUND', 'autoApproveOrganizationSlugs', `No organization "${slug}".`);
+        autoOrgIds.push(id);
+      }
+    }
+    return this.db.transaction(scope.identity(), async (m) => {
+      const values: Partial<TrustCenterEntity> = {};
+      if (changes.ndaRequired != null) values.ndaRequired = changes.ndaRequired;
+      if (changes.ndaAcceptanceScope != null) values.ndaAcceptanceScope = changes.ndaAcceptanceScope;
+      if (changes.ndaReacceptOnNewVersion != null) values.ndaReacceptOnNewVersion = changes.ndaReacceptOnNewVersion;
+      if (auto) values.autoApproveDomains = auto;
+      if (autoOrgIds) values.autoApproveOrgIds = autoOrgIds;
+      if (blocked) values.blockedDomains = blocked;
+      if (changes.blockFreeMailDomains != null) values.blockFreeMailDomains = changes.blockFreeMailDomains;
+      if (changes.defaultGrantDays != null) values.defaultGrantDays = changes.defaultGrantDays;
+      if (changes.grantScope != null) values.grantScope = changes.grantScope;
+      await trustCenterRepository.update(m, scope, values);
+      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'access.policy_updated', targetType: 'trust_center', targetId: scope.orgId, details: { ...values } });
+      return { trustCenter: await trustCenterRepository.forScope(m, scope), errors: [] as PayloadError<AccessErrorCode>[] };
+    });
+  }
+
+  /** An NDA signed outside the platform: covers the customer organization for every version. */
+  async recordNdaOnFile(scope: TenantScope, actor: Actor, input: { customerSlug: string; signerName: string; note?: string | null }) {
+    const signerName = input.signerName.trim();
+    if (signerName.length === 0 || signerName.length > 200) {
+      return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'INVALID_SIGNATURE', 'signerName', 'signerName is the signer\'s name, 1-200 characters.');
+    }
+    const slug = input.customerSlug.trim().toLowerCase();
+    const customer = await this.db.transaction({ orgSlug: slug }, (m) => m.query(`SELECT id, name FROM organizations WHERE slug = $1`, [slug]).then((r: { id: string; name: string }[]) => r[0] ?? null));
+    if (!customer) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'CUSTOMER_NOT_FOUND', 'customerSlug', `No organization "${slug}".`);
+    if (customer.id === scope.orgId) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'OWN_ORGANIZATION', 'customerSlug', 'An organization does not sign its own NDA.');
+    return this.db.transaction(scope.identity(), async (m) => {
+      const acceptance = await accessRepository.insertAcceptance(m, scope, {
+        customerOrgId: customer.id, customerOrgName: customer.name, source: 'ON_FILE', signerName, note: input.note ?? null, recordedBy: scope.userId, ip: actor.ip, userAgent: actor.userAgent,
+      });
+      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'nda.recorded_on_file', targetType: 'organization', targetId: customer.id, details: { customer: customer.name, note: input.note ?? null } });
+      return { acceptance: acceptance as NdaAcceptanceEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+    });
+  }
+
+  // ---- customer: NDA and requests ----------------------------------------------------------------------------
+
+  /**
+   * The vendor tenant, as a customer acting in it: resolved from the slug (published, or the caller is a member),
+   * with the customer org recorded in the transaction so shared rows can be written for it.
+   */
+  private async customerScope(principal: Principal, slug: string): Promise<{ vendor: TenantScope; customer: { orgId: string; name: string; userId: string; email: string }; trustCenter: TrustCenterEntity }> {
+    const { trustCenter, scope } = await new TrustCenterService(this.db).bySlug(principal, slug);
+    const active = principal.active!;
+    return { vendor: scope, customer: { orgId: active.orgId, name: active.name, userId: principal.user!.id, email: principal.user!.email }, trustCenter };
+  }
+
+  async acceptNda(principal: Principal, actor: Actor, input: { trustCenterSlug: string; version: number; signerName: string; signerTitle?: string | null }) {
+    const { vendor, customer, trustCenter } = await this.customerScope(principal, input.trustCenterSlug);
+    if (customer.orgId === vendor.orgId) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'OWN_ORGANIZATION', null, 'Members do not sign their own NDA.');
+    const signerName = input.signerName.trim();
+    if (signerName.length === 0 || signerName.length > 200) {
+      return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'INVALID_SIGNATURE', 'signerName', 'Sign with your name (1-200 characters).');
+    }
+    return this.db.transaction({ ...vendor.identity(), customerOrgId: customer.orgId }, async (m) => {
+      const template = trustCenter.currentNdaTemplateId ? await accessRepository.templateById(m, vendor.orgId, trustCenter.currentNdaTemplateId) : null;
+      if (!template) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'NO_NDA', null, 'This trust center has no NDA to accept.');
+      if (template.version !== input.version) {
+        return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'NDA_VERSION_MISMATCH', 'version', `The current NDA is version ${template.version}; read it and accept that version.`);
+      }
+      const acceptance = await accessRepository.insertAcceptance(m, vendor, {
+        customerOrgId: customer.orgId, customerOrgName: customer.name, source: 'CLICKWRAP', templateId: template.id, templateVersion: template.version,
+        bodySha256: template.bodySha256, signerUserId: customer.userId, signerName, signerTitle: input.signerTitle?.trim() || null,
+        signerEmail: customer.email, ip: actor.ip, userAgent: actor.userAgent,
+      });
+      await auditLog.append(m, vendor.orgId, {
+        ...auditActor(actor), action: 'nda.accepted', targetType: 'nda_template', targetId: template.id,
+        details: { version: template.version, bodySha256: template.bodySha256, signer: input.signerName, customer: customer.name },
+      });
+      return { acceptance: acceptance as NdaAcceptanceEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+    });
+  }
+
+  async requestAccess(principal: Principal, actor: Actor, input: { trustCenterSlug: string; documentIds?: string[] | null; reason?: string | null }, now = new Date()) {
+    const { vendor, customer, trustCenter } = await this.customerScope(principal, input.trustCenterSlug);
+    const none = { accessRequest: null as AccessRequestEntity | null };
+    if (customer.orgId === vendor.orgId) return fail(none, 'OWN_ORGANIZATION', null, 'Members already see their own documents.');
+    try {
+      return await this.recordRequest(actor, input, vendor, customer, trustCenter, now);
+    } catch (error) {
+      // Two identical requests at once: the partial unique index lets one through; the other is a duplicate.
+      if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
+        return fail(none, 'ALREADY_REQUESTED', null, 'You already have an open request with this vendor; wait for its decision.');
+      }
+      throw error;
+    }
+  }
+
+  private async recordRequest(
+    actor: Actor, input: { documentIds?: string[] | null; reason?: string | null },
+    vendor: TenantScope, customer: { orgId: string; name: string; userId: string; email: string }, trustCenter: TrustCenterEntity, now: Date,
+  ) {
+    const none = { accessRequest: null as AccessRequestEntity | null };
+    return this.db.transaction({ ...vendor.identity(), customerOrgId: customer.orgId }, async (m) => {
+      const requested = [...new Set(input.documentIds ?? [])];
+      if (requested.length > 100) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', 'At most 100 documents per request.');
+      if (requested.length > 0) {
+        const docs = new Map((await documentRepository.byIds(m, vendor.orgId, requested)).map((d) => [d.id, d]));
+        for (const id of requested) {
+          const doc = docs.get(id);
+          if (!doc || doc.visibility === 'PRIVATE' || !doc.currentVersionId) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', `No document ${id} on this trust center.`);
+          if (doc.visibility === 'PUBLIC') return fail(none, 'DOCUMENT_NOT_RESTRICTED', 'documentIds', `"${doc.title}" is public: download it directly.`);
+        }
+      } else if ((await documentRepository.restrictedIds(m, vendor)).length === 0) {
+        return fail(none, 'NO_RESTRICTED_DOCUMENTS', null, 'This trust center has no restricted documents to request.');
+      }
+      if (await accessRepository.openRequestOf(m, vendor, customer.userId)) {
+        return fail(none, 'ALREADY_REQUESTED', null, 'You already have an open request with this vendor; wait for its decision.');
+      }
+      const grants = await accessRepository.liveGrantDocumentIds(m, vendor, customer.orgId, now);
+      if (grants.all || (requested.length > 0 && requested.every((id) => grants.ids.has(id)))) {
+        return fail(none, 'ALREADY_GRANTED', null, 'Your organization already has access to these documents.');
+      }
+
+      const decision = evaluateAccessPolicy(
+        { autoApproveDomains: trustCenter.autoApproveDomains, autoApproveOrgIds: trustCenter.autoApproveOrgIds, blockedDomains: trustCenter.blockedDomains, blockFreeMailDomains: trustCenter.blockFreeMailDomains },
+        { email: customer.email, orgId: customer.orgId },
+      );
+      let request = await accessRepository.insertRequest(m, vendor, {
+        requesterOrgId: customer.orgId, requesterOrgName: customer.name, requesterUserId: customer.userId, requesterEmail: customer.email,
+        scope: requested.length > 0 ? 'DOCUMENTS' : 'ALL_RESTRICTED', documentIds: requested, reason: input.reason?.trim() || null, state: 'REQUESTED',
+      });
+      await accessRepository.addEvent(m, vendor, { requestId: request.id, fromState: null, toState: 'REQUESTED', actorUserId: customer.userId, reason: request.reason });
+      await auditLog.append(m, vendor.orgId, { ...auditActor(actor), action: 'access.requested', targetType: 'access_request', targetId: request.id, details: { customer: customer.name, documents: requested.length || 'all restricted' } });
+      if (decision.kind === 'AUTO_APPROVE') {
+        request = await this.approve(m, vendor, request, trustCenter, { actor, rule: decision.rule, decidedBy: null, reason: null, grantDays: null, now });
+      } else if (decision.kind === 'BLOCKED') {
+        request = await this.deny(m, vendor, request, { actor, rule: decision.rule, decidedBy: null, reason: `Refused by policy: ${decision.rule}`, now });
+      }
+      return { accessRequest: request as AccessRequestEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+    });
+  }
+
+  // ---- vendor: decisions ---------------------------------------------------------------------------------------
+
+  async decide(scope: TenantScope, actor: Actor, input: { id: string; approve: boolean; reason?: string | null; grantDays?: number | null }, now = new Date()) {
+    return this.db.transaction(scope.identity(), async (m) => {
+      // The row lock makes concurrent decisions queue: the first wins, the rest see a decided request.
+      const request = await accessRepository.requestById(m, scope, input.id, true);
+      if (!request) throw new NotFoundError('Access request');
+      const state = effectiveState(request.state, request.grantExpiresAt, now);
+      const target: AccessState = input.approve ? 'APPROVED' : 'DENIED';
+      if (!canMove(state, target)) return fail({ accessRequest: request as AccessRequestEntity | null }, 'INVALID_TRANSITION', 'id', `A ${state} request cannot become ${target}.`);
+      if (input.grantDays != null && (!Number.isInteger(input.grantDays) || input.grantDays < 1 || input.grantDays > 1095)) {
+        return fail({ accessRequest: request as AccessRequestEntity | null }, 'INVALID_POLICY', 'grantDays', 'grantDays is 1 to 1095.');
+      }
+      const trustCenter = (await trustCenterRepository.forScope(m, scope))!;
+      const decided = input.approve
+        ? await this.approve(m, scope, request, trustCenter, { actor, rule: null, decidedBy: scope.userId, reason: input.reason ?? null, grantDays: input.grantDays ?? null, now })
+        : await this.deny(m, scope, request, { actor, rule: null, decidedBy: scope.userId, reason: input.reason ?? null, now });
+      return { accessRequest: decided as AccessRequestEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+    });
+  }
+
+  /** Ends a grant at once: downloads stop with the next request. */
+  async revoke(scope: TenantScope, actor: Actor, input: { requestId: string; reason?: string | null }, now = new Date()) {
+    return this.db.transaction(scope.identity(), async (m) => {
+      const request = await accessRepository.requestById(m, scope, input.requestId, true);
+      if (!request) throw new NotFoundError('Access request');
+      const state = effectiveState(request.state, request.grantExpiresAt, now);
+      if (!canMove(state, 'REVOKED')) return fail({ accessRequest: request as AccessRequestEntity | null }, 'INVALID_TRANSITION', 'requestId', `A ${state} request cannot be revoked.`);
+      await accessRepository.updateRequest(m, scope, request.id, { state: 'REVOKED' });
+      await accessRepository.revokeGrantsOf(m, scope, request.id, scope.userId);
+      await accessRepository.addEvent(m, scope, { requestId: request.id, fromState: state, toState: 'REVOKED', actorUserId: scope.userId, reason: input.reason ?? null });
+      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'access.revoked', targetType: 'access_request', targetId: request.id, details: { customer: request.requesterOrgName, reason: input.reason ?? null } });
+      return { accessRequest: (await accessRepository.requestById(m, scope, request.id)) as AccessRequestEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+    });
+  }
+
+  private async approve(
+    m: EntityManager, scope: TenantScope, request: AccessRequestEntity, trustCenter: TrustCenterEntity,
+    how: { actor: Actor; rule: string | null; decidedBy: string | null; reason: string | null; grantDays: number | null; now: Date },
+  ): Promise<AccessRequestEntity> {
+    const expiresAt = new Date(how.now.getTime() + (how.grantDays ?? trustCenter.defaultGrantDays) * DAY_MS);
+    // Whole-trust-center grants cover every restricted document, including ones published later.
+    const documentIds: (string | null)[] = trustCenter.grantScope === 'TRUST_CENTER' || request.scope === 'ALL_RESTRICTED'
+      ? (trustCenter.grantScope === 'TRUST_CENTER' ? [null] : await documentRepository.restrictedIds(m, scope))
+      : request.documentIds;
+    await accessRepository.insertGrants(m, scope, documentIds.map((documentId) => ({ customerOrgId: request.requesterOrgId, documentId, requestId: request.id, expiresAt })));
+    await accessRepository.updateRequest(m, scope, request.id, { state: 'APPROVED', rule: how.rule, decidedBy: how.decidedBy, decidedAt: how.now, decisionReason: how.reason, grantExpiresAt: expiresAt });
+    await accessRepository.addEvent(m, scope, { requestId: request.id, fromState: 'REQUESTED', toState: 'APPROVED', actorUserId: how.decidedBy, rule: how.rule, reason: how.reason });
+    await auditLog.append(m, scope.orgId, {
+      ...auditActor(how.actor), action: 'access.approved', targetType: 'access_request', targetId: request.id,
+      details: { customer: request.requesterOrgName, rule: how.rule, expiresAt: expiresAt.toISOString(), documents: documentIds.length === 1 && documentIds[0] === null ? 'all restricted' : documentIds.length },
+    });
+    return (await accessRepository.requestById(m, scope, request.id))!;
+  }
+
+  private async deny(m: EntityManager, scope: TenantScope, request: AccessRequestEntity, how: { actor: Actor; rule: string | null; decidedBy: string | null; reason: string | null; now: Date }): Promise<AccessRequestEntity> {
+    await accessRepository.updateRequest(m, scope, request.id, { state: 'DENIED', rule: how.rule, decidedBy: how.decidedBy, decidedAt: how.now, decisionReason: how.reason });
+    await accessRepository.addEvent(m, scope, { requestId: request.id, fromState: 'REQUESTED', toState: 'DENIED', actorUserId: how.decidedBy, rule: how.rule, reason: how.reason });
+    await auditLog.append(m, scope.orgId, { ...auditActor(how.actor), action: 'access.denied', targetType: 'access_request', targetId: request.id, details: { customer: request.requesterOrgName, rule: how.rule, reason: how.reason } });
+    return (await accessRepository.requestById(m, scope, request.id))!;
+  }
+
+  /** Whether this customer user has what the vendor's NDA policy asks for. */
+  static ndaOnFile(trustCenter: TrustCenterEntity, acceptances: readonly NdaAcceptanceEntity[], userId: string): boolean {
+    return ndaSatisfied(ndaPolicyOf(trustCenter), acceptances, userId);
+  }
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');

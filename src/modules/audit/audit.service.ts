@@ -1,0 +1,137 @@
+import type { EntityManager } from 'typeorm';
+import { eventHash, GENESIS_HASH, verifyChain, type ChainBreak, type StoredEvent } from '../../domain/audit-chain';
+import type { Database } from '../../db/database';
+import type { TenantScope } from '../auth/tenant-scope';
+import type { Actor } from '../common/errors';
+import { AuditEventEntity } from './audit-event.entity';
+
+/** What happened, by whom: one link of an organization's chain. */
+export interface AuditInput {
+  action: AuditAction;
+  actorUserId: string | null;
+  actorEmail: string | null;
+  actorOrgId: string | null;
+  targetType?: string | null;
+  targetId?: string | null;
+  ip?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export type AuditAction =
+  | 'trust_center.published'
+  | 'trust_center.unpublished'
+  | 'attestation.published'
+  | 'attestation.withdrawn'
+  | 'document.created'
+  | 'document.updated'
+  | 'document.version_available'
+  | 'nda.published'
+  | 'nda.accepted'
+  | 'nda.recorded_on_file'
+  | 'access.policy_updated'
+  | 'access.requested'
+  | 'access.approved'
+  | 'access.denied'
+  | 'access.revoked'
+  | 'document.downloaded';
+
+/** The actor fields of an audit event. */
+export function auditActor(actor: Actor): Pick<AuditInput, 'actorUserId' | 'actorEmail' | 'actorOrgId' | 'ip'> {
+  return { actorUserId: actor.userId, actorEmail: actor.email, actorOrgId: actor.orgId, ip: actor.ip };
+}
+
+const toStored = (e: AuditEventEntity): StoredEvent => ({
+  orgId: e.orgId,
+  seq: Number(e.seq),
+  occurredAt: e.occurredAt.toISOString(),
+  action: e.action,
+  actorUserId: e.actorUserId,
+  actorEmail: e.actorEmail,
+  actorOrgId: e.actorOrgId,
+  targetType: e.targetType,
+  targetId: e.targetId,
+  ip: e.ip,
+  details: e.details,
+  prevHash: e.prevHash,
+  hash: e.hash,
+});
+
+export interface AuditVerification {
+  valid: boolean;
+  checkedEvents: number;
+  firstBroken: ChainBreak | null;
+}
+
+const VERIFY_BATCH = 1000;
+
+/**
+ * Appends to the tenant's chain inside the caller's transaction, so the event commits or rolls back with the change it
+ * records. A transaction-scoped advisory lock per org serialises appenders: two concurrent events never take one seq.
+ */
+export const auditLog = {
+  async append(m: EntityManager, orgId: string, input: AuditInput): Promise<void> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1, 0))`, [orgId]);
+    const last: { seq: string; hash: string }[] = await m.query(
+      `SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1`,
+      [orgId],
+    );
+    const seq = last[0] ? Number(last[0].seq) + 1 : 1;
+    const prevHash = last[0]?.hash ?? GENESIS_HASH;
+    // Milliseconds only: what PostgreSQL stores is what is hashed, so verification recomputes the same bytes.
+    const occurredAt = new Date();
+    const content = {
+      orgId,
+      seq,
+      occurredAt: occurredAt.toISOString(),
+      action: input.action,
+      actorUserId: input.actorUserId,
+      actorEmail: input.actorEmail,
+      actorOrgId: input.actorOrgId,
+      targetType: input.targetType ?? null,
+      targetId: input.targetId ?? null,
+      ip: input.ip ?? null,
+      // What jsonb gives back: plain JSON values only, so verification hashes exactly what was hashed here.
+      details: JSON.parse(JSON.stringify(input.details ?? {})) as Record<string, unknown>,
+    };
+    const hash = eventHash(prevHash, content);
+    await m.query(
+      `INSERT INTO audit_events (org_id, seq, occurred_at, action, actor_user_id, actor_email, actor_org_id, target_type, target_id, ip, details, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)`,
+      [orgId, seq, occurredAt, content.action, content.actorUserId, content.actorEmail, content.actorOrgId, content.targetType,
+        content.targetId, content.ip, JSON.stringify(content.details), prevHash, hash],
+    );
+  },
+};
+
+export class AuditService {
+  constructor(private readonly db: Database) {}
+
+  /** Recomputes the whole chain, in batches, and names the first broken link. */
+  async verify(scope: TenantScope): Promise<AuditVerification> {
+    let prev = GENESIS_HASH;
+    let nextSeq = 1;
+    let checked = 0;
+    for (;;) {
+      const batch = await this.db.transaction(scope.identity(), (m) =>
+        m.getRepository(AuditEventEntity).createQueryBuilder('e')
+          .where('e.org_id = :orgId AND e.seq >= :from', { orgId: scope.orgId, from: nextSeq })
+          .orderBy('e.seq', 'ASC').limit(VERIFY_BATCH).getMany(),
+      );
+      const stored = batch.map(toStored);
+      const broken = verifyChain(stored, prev, nextSeq);
+      if (broken) return { valid: false, checkedEvents: checked + stored.findIndex((e) => e.seq === broken.seq), firstBroken: broken };
+      checked += stored.length;
+      if (stored.length < VERIFY_BATCH) return { valid: true, checkedEvents: checked, firstBroken: null };
+      prev = stored[stored.length - 1]!.hash;
+      nextSeq = stored[stored.length - 1]!.seq + 1;
+    }
+  }
+
+  async page(scope: TenantScope, limit: number, beforeSeq: number | null): Promise<AuditEventEntity[]> {
+    return this.db.transaction(scope.identity(), (m) => {
+      const qb = m.getRepository(AuditEventEntity).createQueryBuilder('e').where('e.org_id = :orgId', { orgId: scope.orgId });
+      if (beforeSeq !== null) qb.andWhere('e.seq < :beforeSeq', { beforeSeq });
+      return qb.orderBy('e.seq', 'DESC').limit(limit + 1).getMany();
+    });
+  }
+}

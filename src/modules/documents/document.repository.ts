@@ -1,0 +1,86 @@
+import type { EntityManager } from 'typeorm';
+import type { Visibility } from '../../domain/document';
+import type { TenantScope } from '../auth/tenant-scope';
+import { isUuid } from '../common/errors';
+import { DocumentEntity, DocumentVersionEntity } from './document.entity';
+
+export const documentRepository = {
+  async findById(m: EntityManager, scope: TenantScope, id: string, lock = false): Promise<DocumentEntity | null> {
+    if (!isUuid(id)) return null;
+    const qb = m.getRepository(DocumentEntity).createQueryBuilder('d').where('d.org_id = :orgId AND d.id = :id', { orgId: scope.orgId, id });
+    if (lock) qb.setLock('pessimistic_write');
+    return qb.getOne();
+  },
+
+  /**
+   * The tenant of a document named only by id. Needs `app.document_id` set to the same id: RLS then shows that one row
+   * whatever the current tenant.
+   */
+  async orgIdOf(m: EntityManager, id: string): Promise<string | null> {
+    if (!isUuid(id)) return null;
+    const rows: { org_id: string }[] = await m.query(`SELECT org_id FROM documents WHERE id = $1`, [id]);
+    return rows[0]?.org_id ?? null;
+  },
+
+  async byIds(m: EntityManager, orgId: string, ids: readonly string[]): Promise<DocumentEntity[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    return m.getRepository(DocumentEntity).createQueryBuilder('d').where('d.org_id = :orgId AND d.id = ANY(:ids)', { orgId, ids: valid }).getMany();
+  },
+
+  async page(m: EntityManager, scope: TenantScope, visibilities: readonly Visibility[], limit: number, after: { createdAt: string; id: string } | null, onlyWithFile: boolean): Promise<DocumentEntity[]> {
+    const qb = m.getRepository(DocumentEntity).createQueryBuilder('d')
+      .where('d.org_id = :orgId AND d.visibility = ANY(:visibilities)', { orgId: scope.orgId, visibilities });
+    if (onlyWithFile) qb.andWhere('d.current_version_id IS NOT NULL');
+    if (after) qb.andWhere('(d.created_at, d.id) > (:afterAt::timestamptz, :afterId::uuid)', { afterAt: after.createdAt, afterId: after.id });
+    return qb.orderBy('d.created_at', 'ASC').addOrderBy('d.id', 'ASC').limit(limit + 1).getMany();
+  },
+
+  /** Restricted documents with a file, for "all restricted" requests and grants. */
+  async restrictedIds(m: EntityManager, scope: TenantScope): Promise<string[]> {
+    const rows: { id: string }[] = await m.query(
+      `SELECT id FROM documents WHERE org_id = $1 AND visibility = 'RESTRICTED' AND current_version_id IS NOT NULL`,
+      [scope.orgId],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  async insert(m: EntityManager, scope: TenantScope, values: Partial<DocumentEntity>): Promise<DocumentEntity> {
+    const repo = m.getRepository(DocumentEntity);
+    return repo.save(repo.create({ ...values, orgId: scope.orgId }));
+  },
+
+  async update(m: EntityManager, scope: TenantScope, id: string, values: Partial<DocumentEntity>): Promise<void> {
+    await m.getRepository(DocumentEntity).update({ orgId: scope.orgId, id }, { ...values, updatedAt: new Date() });
+  },
+
+  async findVersion(m: EntityManager, scope: TenantScope, versionId: string, lock = false): Promise<DocumentVersionEntity | null> {
+    if (!isUuid(versionId)) return null;
+    const qb = m.getRepository(DocumentVersionEntity).createQueryBuilder('v').where('v.org_id = :orgId AND v.id = :id', { orgId: scope.orgId, id: versionId });
+    if (lock) qb.setLock('pessimistic_write');
+    return qb.getOne();
+  },
+
+  async versionsByIds(m: EntityManager, orgId: string, ids: readonly string[]): Promise<DocumentVersionEntity[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    return m.getRepository(DocumentVersionEntity).createQueryBuilder('v').where('v.org_id = :orgId AND v.id = ANY(:ids)', { orgId, ids: valid }).getMany();
+  },
+
+  async nextVersionNumber(m: EntityManager, scope: TenantScope, documentId: string): Promise<number> {
+    const rows: { max: number | null }[] = await m.query(
+      `SELECT max(version) AS max FROM document_versions WHERE org_id = $1 AND document_id = $2`,
+      [scope.orgId, documentId],
+    );
+    return (rows[0]?.max ?? 0) + 1;
+  },
+
+  async insertVersion(m: EntityManager, scope: TenantScope, values: Partial<DocumentVersionEntity>): Promise<DocumentVersionEntity> {
+    const repo = m.getRepository(DocumentVersionEntity);
+    return repo.save(repo.create({ ...values, orgId: scope.orgId }));
+  },
+
+  async updateVersion(m: EntityManager, scope: TenantScope, id: string, values: Partial<DocumentVersionEntity>): Promise<void> {
+    await m.getRepository(DocumentVersionEntity).update({ orgId: scope.orgId, id }, values);
+  },
+};
