@@ -4,6 +4,7 @@ import { Attestations1795700000001 } from './1795700000001-attestations';
 import { Documents1795704700000 } from './1795704700000-documents';
 import { Access1795704700001 } from './1795704700001-access';
 import { Audit1795704700002 } from './1795704700002-audit';
+import { Tracking1795706600000 } from './1795706600000-tracking';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Documents1795704700000,
   Access1795704700001,
   Audit1795704700002,
+  Tracking1795706600000,
 ];

@@ -13,6 +13,8 @@ export interface DbIdentity {
   customerOrgId?: string | null;
   /** A document id being resolved to its tenant (a download names a document, not its vendor). */
   documentId?: string | null;
+  /** Read what published trust centers show anyone, across tenants (a buyer's portfolio). */
+  publicReads?: boolean;
 }
 
 export class Database {
@@ -24,8 +26,9 @@ export class Database {
       await manager.query(
         `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
                 set_config('app.subject', $3, true), set_config('app.org_slug', $4, true),
-                set_config('app.customer_org_id', $5, true), set_config('app.document_id', $6, true)`,
-        [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? '', identity.customerOrgId ?? '', identity.documentId ?? ''],
+                set_config('app.customer_org_id', $5, true), set_config('app.document_id', $6, true),
+                set_config('app.public_reads', $7, true)`,
+        [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? '', identity.customerOrgId ?? '', identity.documentId ?? '', identity.publicReads ? 'on' : ''],
       );
       return work(manager);
     });

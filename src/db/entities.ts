@@ -6,6 +6,7 @@ import { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity
 import { MembershipEntity } from '../modules/tenancy/membership.entity';
 import { OrganizationEntity } from '../modules/tenancy/organization.entity';
 import { UserEntity } from '../modules/tenancy/user.entity';
+import { RequirementPolicyEntity, TrackedAttestationEntity, VendorStatusHistoryEntity, VendorWatchEntity } from '../modules/tracking/tracking.entity';
 import { TrustCenterEntity } from '../modules/trust-center/trust-center.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works from ts under jest and from dist). */
@@ -25,4 +26,8 @@ export const ENTITIES = [
   AccessGrantEntity,
   DownloadEventEntity,
   AuditEventEntity,
+  VendorWatchEntity,
+  TrackedAttestationEntity,
+  RequirementPolicyEntity,
+  VendorStatusHistoryEntity,
 ];

@@ -1,6 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import { ATTESTATION_STATUSES, FRAMEWORKS, OPINIONS, SOC_TYPES, SUBSERVICE_METHODS, TRUST_SERVICE_CRITERIA } from '../domain/attestation';
 import { ACCESS_STATES } from '../domain/access';
+import { STATUS_REASONS, VENDOR_STATUSES } from '../domain/compliance';
 import { DOCUMENT_KINDS, VISIBILITIES } from '../domain/document';
 import { ROLES } from '../modules/tenancy/membership.entity';
 
@@ -161,5 +162,35 @@ registerEnumType(GrantScopeEnum, {
   valuesConfig: {
     DOCUMENT: { description: 'The documents asked for.' },
     TRUST_CENTER: { description: 'Every restricted document of the trust center, including later ones.' },
+  },
+});
+
+export const VendorStatusEnum = enumOf(VENDOR_STATUSES);
+registerEnumType(VendorStatusEnum, {
+  name: 'VendorStatus',
+  description: "A watched vendor's standing against the customer's requirement policy.",
+  valuesConfig: {
+    COMPLIANT: { description: 'Acceptable, fresh evidence with nothing to review.' },
+    EXPIRING_SOON: { description: 'Acceptable evidence that goes stale within the policy window.' },
+    NEEDS_REVIEW: { description: 'Fresh, but the opinion is qualified or the report lists exceptions (as the policy asks).' },
+    NON_COMPLIANT: { description: 'No acceptable evidence, stale evidence, or an adverse opinion / disclaimer.' },
+    UNKNOWN: { description: 'Nothing is known: no published trust center, or nothing recorded yet.' },
+  },
+});
+
+export const StatusReasonCodeEnum = enumOf(STATUS_REASONS);
+registerEnumType(StatusReasonCodeEnum, {
+  name: 'StatusReasonCode',
+  description: 'Why a vendor has its status.',
+  valuesConfig: {
+    NO_DATA: { description: 'No data about the vendor.' },
+    MISSING_FRAMEWORK: { description: 'None of the accepted frameworks is on file.' },
+    STALE_REPORT: { description: 'The newest acceptable report is past the maximum age.' },
+    BRIDGE_LETTER_EXPIRED: { description: 'Bridge letters extended the report, and that coverage too is past the maximum age.' },
+    EXPIRING_SOON: { description: 'The report goes stale within the window.' },
+    QUALIFIED_OPINION: { description: "The auditor's opinion is qualified." },
+    ADVERSE_OPINION: { description: "The auditor's opinion is adverse, or a disclaimer." },
+    EXCEPTIONS: { description: 'The report lists exceptions.' },
+    ACCESS_NOT_GRANTED: { description: 'Informational: your organization holds no grant for the restricted report yet.' },
   },
 });

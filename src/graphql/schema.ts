@@ -5,6 +5,7 @@ import { AccessMutationsResolver, AccessRequestResolver, OrganizationAccessResol
 import { AttestationResolver } from '../modules/attestations/attestation.resolver';
 import { AuditQueryResolver, OrganizationAuditResolver } from '../modules/audit/audit.resolver';
 import { DocumentResolver } from '../modules/documents/document.resolver';
+import { OrganizationTrackingResolver, TrackingResolver } from '../modules/tracking/tracking.resolver';
 import { MembershipResolver, OrganizationResolver, ViewerResolver } from '../modules/tenancy/tenancy.resolver';
 import { TrustCenterResolver } from '../modules/trust-center/trust-center.resolver';
 import { authChecker } from './auth-checker';
@@ -22,6 +23,8 @@ export const RESOLVERS = [
   OrganizationAccessResolver,
   AuditQueryResolver,
   OrganizationAuditResolver,
+  TrackingResolver,
+  OrganizationTrackingResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -47,6 +47,8 @@ const DOCUMENT_WRITERS: Role[] = ['OWNER', 'ADMIN', 'EDITOR'];
 const ADMINS: Role[] = ['OWNER', 'ADMIN'];
 /** access.decide */
 const DECIDERS: Role[] = ['OWNER', 'ADMIN', 'ACCESS_MANAGER'];
+/** tracking.write */
+const TRACKERS: Role[] = ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER'];
 /** access.read, analytics.read */
 const READERS: Role[] = ['OWNER', 'ADMIN', 'ACCESS_MANAGER', 'VIEWER'];
 
@@ -260,6 +262,43 @@ const MUTATIONS: MutationCase[] = [
       };
     },
   },
+  // ---- tracking (tracking.write): the org under test is the customer watching vendors ----
+  {
+    mutation: 'watchVendor',
+    allowed: TRACKERS,
+    prepare: async () => {
+      const vendor = await createOrg(app, { publish: true, prefix: 'vendor' });
+      return { query: `mutation($i: WatchVendorInput!) { watchVendor(input: $i) { errors { code } } }`, variables: { i: { trustCenterSlug: vendor.slug } } };
+    },
+  },
+  {
+    mutation: 'unwatchVendor',
+    allowed: TRACKERS,
+    prepare: async (org) => ({ query: `mutation($w: ID!) { unwatchVendor(watchId: $w) { errors { code } } }`, variables: { w: await offPlatformWatch(org) } }),
+  },
+  {
+    mutation: 'recordVendorAttestation',
+    allowed: TRACKERS,
+    prepare: async (org) => ({
+      query: `mutation($i: RecordVendorAttestationInput!) { recordVendorAttestation(input: $i) { errors { code } } }`,
+      variables: { i: { watchId: await offPlatformWatch(org), framework: 'ISO27001', issueDate: '2025-01-10', certificateValidUntil: '2028-01-09' } },
+    }),
+  },
+  {
+    mutation: 'setRequirementPolicy',
+    allowed: TRACKERS,
+    prepare: async () => ({ query: `mutation { setRequirementPolicy(input: { maxAgeMonths: 6 }) { errors { code } } }` }),
+  },
+  {
+    mutation: 'clearRequirementPolicyOverride',
+    allowed: TRACKERS,
+    prepare: async (org) => {
+      const watchId = await offPlatformWatch(org);
+      const r = await app.gql(`mutation($w: ID!) { setRequirementPolicy(input: { watchId: $w, maxAgeMonths: 3 }) { errors { code } } }`, { token: org.owner.token, org: org.slug, variables: { w: watchId } });
+      expectNoErrors(r);
+      return { query: `mutation($w: ID!) { clearRequirementPolicyOverride(watchId: $w) { errors { code } } }`, variables: { w: watchId } };
+    },
+  },
   // ---- downloads: no role gate; every member gets its own org's documents (anonymous callers: see below) ----
   {
     mutation: 'requestDocumentDownload',
@@ -270,6 +309,12 @@ const MUTATIONS: MutationCase[] = [
     }),
   },
 ];
+
+/** An off-platform vendor on `org`'s watchlist, added by its owner. */
+async function offPlatformWatch(org: TestOrg): Promise<string> {
+  const r = await app.gql(`mutation { watchVendor(input: { name: "Initech", domain: "initech.example" }) { vendor { id } errors { code } } }`, { token: org.owner.token, org: org.slug });
+  return expectNoErrors(r).watchVendor.vendor.id;
+}
 
 /** A published vendor with a RESTRICTED SOC 2 report that has a verified file. */
 async function vendorWithRestrictedDocument(): Promise<TestOrg> {

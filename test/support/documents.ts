@@ -133,22 +133,16 @@ export async function grantedCustomer(app: TestApp, vendor: TestOrg, customer: T
  * count too, so a refused customer mutation shows up as "nothing changed" and an allowed one as a change.
  */
 export async function tenantRowsSnapshot(app: TestApp, orgId: string): Promise<Record<string, unknown[]>> {
-  const tables: [string, string][] = [
-    ['organizations', 'id = $1'],
-    ['memberships', 'org_id = $1'],
-    ['trust_centers', 'org_id = $1'],
-    ['attestations', 'org_id = $1'],
-    ['bridge_letters', 'org_id = $1'],
-    ['documents', 'org_id = $1'],
-    ['document_versions', 'org_id = $1'],
-    ['nda_templates', 'org_id = $1'],
-    ['nda_acceptances', 'org_id = $1 OR customer_org_id = $1'],
-    ['access_requests', 'org_id = $1 OR requester_org_id = $1'],
-    ['access_request_events', 'org_id = $1'],
-    ['access_grants', 'org_id = $1 OR customer_org_id = $1'],
-    ['download_events', 'org_id = $1 OR customer_org_id = $1'],
-    ['audit_events', 'org_id = $1'],
-  ];
+  // Every table that holds tenant rows, from the catalog, so a new table is covered without touching this list.
+  const { rows: columns } = await app.owner.query(
+    `SELECT table_name, array_agg(column_name::text) AS cols FROM information_schema.columns
+     WHERE table_schema = 'public' AND column_name IN ('org_id', 'customer_org_id', 'requester_org_id')
+     GROUP BY table_name ORDER BY table_name`,
+  );
+  const tables: [string, string][] = [['organizations', 'id = $1']];
+  for (const c of columns as { table_name: string; cols: string[] }[]) {
+    tables.push([c.table_name, c.cols.map((col) => `${col} = $1`).join(' OR ')]);
+  }
   const snapshot: Record<string, unknown[]> = {};
   for (const [table, where] of tables) {
     const { rows } = await app.owner.query(`SELECT to_jsonb(t) AS row FROM ${table} t WHERE ${where} ORDER BY to_jsonb(t)::text`, [orgId]);

@@ -18,6 +18,8 @@ export const POLICY = {
   'access.read': ['OWNER', 'ADMIN', 'ACCESS_MANAGER', 'VIEWER'],
   'audit.read': ['OWNER', 'ADMIN'],
   'analytics.read': ['OWNER', 'ADMIN', 'ACCESS_MANAGER', 'VIEWER'],
+  'tracking.read': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
+  'tracking.write': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER'],
   /** Customer side: any member may ask a vendor for access and sign its NDA for their organization. */
   'customer.request': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -1,0 +1,152 @@
+import type { Framework, Opinion, SocType } from './attestation';
+import { compareDates, type CalendarDate } from './calendar-date';
+import { evaluateFreshness, type AgeAnchor, type AttestationFacts, type Freshness } from './freshness';
+
+/**
+ * A buyer's view of a vendor: does what the vendor has published (or what the buyer recorded for an off-platform
+ * vendor) meet the buyer's requirement policy at a date? Pure: the same facts, policy and date give the same status.
+ */
+export const VENDOR_STATUSES = ['COMPLIANT', 'EXPIRING_SOON', 'NEEDS_REVIEW', 'NON_COMPLIANT', 'UNKNOWN'] as const;
+export type VendorStatus = (typeof VENDOR_STATUSES)[number];
+
+export const STATUS_REASONS = [
+  'NO_DATA',
+  'MISSING_FRAMEWORK',
+  'STALE_REPORT',
+  'BRIDGE_LETTER_EXPIRED',
+  'EXPIRING_SOON',
+  'QUALIFIED_OPINION',
+  'ADVERSE_OPINION',
+  'EXCEPTIONS',
+  'ACCESS_NOT_GRANTED',
+] as const;
+export type StatusReasonCode = (typeof STATUS_REASONS)[number];
+
+export interface StatusReason {
+  code: StatusReasonCode;
+  message: string;
+}
+
+/** One acceptable kind of evidence: "SOC 2 Type II", or "ISO 27001" (socType null = any type). */
+export interface AcceptedEvidence {
+  framework: Framework;
+  socType: SocType | null;
+}
+
+export interface RequirementPolicy {
+  /** Any one of these satisfies the requirement. */
+  accepted: readonly AcceptedEvidence[];
+  maxAgeMonths: number;
+  expiringSoonDays: number;
+  ageAnchor: AgeAnchor;
+  /** Bridge letters extend the age anchor to the last covered day. */
+  bridgeLettersCount: boolean;
+  qualifiedOpinionNeedsReview: boolean;
+  exceptionsNeedReview: boolean;
+}
+
+export const DEFAULT_REQUIREMENT_POLICY: RequirementPolicy = Object.freeze({
+  accepted: Object.freeze([{ framework: 'SOC2', socType: 'TYPE_II' }, { framework: 'ISO27001', socType: null }]) as readonly AcceptedEvidence[],
+  maxAgeMonths: 12,
+  expiringSoonDays: 60,
+  ageAnchor: 'PERIOD_END',
+  bridgeLettersCount: true,
+  qualifiedOpinionNeedsReview: true,
+  exceptionsNeedReview: false,
+}) as RequirementPolicy;
+
+export interface EvidenceFacts extends AttestationFacts {
+  id: string;
+  framework: Framework;
+  socType: SocType | null;
+  opinion: Opinion | null;
+  exceptionCount: number;
+}
+
+export interface VendorEvaluation {
+  status: VendorStatus;
+  reasons: StatusReason[];
+  basedOn: EvidenceFacts | null;
+  freshness: Freshness | null;
+}
+
+const matches = (e: EvidenceFacts, a: AcceptedEvidence): boolean => e.framework === a.framework && (a.socType === null || e.socType === a.socType);
+
+const describe = (a: AcceptedEvidence): string => (a.socType ? `${a.framework} ${a.socType.replace('_', ' ')}` : a.framework);
+
+/** Freshness under the buyer's policy; with bridge letters counting, age runs from the last covered day. */
+export function buyerFreshness(e: EvidenceFacts, policy: RequirementPolicy, on: CalendarDate): Freshness {
+  const freshnessPolicy = { anchor: policy.ageAnchor, maxAgeMonths: policy.maxAgeMonths, expiringSoonDays: policy.expiringSoonDays };
+  const base = evaluateFreshness(e, on, freshnessPolicy);
+  const end = e.periodEnd ?? e.asOf ?? null;
+  if (!policy.bridgeLettersCount || policy.ageAnchor !== 'PERIOD_END' || e.certificateValidUntil || !end || !base.coveredThrough) return base;
+  if (compareDates(base.coveredThrough, end) <= 0) return base;
+  const bridged = evaluateFreshness({ ...e, periodEnd: base.coveredThrough, asOf: null, bridgeLetters: [] }, on, freshnessPolicy);
+  return { ...bridged, coveredThrough: base.coveredThrough, uncoveredDays: base.uncoveredDays };
+}
+
+const SEVERITY: Record<VendorStatus, number> = { COMPLIANT: 0, EXPIRING_SOON: 1, NEEDS_REVIEW: 2, NON_COMPLIANT: 3, UNKNOWN: 4 };
+
+/**
+ * Status at `on`: the freshest acceptable evidence issued by then decides. NON_COMPLIANT when none or stale (or an
+ * adverse opinion / disclaimer); NEEDS_REVIEW for a qualified opinion or exceptions when the policy asks; EXPIRING_SOON
+ * inside the window; UNKNOWN when nothing at all is known. `accessGranted` false adds an informational reason.
+ */
+export function evaluateVendor(
+  evidence: readonly EvidenceFacts[] | null,
+  policy: RequirementPolicy,
+  on: CalendarDate,
+  accessGranted: boolean | null = null,
+): VendorEvaluation {
+  if (evidence === null) return { status: 'UNKNOWN', reasons: [{ code: 'NO_DATA', message: 'Nothing is known about this vendor yet.' }], basedOn: null, freshness: null };
+  // Superseded reports stay evidence: at a past date they may have been the newest; today a newer one outranks them.
+  const issued = evidence.filter((e) => compareDates(e.issueDate, on) <= 0);
+  const acceptable = issued.filter((e) => policy.accepted.some((a) => matches(e, a)));
+  if (acceptable.length === 0) {
+    return {
+      status: 'NON_COMPLIANT',
+      reasons: [{ code: 'MISSING_FRAMEWORK', message: `No ${policy.accepted.map(describe).join(' or ')} issued by ${on}.` }],
+      basedOn: null,
+      freshness: null,
+    };
+  }
+  // The freshest evidence: the latest expiry under this policy (ties: the latest issue date).
+  const scored = acceptable.map((e) => ({ e, f: buyerFreshness(e, policy, on) }));
+  scored.sort((x, y) => compareDates(y.f.expiresOn!, x.f.expiresOn!) || compareDates(y.e.issueDate, x.e.issueDate));
+  const { e: best, f } = scored[0]!;
+
+  let status: VendorStatus = 'COMPLIANT';
+  const reasons: StatusReason[] = [];
+  const raise = (s: VendorStatus, reason: StatusReason): void => {
+    reasons.push(reason);
+    if (SEVERITY[s] > SEVERITY[status]) status = s;
+  };
+  if (f.state === 'STALE') {
+    const bridged = f.coveredThrough !== null && (best.periodEnd ?? best.asOf) !== null && compareDates(f.coveredThrough, (best.periodEnd ?? best.asOf)!) > 0;
+    raise('NON_COMPLIANT', bridged
+      ? { code: 'BRIDGE_LETTER_EXPIRED', message: `Bridge letters covered through ${f.coveredThrough}; freshness ended ${f.expiresOn}.` }
+      : { code: 'STALE_REPORT', message: `The newest acceptable report went stale on ${f.expiresOn} (${policy.maxAgeMonths}-month limit).` });
+  } else if (f.state === 'EXPIRING_SOON') {
+    raise('EXPIRING_SOON', { code: 'EXPIRING_SOON', message: `The report goes stale after ${f.expiresOn} (${f.daysUntilStale} days).` });
+  }
+  if (best.opinion === 'ADVERSE' || best.opinion === 'DISCLAIMER') {
+    raise('NON_COMPLIANT', { code: 'ADVERSE_OPINION', message: `The auditor's opinion is ${best.opinion.toLowerCase()}.` });
+  } else if (best.opinion === 'QUALIFIED' && policy.qualifiedOpinionNeedsReview) {
+    raise('NEEDS_REVIEW', { code: 'QUALIFIED_OPINION', message: "The auditor's opinion is qualified." });
+  }
+  if (best.exceptionCount > 0 && policy.exceptionsNeedReview) {
+    raise('NEEDS_REVIEW', { code: 'EXCEPTIONS', message: `The report lists ${best.exceptionCount} exception(s).` });
+  }
+  if (accessGranted === false) {
+    reasons.push({ code: 'ACCESS_NOT_GRANTED', message: 'Your organization has not been granted the report yet.' });
+  }
+  return { status, reasons, basedOn: best, freshness: f };
+}
+
+export function validateRequirementPolicy(p: RequirementPolicy): string[] {
+  const problems: string[] = [];
+  if (p.accepted.length === 0 || p.accepted.length > 20) problems.push('accepted lists 1 to 20 kinds of evidence');
+  if (!Number.isInteger(p.maxAgeMonths) || p.maxAgeMonths < 1 || p.maxAgeMonths > 60) problems.push('maxAgeMonths is 1 to 60');
+  if (!Number.isInteger(p.expiringSoonDays) || p.expiringSoonDays < 0 || p.expiringSoonDays > 365) problems.push('expiringSoonDays is 0 to 365');
+  return problems;
+}

@@ -1,0 +1,174 @@
+import type { EntityManager } from 'typeorm';
+import type { Framework, Opinion, SocType } from '../../domain/attestation';
+import type { CalendarDate } from '../../domain/calendar-date';
+import type { EvidenceFacts } from '../../domain/compliance';
+import type { TenantScope } from '../auth/tenant-scope';
+import { isUuid } from '../common/errors';
+import { RequirementPolicyEntity, TrackedAttestationEntity, VendorStatusHistoryEntity, VendorWatchEntity } from './tracking.entity';
+
+export interface PortfolioRows {
+  watches: VendorWatchEntity[];
+  policies: RequirementPolicyEntity[];
+  /** Evidence per watch id (recorded for off-platform vendors, published for on-platform ones). */
+  evidence: Map<string, EvidenceFacts[]>;
+  /** On-platform vendors whose trust center is published (others are UNKNOWN: nothing visible). */
+  visibleVendors: Map<string, { slug: string; name: string }>;
+  /** On-platform vendors for which the customer holds a live grant. */
+  grantedVendors: Set<string>;
+}
+
+interface EvidenceRow {
+  id: string;
+  org_id: string;
+  framework: Framework;
+  soc_type: SocType | null;
+  period_start: string | null;
+  period_end: string | null;
+  as_of: string | null;
+  issue_date: string;
+  opinion: Opinion | null;
+  exception_count: number;
+  certificate_valid_from: string | null;
+  certificate_valid_until: string | null;
+}
+
+const toFacts = (r: EvidenceRow, letters: { coversFrom: CalendarDate; coversThrough: CalendarDate; issuedOn: CalendarDate }[]): EvidenceFacts => ({
+  id: r.id,
+  framework: r.framework,
+  socType: r.soc_type,
+  periodStart: r.period_start as CalendarDate | null,
+  periodEnd: r.period_end as CalendarDate | null,
+  asOf: r.as_of as CalendarDate | null,
+  issueDate: r.issue_date as CalendarDate,
+  opinion: r.opinion,
+  exceptionCount: Number(r.exception_count),
+  certificateValidFrom: r.certificate_valid_from as CalendarDate | null,
+  certificateValidUntil: r.certificate_valid_until as CalendarDate | null,
+  bridgeLetters: letters,
+});
+
+export const trackingRepository = {
+  async watchById(m: EntityManager, scope: TenantScope, id: string): Promise<VendorWatchEntity | null> {
+    if (!isUuid(id)) return null;
+    return m.getRepository(VendorWatchEntity).findOne({ where: { orgId: scope.orgId, id } });
+  },
+
+  async watchOfVendor(m: EntityManager, scope: TenantScope, vendorOrgId: string): Promise<VendorWatchEntity | null> {
+    return m.getRepository(VendorWatchEntity).findOne({ where: { orgId: scope.orgId, vendorOrgId } });
+  },
+
+  async insertWatch(m: EntityManager, scope: TenantScope, values: Partial<VendorWatchEntity>): Promise<VendorWatchEntity> {
+    const repo = m.getRepository(VendorWatchEntity);
+    return repo.save(repo.create({ ...values, orgId: scope.orgId }));
+  },
+
+  /** Removes a watch with what hangs on it (its recorded attestations, its policy override; history stays). */
+  async deleteWatch(m: EntityManager, scope: TenantScope, id: string): Promise<void> {
+    await m.query(`DELETE FROM tracked_attestations WHERE org_id = $1 AND watch_id = $2`, [scope.orgId, id]);
+    await m.query(`DELETE FROM requirement_policies WHERE org_id = $1 AND watch_id = $2`, [scope.orgId, id]);
+    await m.query(`DELETE FROM vendor_watches WHERE org_id = $1 AND id = $2`, [scope.orgId, id]);
+  },
+
+  async insertTracked(m: EntityManager, scope: TenantScope, values: Partial<TrackedAttestationEntity>): Promise<TrackedAttestationEntity> {
+    const repo = m.getRepository(TrackedAttestationEntity);
+    return repo.save(repo.create({ ...values, orgId: scope.orgId }));
+  },
+
+  async policy(m: EntityManager, scope: TenantScope, watchId: string | null): Promise<RequirementPolicyEntity | null> {
+    return m.getRepository(RequirementPolicyEntity).createQueryBuilder('p')
+      .where('p.org_id = :orgId', { orgId: scope.orgId })
+      .andWhere(watchId ? 'p.watch_id = :watchId' : 'p.watch_id IS NULL', { watchId })
+      .getOne();
+  },
+
+  async savePolicy(m: EntityManager, scope: TenantScope, watchId: string | null, values: Partial<RequirementPolicyEntity>): Promise<RequirementPolicyEntity> {
+    const existing = await this.policy(m, scope, watchId);
+    const repo = m.getRepository(RequirementPolicyEntity);
+    if (existing) {
+      await repo.update({ orgId: scope.orgId, id: existing.id }, { ...values, updatedAt: new Date() });
+      return (await this.policy(m, scope, watchId))!;
+    }
+    return repo.save(repo.create({ ...values, orgId: scope.orgId, watchId }));
+  },
+
+  async deletePolicy(m: EntityManager, scope: TenantScope, watchId: string): Promise<void> {
+    await m.query(`DELETE FROM requirement_policies WHERE org_id = $1 AND watch_id = $2`, [scope.orgId, watchId]);
+  },
+
+  /**
+   * Everything a portfolio evaluation needs, in a fixed number of statements whatever the number of vendors. Runs in a
+   * transaction with `app.public_reads` on (published vendor data across tenants) and the customer as both tenant and
+   * customer org (its own watches and policies; its grants at each vendor).
+   */
+  async portfolio(m: EntityManager, scope: TenantScope, now: Date): Promise<PortfolioRows> {
+    const watches = await m.getRepository(VendorWatchEntity).find({ where: { orgId: scope.orgId } });
+    const policies = await m.getRepository(RequirementPolicyEntity).find({ where: { orgId: scope.orgId } });
+    const vendorIds = [...new Set(watches.map((w) => w.vendorOrgId).filter((id): id is string => id !== null))];
+    const evidence = new Map<string, EvidenceFacts[]>(watches.map((w) => [w.id, []]));
+
+    const tracked: (EvidenceRow & { watch_id: string; bridge_letters: { coversFrom: CalendarDate; coversThrough: CalendarDate; issuedOn: CalendarDate }[] })[] = await m.query(
+      `SELECT id, org_id, watch_id, framework, soc_type, period_start, period_end, as_of, issue_date, opinion, exception_count,
+              certificate_valid_from, certificate_valid_until, bridge_letters
+       FROM tracked_attestations WHERE org_id = $1`,
+      [scope.orgId],
+    );
+    for (const t of tracked) evidence.get(t.watch_id)?.push(toFacts(t, t.bridge_letters));
+
+    const visibleVendors = new Map<string, { slug: string; name: string }>();
+    const grantedVendors = new Set<string>();
+    if (vendorIds.length > 0) {
+      const published: EvidenceRow[] = await m.query(
+        `SELECT a.id, a.org_id, a.framework, a.soc_type, a.period_start, a.period_end, a.as_of, a.issue_date, a.opinion,
+                jsonb_array_length(a.exceptions) AS exception_count, a.certificate_valid_from, a.certificate_valid_until
+         FROM attestations a WHERE a.org_id = ANY($1) AND a.status IN ('PUBLISHED', 'SUPERSEDED')`,
+        [vendorIds],
+      );
+      const letters: { org_id: string; attestation_id: string; covers_from: string; covers_through: string; issued_on: string }[] = await m.query(
+        `SELECT org_id, attestation_id, covers_from, covers_through, issued_on FROM bridge_letters WHERE org_id = ANY($1)`,
+        [vendorIds],
+      );
+      const vendors: { id: string; slug: string; name: string }[] = await m.query(
+        `SELECT o.id, o.slug, o.name FROM organizations o JOIN trust_centers t ON t.org_id = o.id AND t.status = 'PUBLISHED' WHERE o.id = ANY($1)`,
+        [vendorIds],
+      );
+      const grants: { org_id: string }[] = await m.query(
+        `SELECT DISTINCT org_id FROM access_grants WHERE customer_org_id = $1 AND org_id = ANY($2) AND revoked_at IS NULL AND expires_at > $3`,
+        [scope.orgId, vendorIds, now],
+      );
+      for (const v of vendors) visibleVendors.set(v.id, { slug: v.slug, name: v.name });
+      for (const g of grants) grantedVendors.add(g.org_id);
+      const lettersOf = new Map<string, { coversFrom: CalendarDate; coversThrough: CalendarDate; issuedOn: CalendarDate }[]>();
+      for (const l of letters) {
+        const list = lettersOf.get(l.attestation_id) ?? [];
+        list.push({ coversFrom: l.covers_from as CalendarDate, coversThrough: l.covers_through as CalendarDate, issuedOn: l.issued_on as CalendarDate });
+        lettersOf.set(l.attestation_id, list);
+      }
+      const watchesOf = new Map<string, string[]>();
+      for (const w of watches) if (w.vendorOrgId) watchesOf.set(w.vendorOrgId, [...(watchesOf.get(w.vendorOrgId) ?? []), w.id]);
+      for (const a of published) {
+        for (const watchId of watchesOf.get(a.org_id) ?? []) evidence.get(watchId)!.push(toFacts(a, lettersOf.get(a.id) ?? []));
+      }
+    }
+    return { watches, policies, evidence, visibleVendors, grantedVendors };
+  },
+
+  async latestStatuses(m: EntityManager, scope: TenantScope): Promise<Map<string, VendorStatusHistoryEntity>> {
+    const rows = await m.getRepository(VendorStatusHistoryEntity).createQueryBuilder('h')
+      .distinctOn(['h.watch_id'])
+      .where('h.org_id = :orgId', { orgId: scope.orgId })
+      .orderBy('h.watch_id').addOrderBy('h.recorded_at', 'DESC')
+      .getMany();
+    return new Map(rows.map((r) => [r.watchId, r]));
+  },
+
+  async historyOf(m: EntityManager, orgId: string, watchIds: readonly string[]): Promise<VendorStatusHistoryEntity[]> {
+    if (watchIds.length === 0) return [];
+    return m.getRepository(VendorStatusHistoryEntity).createQueryBuilder('h')
+      .where('h.org_id = :orgId AND h.watch_id = ANY(:ids)', { orgId, ids: watchIds })
+      .orderBy('h.recorded_at', 'DESC').getMany();
+  },
+
+  async insertHistory(m: EntityManager, scope: TenantScope, rows: Partial<VendorStatusHistoryEntity>[]): Promise<void> {
+    if (rows.length > 0) await m.insert(VendorStatusHistoryEntity, rows.map((r) => ({ ...r, orgId: scope.orgId })));
+  },
+};

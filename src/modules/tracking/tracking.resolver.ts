@@ -1,0 +1,157 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, registerEnumType } from 'type-graphql';
+import { todayUtc, type CalendarDate } from '../../domain/calendar-date';
+import { VENDOR_STATUSES, type RequirementPolicy as Policy, type VendorStatus } from '../../domain/compliance';
+import type { RequestContext } from '../../graphql/context';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
+import { VendorStatusEnum } from '../../graphql/enums';
+import { DateScalar } from '../../graphql/scalars';
+import { toFreshness } from '../attestations/attestation.types';
+import { activeScope, authorizeOrg } from '../auth/principal';
+import { Organization } from '../tenancy/tenancy.types';
+import type { VendorWatchEntity } from './tracking.entity';
+import { TrackingService, type VendorStatusView } from './tracking.service';
+import {
+  PortfolioSummary,
+  RecordVendorAttestationInput,
+  RecordVendorAttestationPayload,
+  RequirementPolicy,
+  RequirementPolicyPayload,
+  SetRequirementPolicyInput,
+  UnwatchVendorPayload,
+  VendorStatusConnection,
+  VendorStatusEntry,
+  WatchedVendor,
+  WatchVendorInput,
+  WatchVendorPayload,
+} from './tracking.types';
+
+export const VendorStatusOrderEnum = { DAYS_UNTIL_STALE: 'DAYS_UNTIL_STALE', NAME: 'NAME' } as const;
+registerEnumType(VendorStatusOrderEnum, {
+  name: 'VendorStatusOrder',
+  description: 'How vendor statuses are sorted.',
+  valuesConfig: {
+    DAYS_UNTIL_STALE: { description: 'Most urgent first: no evidence, then stale longest, then soonest to go stale.' },
+    NAME: { description: 'By vendor name.' },
+  },
+});
+
+const toWatched = (w: VendorWatchEntity, slug: string | null): WatchedVendor =>
+  Object.assign(new WatchedVendor(), {
+    vendorOrgId: w.vendorOrgId, id: w.id, name: w.name, domain: w.domain, trustCenterSlug: slug, onPlatform: w.vendorOrgId !== null, notes: w.notes, createdAt: w.createdAt,
+  });
+
+const toPolicy = (p: Policy): RequirementPolicy => Object.assign(new RequirementPolicy(), { ...p, accepted: p.accepted.map((a) => ({ ...a })) });
+
+function toEntry(v: VendorStatusView, on: CalendarDate): VendorStatusEntry {
+  const b = v.basedOn;
+  return Object.assign(new VendorStatusEntry(), {
+    vendor: toWatched(v.watch, v.vendor?.slug ?? null),
+    status: v.status,
+    reasons: v.reasons,
+    basedOn: b
+      ? { attestationId: b.id, source: v.source, framework: b.framework, socType: b.socType, periodEnd: b.periodEnd ?? null, asOf: b.asOf ?? null, issueDate: b.issueDate, opinion: b.opinion, exceptionCount: b.exceptionCount, certificateValidUntil: b.certificateValidUntil ?? null }
+      : null,
+    freshness: v.freshness ? toFreshness(v.freshness) : null,
+    daysUntilStale: v.freshness?.daysUntilStale ?? null,
+    policy: toPolicy(v.policy),
+    evaluatedOn: on,
+  });
+}
+
+/** Sort key: missing evidence first (most urgent), then fewest days until stale; name and id make it total. */
+const urgency = (v: VendorStatusView): number => v.freshness?.daysUntilStale ?? Number.MIN_SAFE_INTEGER;
+
+@Resolver()
+export class TrackingResolver {
+  private service(ctx: RequestContext): TrackingService {
+    return new TrackingService(ctx.db);
+  }
+
+  @Authorized('tracking.write')
+  @Mutation(() => WatchVendorPayload, { description: 'Add a vendor to the active organization\'s watchlist (not VIEWER).' })
+  async watchVendor(@Arg('input', { description: 'The vendor.' }) input: WatchVendorInput, @Ctx() ctx: RequestContext): Promise<WatchVendorPayload> {
+    const r = await this.service(ctx).watch(ctx.principal, activeScope(ctx.principal), input);
+    return { vendor: r.watch ? toWatched(r.watch, input.trustCenterSlug?.trim().toLowerCase() ?? null) : null, errors: r.errors };
+  }
+
+  @Authorized('tracking.write')
+  @Mutation(() => UnwatchVendorPayload, { description: 'Remove a vendor from the watchlist, with what you recorded for it; its status history stays.' })
+  async unwatchVendor(@Arg('watchId', () => ID, { description: 'The watched vendor.' }) watchId: string, @Ctx() ctx: RequestContext): Promise<UnwatchVendorPayload> {
+    await this.service(ctx).unwatch(activeScope(ctx.principal), watchId);
+    return { watchId, errors: [] };
+  }
+
+  @Authorized('tracking.write')
+  @Mutation(() => RecordVendorAttestationPayload, { description: 'Record a report of an off-platform vendor (not VIEWER).' })
+  async recordVendorAttestation(@Arg('input', { description: 'The report.' }) input: RecordVendorAttestationInput, @Ctx() ctx: RequestContext): Promise<RecordVendorAttestationPayload> {
+    const r = await this.service(ctx).record(activeScope(ctx.principal), input);
+    return { attestationId: r.attestation?.id ?? null, errors: r.errors };
+  }
+
+  @Authorized('tracking.write')
+  @Mutation(() => RequirementPolicyPayload, { description: 'Set the default requirement policy, or one vendor\'s override (not VIEWER).' })
+  async setRequirementPolicy(@Arg('input', { description: 'The policy.' }) input: SetRequirementPolicyInput, @Ctx() ctx: RequestContext): Promise<RequirementPolicyPayload> {
+    const r = await this.service(ctx).setPolicy(activeScope(ctx.principal), input);
+    return { policy: r.policy ? toPolicy(r.policy) : null, errors: r.errors };
+  }
+
+  @Authorized('tracking.write')
+  @Mutation(() => RequirementPolicyPayload, { description: "Drop a vendor's override: the default policy applies to it again." })
+  async clearRequirementPolicyOverride(@Arg('watchId', () => ID, { description: 'The watched vendor.' }) watchId: string, @Ctx() ctx: RequestContext): Promise<RequirementPolicyPayload> {
+    const scope = activeScope(ctx.principal);
+    await this.service(ctx).clearOverride(scope, watchId);
+    return { policy: toPolicy(await this.service(ctx).defaultPolicy(scope)), errors: [] };
+  }
+
+  @Authorized('tracking.read')
+  @Query(() => VendorStatusConnection, {
+    description:
+      "Every watched vendor's status under your requirement policy at a date (default today), with machine-readable reasons. " +
+      'One evaluation reads a fixed number of SQL statements whatever the number of vendors.',
+  })
+  async vendorStatuses(
+    @Args() page: PageArgs,
+    @Ctx() ctx: RequestContext,
+    @Arg('status', () => [VendorStatusEnum], { nullable: true, description: 'Only these statuses.' }) status?: VendorStatus[] | null,
+    @Arg('asOf', () => DateScalar, { nullable: true, description: 'Evaluate at this date (default today, UTC).' }) asOf?: CalendarDate | null,
+    @Arg('orderBy', () => VendorStatusOrderEnum, { nullable: true, description: 'Sort order (default DAYS_UNTIL_STALE).' }) orderBy?: keyof typeof VendorStatusOrderEnum | null,
+  ): Promise<VendorStatusConnection> {
+    const on = asOf ?? todayUtc(ctx.now());
+    const all = await this.service(ctx).evaluate(activeScope(ctx.principal), on, ctx.now());
+    const byName = orderBy === 'NAME';
+    const key = (v: VendorStatusView): [number, string, string] => [byName ? 0 : urgency(v), v.watch.name.toLowerCase(), v.watch.id];
+    const compare = (a: [number, string, string], b: [number, string, string]): number => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
+    const filtered = all.filter((v) => !status?.length || status.includes(v.status)).sort((a, b) => compare(key(a), key(b)));
+    const limit = page.first ?? DEFAULT_PAGE_SIZE;
+    const after = page.after ? (decodeCursor(page.after, 3) as [number, string, string]) : null;
+    const rest = after ? filtered.filter((v) => compare(key(v), after) > 0) : filtered;
+    return toPage(rest.slice(0, limit + 1), limit, Boolean(after), (v) => encodeCursor(key(v)), (v) => toEntry(v, on));
+  }
+
+  @Authorized('tracking.read')
+  @Query(() => PortfolioSummary, { description: 'Counts by status and vendors going stale in the next 30/60/90 days, at a date (default today).' })
+  async portfolioSummary(
+    @Ctx() ctx: RequestContext,
+    @Arg('asOf', () => DateScalar, { nullable: true, description: 'Evaluate at this date (default today, UTC).' }) asOf?: CalendarDate | null,
+  ): Promise<PortfolioSummary> {
+    const on = asOf ?? todayUtc(ctx.now());
+    const all = await this.service(ctx).evaluate(activeScope(ctx.principal), on, ctx.now());
+    const within = (days: number): number => all.filter((v) => v.freshness && v.freshness.state !== 'STALE' && v.freshness.daysUntilStale !== null && v.freshness.daysUntilStale <= days).length;
+    return {
+      evaluatedOn: on,
+      totalVendors: all.length,
+      byStatus: VENDOR_STATUSES.map((s) => ({ status: s, count: all.filter((v) => v.status === s).length })),
+      goingStaleIn30Days: within(30),
+      goingStaleIn60Days: within(60),
+      goingStaleIn90Days: within(90),
+    };
+  }
+}
+
+@Resolver(() => Organization)
+export class OrganizationTrackingResolver {
+  @FieldResolver(() => RequirementPolicy, { description: "Members: the organization's default requirement policy for its vendors." })
+  async requirementPolicy(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<RequirementPolicy> {
+    return toPolicy(await new TrackingService(ctx.db).defaultPolicy(authorizeOrg(ctx.principal, org.id, 'tracking.read')));
+  }
+}

@@ -1,0 +1,214 @@
+import { checkAttestation, FRAMEWORKS, SOC_TYPES, type Framework, type Opinion, type SocType, type TrustServiceCriterion } from '../../domain/attestation';
+import { compareDates, type CalendarDate } from '../../domain/calendar-date';
+import {
+  DEFAULT_REQUIREMENT_POLICY,
+  evaluateVendor,
+  validateRequirementPolicy,
+  type EvidenceFacts,
+  type RequirementPolicy,
+  type VendorEvaluation,
+} from '../../domain/compliance';
+import type { AgeAnchor } from '../../domain/freshness';
+import type { Database } from '../../db/database';
+import type { Principal } from '../auth/principal';
+import type { TenantScope } from '../auth/tenant-scope';
+import { NotFoundError, type PayloadError } from '../common/errors';
+import { TrustCenterService } from '../trust-center/trust-center.service';
+import type { RequirementPolicyEntity, TrackedAttestationEntity, VendorWatchEntity } from './tracking.entity';
+import { trackingRepository } from './tracking.repository';
+
+export type TrackingErrorCode =
+  | 'ALREADY_WATCHED'
+  | 'OWN_ORGANIZATION'
+  | 'INVALID_VENDOR'
+  | 'ON_PLATFORM_VENDOR'
+  | 'INVALID_ATTESTATION'
+  | 'INVALID_POLICY';
+
+export interface VendorStatusView extends VendorEvaluation {
+  watch: VendorWatchEntity;
+  policy: RequirementPolicy;
+  /** RECORDED (the customer's own records, off-platform) or PUBLISHED (the vendor's trust center). */
+  source: 'RECORDED' | 'PUBLISHED';
+  vendor: { id: string; slug: string; name: string } | null;
+}
+
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const err = (code: TrackingErrorCode, field: string | null, message: string): PayloadError<TrackingErrorCode> => ({ code, field, message });
+
+export function policyOf(entity: RequirementPolicyEntity | null | undefined, fallback: RequirementPolicy = DEFAULT_REQUIREMENT_POLICY): RequirementPolicy {
+  if (!entity) return fallback;
+  return {
+    accepted: entity.accepted,
+    maxAgeMonths: entity.maxAgeMonths,
+    expiringSoonDays: entity.expiringSoonDays,
+    ageAnchor: entity.ageAnchor,
+    bridgeLettersCount: entity.bridgeLettersCount,
+    qualifiedOpinionNeedsReview: entity.qualifiedOpinionNeedsReview,
+    exceptionsNeedReview: entity.exceptionsNeedReview,
+  };
+}
+
+export interface PolicyInput {
+  watchId?: string | null;
+  accepted?: { framework: Framework; socType?: SocType | null }[] | null;
+  maxAgeMonths?: number | null;
+  expiringSoonDays?: number | null;
+  ageAnchor?: AgeAnchor | null;
+  bridgeLettersCount?: boolean | null;
+  qualifiedOpinionNeedsReview?: boolean | null;
+  exceptionsNeedReview?: boolean | null;
+}
+
+export interface RecordInput {
+  watchId: string;
+  framework: Framework;
+  socType?: SocType | null;
+  periodStart?: CalendarDate | null;
+  periodEnd?: CalendarDate | null;
+  asOf?: CalendarDate | null;
+  issueDate: CalendarDate;
+  auditor?: string | null;
+  opinion?: Opinion | null;
+  trustServiceCriteria?: TrustServiceCriterion[] | null;
+  exceptionCount?: number | null;
+  certificateValidFrom?: CalendarDate | null;
+  certificateValidUntil?: CalendarDate | null;
+  bridgeLetters?: { coversFrom: CalendarDate; coversThrough: CalendarDate; issuedOn: CalendarDate }[] | null;
+}
+
+/** The customer side: a watchlist, requirement policies, and each vendor's status evaluated at any date. */
+export class TrackingService {
+  constructor(private readonly db: Database) {}
+
+  async watch(principal: Principal, scope: TenantScope, input: { trustCenterSlug?: string | null; name?: string | null; domain?: string | null; notes?: string | null }) {
+    const none = { watch: null as VendorWatchEntity | null };
+    if (input.trustCenterSlug) {
+      let vendorOrgId: string;
+      try {
+        vendorOrgId = (await new TrustCenterService(this.db).bySlug(principal, input.trustCenterSlug)).trustCenter.orgId;
+      } catch (error) {
+        if (error instanceof NotFoundError) return { ...none, errors: [err('INVALID_VENDOR', 'trustCenterSlug', `No published trust center "${input.trustCenterSlug}".`)] };
+        throw error;
+      }
+      if (vendorOrgId === scope.orgId) return { ...none, errors: [err('OWN_ORGANIZATION', 'trustCenterSlug', 'You do not watch your own organization.')] };
+      const vendorName = await this.db.transaction({ orgId: vendorOrgId }, (m) => m.query(`SELECT name FROM organizations WHERE id = $1`, [vendorOrgId]).then((r: { name: string }[]) => r[0]!.name));
+      return this.db.transaction(scope.identity(), async (m) => {
+        if (await trackingRepository.watchOfVendor(m, scope, vendorOrgId)) return { ...none, errors: [err('ALREADY_WATCHED', 'trustCenterSlug', 'This vendor is already on your watchlist.')] };
+        const watch = await trackingRepository.insertWatch(m, scope, { vendorOrgId, name: vendorName, domain: null, notes: input.notes ?? null, createdBy: scope.userId });
+        return { watch: watch as VendorWatchEntity | null, errors: [] as PayloadError<TrackingErrorCode>[] };
+      });
+    }
+    const name = input.name?.trim() ?? '';
+    const domain = input.domain?.trim().toLowerCase() || null;
+    if (name.length === 0 || name.length > 200) return { ...none, errors: [err('INVALID_VENDOR', 'name', 'Give trustCenterSlug for a vendor on the platform, or a name (1-200 characters) for one off it.')] };
+    if (domain && !DOMAIN.test(domain)) return { ...none, errors: [err('INVALID_VENDOR', 'domain', `"${domain}" is not a domain name.`)] };
+    return this.db.transaction(scope.identity(), async (m) => {
+      const watch = await trackingRepository.insertWatch(m, scope, { vendorOrgId: null, name, domain, notes: input.notes ?? null, createdBy: scope.userId });
+      return { watch: watch as VendorWatchEntity | null, errors: [] as PayloadError<TrackingErrorCode>[] };
+    });
+  }
+
+  async unwatch(scope: TenantScope, watchId: string): Promise<void> {
+    await this.db.transaction(scope.identity(), async (m) => {
+      if (!(await trackingRepository.watchById(m, scope, watchId))) throw new NotFoundError('Watched vendor');
+      await trackingRepository.deleteWatch(m, scope, watchId);
+    });
+  }
+
+  /** An off-platform vendor's report, recorded by the customer under the same rules as a vendor's own. */
+  async record(scope: TenantScope, input: RecordInput) {
+    const none = { attestation: null as TrackedAttestationEntity | null };
+    const fields = {
+      framework: input.framework, socType: input.socType ?? null, periodStart: input.periodStart ?? null, periodEnd: input.periodEnd ?? null,
+      asOf: input.asOf ?? null, issueDate: input.issueDate, opinion: input.opinion ?? null, trustServiceCriteria: input.trustServiceCriteria ?? (['SOC2', 'SOC3'].includes(input.framework) ? ['SECURITY' as const] : []),
+      certificateValidFrom: input.certificateValidFrom ?? null, certificateValidUntil: input.certificateValidUntil ?? null,
+    };
+    const outcome = checkAttestation(fields);
+    const problems = outcome.errors.map((e) => err('INVALID_ATTESTATION', e.field, `${e.code}: ${e.message}`));
+    if (input.exceptionCount != null && (!Number.isInteger(input.exceptionCount) || input.exceptionCount < 0 || input.exceptionCount > 10_000)) {
+      problems.push(err('INVALID_ATTESTATION', 'exceptionCount', 'exceptionCount is a whole number from 0.'));
+    }
+    for (const l of input.bridgeLetters ?? []) {
+      if (compareDates(l.coversFrom, l.coversThrough) > 0) problems.push(err('INVALID_ATTESTATION', 'bridgeLetters', 'A bridge letter\'s coversFrom must not be after its coversThrough.'));
+    }
+    if ((input.bridgeLetters?.length ?? 0) > 20) problems.push(err('INVALID_ATTESTATION', 'bridgeLetters', 'At most 20 bridge letters.'));
+    return this.db.transaction(scope.identity(), async (m) => {
+      const watch = await trackingRepository.watchById(m, scope, input.watchId);
+      if (!watch) throw new NotFoundError('Watched vendor');
+      if (watch.vendorOrgId) return { ...none, errors: [err('ON_PLATFORM_VENDOR', 'watchId', 'This vendor publishes its own reports on the platform; its statuses follow them.')] };
+      if (problems.length > 0) return { ...none, errors: problems };
+      const attestation = await trackingRepository.insertTracked(m, scope, {
+        watchId: watch.id, ...fields, auditor: input.auditor ?? null, exceptionCount: input.exceptionCount ?? 0,
+        bridgeLetters: input.bridgeLetters ?? [], createdBy: scope.userId,
+      });
+      return { attestation: attestation as TrackedAttestationEntity | null, errors: [] as PayloadError<TrackingErrorCode>[] };
+    });
+  }
+
+  /** Sets the default policy (no watchId) or a vendor's override; omitted fields keep the current effective value. */
+  async setPolicy(scope: TenantScope, input: PolicyInput) {
+    const none = { policy: null as RequirementPolicy | null };
+    for (const a of input.accepted ?? []) {
+      if (!FRAMEWORKS.includes(a.framework) || (a.socType !== null && a.socType !== undefined && !SOC_TYPES.includes(a.socType))) {
+        return { ...none, errors: [err('INVALID_POLICY', 'accepted', 'Unknown framework or SOC type.')] };
+      }
+    }
+    return this.db.transaction(scope.identity(), async (m) => {
+      const watchId = input.watchId ?? null;
+      if (watchId && !(await trackingRepository.watchById(m, scope, watchId))) throw new NotFoundError('Watched vendor');
+      const base = policyOf(await trackingRepository.policy(m, scope, null));
+      const current = watchId ? policyOf(await trackingRepository.policy(m, scope, watchId), base) : base;
+      const next: RequirementPolicy = {
+        accepted: input.accepted ? input.accepted.map((a) => ({ framework: a.framework, socType: a.socType ?? null })) : current.accepted,
+        maxAgeMonths: input.maxAgeMonths ?? current.maxAgeMonths,
+        expiringSoonDays: input.expiringSoonDays ?? current.expiringSoonDays,
+        ageAnchor: input.ageAnchor ?? current.ageAnchor,
+        bridgeLettersCount: input.bridgeLettersCount ?? current.bridgeLettersCount,
+        qualifiedOpinionNeedsReview: input.qualifiedOpinionNeedsReview ?? current.qualifiedOpinionNeedsReview,
+        exceptionsNeedReview: input.exceptionsNeedReview ?? current.exceptionsNeedReview,
+      };
+      const problems = validateRequirementPolicy(next);
+      if (problems.length > 0) return { ...none, errors: problems.map((p) => err('INVALID_POLICY', null, p)) };
+      await trackingRepository.savePolicy(m, scope, watchId, { ...next, accepted: [...next.accepted] });
+      return { policy: next as RequirementPolicy | null, errors: [] as PayloadError<TrackingErrorCode>[] };
+    });
+  }
+
+  async clearOverride(scope: TenantScope, watchId: string): Promise<void> {
+    await this.db.transaction(scope.identity(), async (m) => {
+      if (!(await trackingRepository.watchById(m, scope, watchId))) throw new NotFoundError('Watched vendor');
+      await trackingRepository.deletePolicy(m, scope, watchId);
+    });
+  }
+
+  async defaultPolicy(scope: TenantScope): Promise<RequirementPolicy> {
+    return policyOf(await this.db.transaction(scope.identity(), (m) => trackingRepository.policy(m, scope, null)));
+  }
+
+  /**
+   * Every watched vendor's status at `on`: one transaction, a fixed number of statements whatever the number of
+   * vendors; filtering, sorting and paging happen on the evaluated list.
+   */
+  async evaluate(scope: TenantScope, on: CalendarDate, now: Date): Promise<VendorStatusView[]> {
+    const rows = await this.db.transaction({ ...scope.identity(), customerOrgId: scope.orgId, publicReads: true }, (m) => trackingRepository.portfolio(m, scope, now));
+    const base = policyOf(rows.policies.find((p) => p.watchId === null));
+    const overrides = new Map(rows.policies.filter((p) => p.watchId !== null).map((p) => [p.watchId!, p]));
+    return rows.watches.map((watch) => {
+      const policy = policyOf(overrides.get(watch.id), base);
+      const evidence: EvidenceFacts[] | null = watch.vendorOrgId
+        ? (rows.visibleVendors.has(watch.vendorOrgId) ? rows.evidence.get(watch.id)! : null)
+        : (rows.evidence.get(watch.id)!.length > 0 ? rows.evidence.get(watch.id)! : null);
+      const granted = watch.vendorOrgId ? rows.grantedVendors.has(watch.vendorOrgId) : null;
+      const evaluation = evaluateVendor(evidence, policy, on, evidence && granted === false ? false : null);
+      const vendorInfo = watch.vendorOrgId ? rows.visibleVendors.get(watch.vendorOrgId) : undefined;
+      return {
+        ...evaluation,
+        watch,
+        policy,
+        source: watch.vendorOrgId ? ('PUBLISHED' as const) : ('RECORDED' as const),
+        vendor: watch.vendorOrgId && vendorInfo ? { id: watch.vendorOrgId, ...vendorInfo } : null,
+      };
+    });
+  }
+}
