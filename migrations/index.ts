@@ -5,6 +5,7 @@ import { Documents1795704700000 } from './1795704700000-documents';
 import { Access1795704700001 } from './1795704700001-access';
 import { Audit1795704700002 } from './1795704700002-audit';
 import { Tracking1795706600000 } from './1795706600000-tracking';
+import { Notifications1795707100000 } from './1795707100000-notifications';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Access1795704700001,
   Audit1795704700002,
   Tracking1795706600000,
+  Notifications1795707100000,
 ];

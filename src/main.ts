@@ -5,6 +5,7 @@ import { createDataSource } from './db/data-source';
 import { removeEmbeddedConnection } from './db/embedded-postgres';
 import { Database } from './db/database';
 import { createAppServer } from './http/server';
+import { startWorker } from './jobs/worker';
 import { createLogger } from './logger';
 import { prepareStorage } from './modules/storage/storage.bootstrap';
 import { devSubjectFor, signDevToken } from './modules/auth/jwt';
@@ -62,6 +63,9 @@ async function main(): Promise<void> {
   const storage = await prepareStorage(config, logger);
   if (config.seedDemo) await seedDemo(db, logger, storage.storage);
   const server = await createAppServer({ config, db, logger, storage: storage.storage });
+  const worker = config.jobs.workerEnabled
+    ? await startWorker({ connectionString: prepared.appUrl, db, logger, concurrency: config.jobs.concurrency, sweepCron: config.jobs.sweepCron })
+    : null;
   await new Promise<void>((resolve) => server.httpServer.listen(config.port, config.host, resolve));
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await server.close();
+      await worker?.stop();
       await db.close();
       await storage.stop();
       await prepared.stop();

@@ -69,6 +69,15 @@ export interface AppConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  jobs: {
+    /** Run the job worker in this process (webhooks, fan-out, the daily sweep). */
+    workerEnabled: boolean;
+    concurrency: number;
+    /** Daily freshness sweep, crontab syntax (UTC). */
+    sweepCron: string;
+    /** Accept http:// webhook URLs (development: local receivers); production requires https. */
+    allowHttpWebhooks: boolean;
+  };
   /** Largest page a connection returns (Relay `first`). */
   maxPageSize: number;
 }
@@ -187,6 +196,12 @@ function storageConfig(env: Env, nodeEnv: NodeEnv): StorageConfig {
   };
 }
 
+function cron(env: Env, name: string, fallback: string): string {
+  const raw = str(env, name) ?? fallback;
+  if (!/^(\S+\s+){4}\S+$/.test(raw)) throw new ConfigError(name, `expected five crontab fields (minute hour day month weekday), got "${raw}"`);
+  return raw;
+}
+
 function jwtConfig(env: Env, nodeEnv: NodeEnv, dataDir: string): JwtConfig {
   const secret = str(env, 'JWT_SECRET');
   const publicKey = str(env, 'JWT_PUBLIC_KEY')?.replace(/\\n/g, '\n');
@@ -240,6 +255,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemo: bool(env, 'SEED_DEMO', dev),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    jobs: {
+      workerEnabled: bool(env, 'WORKER_ENABLED', true),
+      concurrency: int(env, 'WORKER_CONCURRENCY', 2, 1, 50),
+      sweepCron: cron(env, 'SWEEP_CRON', '0 3 * * *'),
+      allowHttpWebhooks: bool(env, 'WEBHOOK_ALLOW_HTTP', dev),
+    },
     maxPageSize: 100,
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import { Logger as WorkerLogger, runMigrations as runWorkerMigrations } from 'graphile-worker';
 import pg from 'pg';
 import { persistentSecret, type AppConfig } from '../config/config';
 import type { Logger } from '../logger';
@@ -48,6 +49,22 @@ export async function migrate(ownerUrl: string, appPassword: string | undefined,
   await ds.initialize();
   try {
     const ran = await ds.runMigrations({ transaction: 'each' });
+    // The job queue's own schema (graphile-worker migrates it), then the app role's rights on it: the app enqueues
+    // jobs inside its own transactions and runs the workers.
+    await runWorkerMigrations({ connectionString: ownerUrl, logger: silentWorkerLogger });
+    await ds.query(`GRANT USAGE ON SCHEMA graphile_worker TO ${APP_ROLE}`);
+    await ds.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA graphile_worker TO ${APP_ROLE}`);
+    await ds.query(`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA graphile_worker TO ${APP_ROLE}`);
+    await ds.query(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA graphile_worker TO ${APP_ROLE}`);
+    // graphile-worker turns row-level security on for its private tables (no policy: owner only). They hold queue
+    // bookkeeping, not tenant data; the app role gets them whole.
+    await ds.query(`DO $$ DECLARE t record; BEGIN
+      FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'graphile_worker' AND c.relkind = 'r' AND c.relrowsecurity LOOP
+        EXECUTE format('DROP POLICY IF EXISTS app_queue ON graphile_worker.%I', t.relname);
+        EXECUTE format('CREATE POLICY app_queue ON graphile_worker.%I TO ${APP_ROLE} USING (true) WITH CHECK (true)', t.relname);
+      END LOOP;
+    END $$`);
     if (appPassword !== undefined) {
       await ds.query(`ALTER ROLE ${APP_ROLE} WITH LOGIN PASSWORD ${pgLiteral(appPassword)}`);
     }
@@ -57,6 +74,8 @@ export async function migrate(ownerUrl: string, appPassword: string | undefined,
     await ds.destroy();
   }
 }
+
+const silentWorkerLogger = new WorkerLogger(() => () => undefined);
 
 function pgLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

@@ -15,6 +15,10 @@ export interface DbIdentity {
   documentId?: string | null;
   /** Read what published trust centers show anyone, across tenants (a buyer's portfolio). */
   publicReads?: boolean;
+  /** Background jobs only: find who follows this vendor (fan-out of its events). */
+  fanoutVendorId?: string | null;
+  /** Background jobs only: the daily sweep lists organizations that watch vendors. */
+  systemSweep?: boolean;
 }
 
 export class Database {
@@ -27,8 +31,10 @@ export class Database {
         `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
                 set_config('app.subject', $3, true), set_config('app.org_slug', $4, true),
                 set_config('app.customer_org_id', $5, true), set_config('app.document_id', $6, true),
-                set_config('app.public_reads', $7, true)`,
-        [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? '', identity.customerOrgId ?? '', identity.documentId ?? '', identity.publicReads ? 'on' : ''],
+                set_config('app.public_reads', $7, true), set_config('app.fanout_vendor_id', $8, true),
+                set_config('app.system_sweep', $9, true)`,
+        [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? '', identity.customerOrgId ?? '', identity.documentId ?? '', identity.publicReads ? 'on' : '',
+          identity.fanoutVendorId ?? '', identity.systemSweep ? 'on' : ''],
       );
       return work(manager);
     });

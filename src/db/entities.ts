@@ -7,6 +7,7 @@ import { MembershipEntity } from '../modules/tenancy/membership.entity';
 import { OrganizationEntity } from '../modules/tenancy/organization.entity';
 import { UserEntity } from '../modules/tenancy/user.entity';
 import { RequirementPolicyEntity, TrackedAttestationEntity, VendorStatusHistoryEntity, VendorWatchEntity } from '../modules/tracking/tracking.entity';
+import { FreshnessTransitionEntity, NotificationEntity, SubprocessorEntity, VendorSubscriptionEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '../modules/notifications/notifications.entity';
 import { TrustCenterEntity } from '../modules/trust-center/trust-center.entity';
 
 /** Every entity, listed explicitly (no globs: the same list works from ts under jest and from dist). */
@@ -30,4 +31,10 @@ export const ENTITIES = [
   TrackedAttestationEntity,
   RequirementPolicyEntity,
   VendorStatusHistoryEntity,
+  VendorSubscriptionEntity,
+  NotificationEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  SubprocessorEntity,
+  FreshnessTransitionEntity,
 ];

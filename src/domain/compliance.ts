@@ -122,7 +122,10 @@ export function evaluateVendor(
     if (SEVERITY[s] > SEVERITY[status]) status = s;
   };
   if (f.state === 'STALE') {
-    const bridged = f.coveredThrough !== null && (best.periodEnd ?? best.asOf) !== null && compareDates(f.coveredThrough, (best.periodEnd ?? best.asOf)!) > 0;
+    // Only when letters moved the anchor (they count, and age runs from the period end) did they extend freshness.
+    const end = best.periodEnd ?? best.asOf ?? null;
+    const bridged = policy.bridgeLettersCount && policy.ageAnchor === 'PERIOD_END' && !best.certificateValidUntil
+      && f.coveredThrough !== null && end !== null && compareDates(f.coveredThrough, end) > 0;
     raise('NON_COMPLIANT', bridged
       ? { code: 'BRIDGE_LETTER_EXPIRED', message: `Bridge letters covered through ${f.coveredThrough}; freshness ended ${f.expiresOn}.` }
       : { code: 'STALE_REPORT', message: `The newest acceptable report went stale on ${f.expiresOn} (${policy.maxAgeMonths}-month limit).` });

@@ -5,6 +5,7 @@ import { AccessMutationsResolver, AccessRequestResolver, OrganizationAccessResol
 import { AttestationResolver } from '../modules/attestations/attestation.resolver';
 import { AuditQueryResolver, OrganizationAuditResolver } from '../modules/audit/audit.resolver';
 import { DocumentResolver } from '../modules/documents/document.resolver';
+import { NotificationsMutationResolver, OrganizationNotificationsResolver, TrustCenterSubprocessorsResolver, WebhookEndpointResolver } from '../modules/notifications/notifications.resolver';
 import { OrganizationTrackingResolver, TrackingResolver } from '../modules/tracking/tracking.resolver';
 import { MembershipResolver, OrganizationResolver, ViewerResolver } from '../modules/tenancy/tenancy.resolver';
 import { TrustCenterResolver } from '../modules/trust-center/trust-center.resolver';
@@ -25,6 +26,10 @@ export const RESOLVERS = [
   OrganizationAuditResolver,
   TrackingResolver,
   OrganizationTrackingResolver,
+  NotificationsMutationResolver,
+  WebhookEndpointResolver,
+  OrganizationNotificationsResolver,
+  TrustCenterSubprocessorsResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

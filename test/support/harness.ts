@@ -9,6 +9,7 @@ import { createAppServer, type AppServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
 import { signDevToken } from '../../src/modules/auth/jwt';
 import { Storage } from '../../src/modules/storage/storage';
+import { startWorker } from '../../src/jobs/worker';
 import { TEST_BUCKET } from './global-setup';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
@@ -52,7 +53,7 @@ export function testConfig(overrides: Record<string, string> = {}) {
   });
 }
 
-export async function startTestApp(options: { now?: () => Date } = {}): Promise<TestApp> {
+export async function startTestApp(options: { now?: () => Date; worker?: boolean; fetchImpl?: typeof fetch } = {}): Promise<TestApp> {
   const ownerUrl = process.env.TP_TEST_OWNER_URL;
   const appUrl = process.env.TP_TEST_APP_URL;
   if (!ownerUrl || !appUrl) throw new Error('global setup did not run (TP_TEST_OWNER_URL missing)');
@@ -66,6 +67,8 @@ export async function startTestApp(options: { now?: () => Date } = {}): Promise<
   });
   const server: AppServer = await createAppServer({ config, db, storage, logger: createLogger('silent'), now: options.now });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
+  // Jobs (fan-out, webhooks) run only where a test asks for them: other files share the queue and must not race.
+  const worker = options.worker ? await startWorker({ connectionString: appUrl, db, logger: createLogger('silent'), sweepCron: null, fetchImpl: options.fetchImpl }) : null;
   const { port } = server.httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 2 });
@@ -96,6 +99,7 @@ export async function startTestApp(options: { now?: () => Date } = {}): Promise<
     },
     async close() {
       await server.close();
+      await worker?.stop();
       await db.close();
       storage.close();
       await owner.end();

@@ -14,6 +14,7 @@ import { compareDates, type CalendarDate } from '../../domain/calendar-date';
 import { coveredThrough } from '../../domain/freshness';
 import type { Database } from '../../db/database';
 import type { TenantScope } from '../auth/tenant-scope';
+import { emitVendorEvent } from '../../jobs/events';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { NotFoundError, type Actor } from '../common/errors';
 import { trustCenterRepository } from '../trust-center/trust-center.repository';
@@ -165,6 +166,13 @@ export class AttestationService {
         }
         await attestationRepository.update(m, scope, id, { status: 'PUBLISHED', publishedAt: now });
       }
+      const name = current.title ?? `${current.framework}${current.socType ? ` ${current.socType.replace('_', ' ')}` : ''}`;
+      if (newer.length === 0) {
+        await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'attestation.published', title: `${name} published`, data: { attestationId: id, framework: current.framework, socType: current.socType, reportDate: mine } });
+        for (const older of others) {
+          await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'attestation.superseded', title: `${older.title ?? older.framework} superseded by ${name}`, data: { attestationId: older.id, supersededById: id } });
+        }
+      }
       await auditLog.append(m, scope.orgId, {
         ...auditActor(actor), action: 'attestation.published', targetType: 'attestation', targetId: id,
         details: { framework: current.framework, socType: current.socType, reportDate: mine, filedAsHistory: newer.length > 0, superseded: newer.length > 0 ? [] : others.map((o) => o.id) },
@@ -187,6 +195,7 @@ export class AttestationService {
         const latest = previous.sort((a, b) => compareDates(reportDate(fieldsOf(b)), reportDate(fieldsOf(a))))[0];
         if (latest) await attestationRepository.update(m, scope, latest.id, { status: 'PUBLISHED', supersededAt: null, supersededById: null });
       }
+      await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'attestation.withdrawn', title: `${current.title ?? current.framework} withdrawn`, data: { attestationId: id, framework: current.framework } });
       await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'attestation.withdrawn', targetType: 'attestation', targetId: id, details: { framework: current.framework, reason } });
       return { attestation: await attestationRepository.findById(m, scope, id), errors: [], warnings: [] };
     });
@@ -223,6 +232,10 @@ export class AttestationService {
         signedByTitle: input.signedByTitle ?? null,
         notes: input.notes ?? null,
         createdBy: scope.userId,
+      });
+      await emitVendorEvent(m, {
+        vendorOrgId: scope.orgId, type: 'bridge_letter.added', title: `Bridge letter for ${report.title ?? report.framework} through ${input.coversThrough}`,
+        data: { attestationId: report.id, bridgeLetterId: bridgeLetter.id, coversFrom: input.coversFrom, coversThrough: input.coversThrough },
       });
       return { bridgeLetter, attestation: report, errors: [] };
     });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { checkUpload, checkVisibility, defaultVisibility, type DocumentKind, type UploadRequest, type UploadRuleCode, type Visibility } from '../../domain/document';
 import type { Database } from '../../db/database';
 import { attestationRepository } from '../attestations/attestation.repository';
+import { emitVendorEvent } from '../../jobs/events';
 import { auditActor, auditLog } from '../audit/audit.service';
 import type { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
@@ -138,6 +139,10 @@ export class DocumentService {
       if (!locked || locked.status !== 'PENDING') return fail('VERSION_NOT_PENDING', 'This version was completed meanwhile.');
       await documentRepository.updateVersion(m, scope, versionId, { status: 'AVAILABLE', completedAt: new Date(), storageKey: verifiedKey });
       await documentRepository.update(m, scope, locked.documentId, { currentVersionId: versionId });
+      const doc = await documentRepository.findById(m, scope, locked.documentId);
+      if (doc && doc.visibility !== 'PRIVATE') {
+        await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'document.updated', title: `${doc.title}: version ${locked.version} available`, data: { documentId: doc.id, version: locked.version, visibility: doc.visibility } });
+      }
       await auditLog.append(m, scope.orgId, {
         ...auditActor(actor), action: 'document.version_available', targetType: 'document', targetId: locked.documentId,
         details: { version: locked.version, sha256: locked.sha256, sizeBytes: Number(locked.sizeBytes) },

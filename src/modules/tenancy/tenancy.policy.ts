@@ -18,6 +18,8 @@ export const POLICY = {
   'access.read': ['OWNER', 'ADMIN', 'ACCESS_MANAGER', 'VIEWER'],
   'audit.read': ['OWNER', 'ADMIN'],
   'analytics.read': ['OWNER', 'ADMIN', 'ACCESS_MANAGER', 'VIEWER'],
+  'webhooks.manage': ['OWNER', 'ADMIN'],
+  'notifications.read': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
   'tracking.read': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
   'tracking.write': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER'],
   /** Customer side: any member may ask a vendor for access and sign its NDA for their organization. */

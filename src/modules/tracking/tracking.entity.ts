@@ -7,6 +7,8 @@ import type { AgeAnchor } from '../../domain/freshness';
 @Entity({ name: 'vendor_watches' })
 @Index('vendor_watches_org_id_vendor_org_id_key', ['orgId', 'vendorOrgId'], { unique: true, where: 'vendor_org_id IS NOT NULL' })
 @Index('vendor_watches_org_id_created_at_idx', ['orgId', 'createdAt'])
+// Fan-out of a vendor's events finds its watchers by vendor (a cross-shard read under Citus).
+@Index('vendor_watches_vendor_org_id_idx', ['vendorOrgId'])
 export class VendorWatchEntity {
   @PrimaryColumn({ name: 'org_id', type: 'uuid', primaryKeyConstraintName: 'vendor_watches_pkey' })
   orgId: string;

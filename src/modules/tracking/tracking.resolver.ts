@@ -67,10 +67,16 @@ export class TrackingResolver {
     return new TrackingService(ctx.db);
   }
 
+  /** Status history follows the customer's own changes too, with the change as cause. */
+  private async recordChanges(ctx: RequestContext, cause: string): Promise<void> {
+    await this.service(ctx).recordStatusChanges(activeScope(ctx.principal), todayUtc(ctx.now()), ctx.now(), cause);
+  }
+
   @Authorized('tracking.write')
   @Mutation(() => WatchVendorPayload, { description: 'Add a vendor to the active organization\'s watchlist (not VIEWER).' })
   async watchVendor(@Arg('input', { description: 'The vendor.' }) input: WatchVendorInput, @Ctx() ctx: RequestContext): Promise<WatchVendorPayload> {
     const r = await this.service(ctx).watch(ctx.principal, activeScope(ctx.principal), input);
+    if (r.watch) await this.recordChanges(ctx, 'vendor added to the watchlist');
     return { vendor: r.watch ? toWatched(r.watch, input.trustCenterSlug?.trim().toLowerCase() ?? null) : null, errors: r.errors };
   }
 
@@ -85,6 +91,7 @@ export class TrackingResolver {
   @Mutation(() => RecordVendorAttestationPayload, { description: 'Record a report of an off-platform vendor (not VIEWER).' })
   async recordVendorAttestation(@Arg('input', { description: 'The report.' }) input: RecordVendorAttestationInput, @Ctx() ctx: RequestContext): Promise<RecordVendorAttestationPayload> {
     const r = await this.service(ctx).record(activeScope(ctx.principal), input);
+    if (r.attestation) await this.recordChanges(ctx, 'report recorded');
     return { attestationId: r.attestation?.id ?? null, errors: r.errors };
   }
 
@@ -92,6 +99,7 @@ export class TrackingResolver {
   @Mutation(() => RequirementPolicyPayload, { description: 'Set the default requirement policy, or one vendor\'s override (not VIEWER).' })
   async setRequirementPolicy(@Arg('input', { description: 'The policy.' }) input: SetRequirementPolicyInput, @Ctx() ctx: RequestContext): Promise<RequirementPolicyPayload> {
     const r = await this.service(ctx).setPolicy(activeScope(ctx.principal), input);
+    if (r.policy) await this.recordChanges(ctx, 'requirement policy changed');
     return { policy: r.policy ? toPolicy(r.policy) : null, errors: r.errors };
   }
 
@@ -100,6 +108,7 @@ export class TrackingResolver {
   async clearRequirementPolicyOverride(@Arg('watchId', () => ID, { description: 'The watched vendor.' }) watchId: string, @Ctx() ctx: RequestContext): Promise<RequirementPolicyPayload> {
     const scope = activeScope(ctx.principal);
     await this.service(ctx).clearOverride(scope, watchId);
+    await this.recordChanges(ctx, 'requirement policy override removed');
     return { policy: toPolicy(await this.service(ctx).defaultPolicy(scope)), errors: [] };
   }
 

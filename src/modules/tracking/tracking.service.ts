@@ -86,7 +86,10 @@ export class TrackingService {
     if (input.trustCenterSlug) {
       let vendorOrgId: string;
       try {
-        vendorOrgId = (await new TrustCenterService(this.db).bySlug(principal, input.trustCenterSlug)).trustCenter.orgId;
+        const found = (await new TrustCenterService(this.db).bySlug(principal, input.trustCenterSlug)).trustCenter;
+        // A member may read its own draft trust center, but a customer watches only what the vendor published.
+        if (found.status !== 'PUBLISHED' && found.orgId !== scope.orgId) throw new NotFoundError('Trust center');
+        vendorOrgId = found.orgId;
       } catch (error) {
         if (error instanceof NotFoundError) return { ...none, errors: [err('INVALID_VENDOR', 'trustCenterSlug', `No published trust center "${input.trustCenterSlug}".`)] };
         throw error;
@@ -209,6 +212,30 @@ export class TrackingService {
         source: watch.vendorOrgId ? ('PUBLISHED' as const) : ('RECORDED' as const),
         vendor: watch.vendorOrgId && vendorInfo ? { id: watch.vendorOrgId, ...vendorInfo } : null,
       };
+    });
+  }
+
+  /**
+   * Records each watched vendor whose status changed since its last recorded one (or that has none yet), once, with
+   * the cause. Called after the customer's own changes, when a followed vendor's event fans out, and by the daily sweep.
+   */
+  async recordStatusChanges(scope: TenantScope, on: CalendarDate, now: Date, cause: string): Promise<number> {
+    const views = await this.evaluate(scope, on, now);
+    return this.db.transaction(scope.identity(), async (m) => {
+      const latest = await trackingRepository.latestStatuses(m, scope);
+      const changes = views
+        .filter((v) => latest.get(v.watch.id)?.status !== v.status)
+        .map((v) => ({
+          watchId: v.watch.id,
+          status: v.status,
+          previousStatus: latest.get(v.watch.id)?.status ?? null,
+          reasons: v.reasons,
+          cause,
+          basedOnAttestationId: v.basedOn?.id ?? null,
+          effectiveOn: on,
+        }));
+      await trackingRepository.insertHistory(m, scope, changes);
+      return changes.length;
     });
   }
 }

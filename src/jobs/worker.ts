@@ -1,0 +1,59 @@
+import pg from 'pg';
+import { Logger as WorkerLogger, run, type Runner, type TaskList } from 'graphile-worker';
+import type { Database } from '../db/database';
+import type { Logger } from '../logger';
+import { NotificationsService } from '../modules/notifications/notifications.service';
+import type { VendorEvent } from './events';
+
+export interface WorkerOptions {
+  connectionString: string;
+  db: Database;
+  logger: Logger;
+  concurrency?: number;
+  /** Daily freshness sweep schedule (graphile-worker crontab syntax); null disables it. */
+  sweepCron?: string | null;
+  fetchImpl?: typeof fetch;
+}
+
+export interface Worker {
+  stop(): Promise<void>;
+}
+
+/**
+ * Background jobs, run in the API process by default (stateless: any number of processes share the queue; each job
+ * runs once at a time, and the crontab fires once per schedule across all of them).
+ */
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  const service = new NotificationsService(options.db, options.logger, options.fetchImpl);
+  const taskList: TaskList = {
+    fanout_vendor_event: async (payload) => {
+      await service.fanOut(payload as VendorEvent);
+    },
+    deliver_webhook: async (payload, helpers) => {
+      const { orgId, deliveryId } = payload as { orgId: string; deliveryId: string };
+      await service.deliver(orgId, deliveryId, { number: helpers.job.attempts, max: helpers.job.max_attempts });
+    },
+    freshness_sweep: async () => {
+      await service.sweep();
+    },
+  };
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: (options.concurrency ?? 2) + 2 });
+  const logger = new WorkerLogger((scope) => (level, message, meta) => {
+    if (level === 'error' || level === 'warning') options.logger.warn(`worker: ${message}`, { ...meta, scope: scope.label });
+  });
+  const runner: Runner = await run({
+    pgPool: pool,
+    taskList,
+    concurrency: options.concurrency ?? 2,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger,
+    crontab: options.sweepCron === null ? '' : `${options.sweepCron ?? '0 3 * * *'} freshness_sweep ?fill=1d&max=1`,
+  });
+  return {
+    async stop() {
+      await runner.stop();
+      await pool.end();
+    },
+  };
+}

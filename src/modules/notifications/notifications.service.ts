@@ -1,0 +1,244 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { todayUtc } from '../../domain/calendar-date';
+import { evaluateFreshness } from '../../domain/freshness';
+import type { Database } from '../../db/database';
+import { TEST_EVENT_TYPE, VENDOR_EVENT_TYPES, type VendorEvent } from '../../jobs/events';
+import { enqueue } from '../../jobs/queue';
+import type { Logger } from '../../logger';
+import { TenantScope } from '../auth/tenant-scope';
+import { NotFoundError, isUuid, type PayloadError } from '../common/errors';
+import { TrackingService } from '../tracking/tracking.service';
+import { WebhookDeliveryEntity, WebhookEndpointEntity } from './notifications.entity';
+
+export const DELIVERY_MAX_ATTEMPTS = 8;
+/** An endpoint whose deliveries keep failing (each after all its retries) is switched off. */
+export const DISABLE_AFTER_FAILED_DELIVERIES = 5;
+const DELIVERY_TIMEOUT_MS = 10_000;
+
+export type WebhookErrorCode = 'INVALID_URL' | 'INVALID_EVENT_TYPE';
+
+/** Signature header value: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the endpoint secret>`. */
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+const EVENT_TYPES: readonly string[] = [...VENDOR_EVENT_TYPES, TEST_EVENT_TYPE];
+const system = (orgId: string): TenantScope => TenantScope.forVisitor(orgId, null);
+
+/** Events reaching organizations: the in-app feed, webhook endpoints and their signed, retried deliveries. */
+export class NotificationsService {
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  // ---- endpoints ----------------------------------------------------------------------------------------------
+
+  async createEndpoint(scope: TenantScope, input: { url: string; eventTypes?: string[] | null; description?: string | null }, allowPlainHttp: boolean) {
+    const none = { endpoint: null as WebhookEndpointEntity | null, secret: null as string | null };
+    let url: URL;
+    try {
+      url = new URL(input.url);
+    } catch {
+      return { ...none, errors: [{ code: 'INVALID_URL' as WebhookErrorCode, field: 'url', message: 'url is not a URL.' }] };
+    }
+    if (url.protocol !== 'https:' && !(allowPlainHttp && url.protocol === 'http:')) {
+      return { ...none, errors: [{ code: 'INVALID_URL' as WebhookErrorCode, field: 'url', message: allowPlainHttp ? 'url must be http(s).' : 'url must be https.' }] };
+    }
+    const bad = (input.eventTypes ?? []).find((t) => !EVENT_TYPES.includes(t));
+    if (bad) return { ...none, errors: [{ code: 'INVALID_EVENT_TYPE' as WebhookErrorCode, field: 'eventTypes', message: `Unknown event type ${bad}; known: ${EVENT_TYPES.join(', ')}.` }] };
+    const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+    const endpoint = await this.db.transaction(scope.identity(), (m) => {
+      const repo = m.getRepository(WebhookEndpointEntity);
+      return repo.save(repo.create({ orgId: scope.orgId, url: url.toString(), eventTypes: [...new Set(input.eventTypes ?? [])], description: input.description ?? null, secret, createdBy: scope.userId }));
+    });
+    return { endpoint: endpoint as WebhookEndpointEntity | null, secret: secret as string | null, errors: [] as PayloadError<WebhookErrorCode>[] };
+  }
+
+  async setEndpointEnabled(scope: TenantScope, id: string, enabled: boolean): Promise<WebhookEndpointEntity> {
+    return this.db.transaction(scope.identity(), async (m) => {
+      const endpoint = isUuid(id) ? await m.getRepository(WebhookEndpointEntity).findOne({ where: { orgId: scope.orgId, id } }) : null;
+      if (!endpoint) throw new NotFoundError('Webhook endpoint');
+      await m.getRepository(WebhookEndpointEntity).update({ orgId: scope.orgId, id }, { enabled, disabledReason: enabled ? null : 'disabled by a member', consecutiveFailures: enabled ? 0 : endpoint.consecutiveFailures, updatedAt: new Date() });
+      return (await m.getRepository(WebhookEndpointEntity).findOne({ where: { orgId: scope.orgId, id } }))!;
+    });
+  }
+
+  async deleteEndpoint(scope: TenantScope, id: string): Promise<void> {
+    await this.db.transaction(scope.identity(), async (m) => {
+      const result = isUuid(id) ? await m.query(`DELETE FROM webhook_endpoints WHERE org_id = $1 AND id = $2`, [scope.orgId, id]) : [[], 0];
+      if ((result as [unknown, number])[1] === 0) throw new NotFoundError('Webhook endpoint');
+    });
+  }
+
+  /** Queues a `webhook.test` delivery to one endpoint (even a disabled one: it is how one checks a fix). */
+  async testEndpoint(scope: TenantScope, id: string): Promise<WebhookDeliveryEntity> {
+    return this.db.transaction(scope.identity(), async (m) => {
+      const endpoint = isUuid(id) ? await m.getRepository(WebhookEndpointEntity).findOne({ where: { orgId: scope.orgId, id } }) : null;
+      if (!endpoint) throw new NotFoundError('Webhook endpoint');
+      return this.queueDelivery(m, scope.orgId, endpoint, null, TEST_EVENT_TYPE, { type: TEST_EVENT_TYPE, message: 'This is a test delivery from trust-portal.' });
+    });
+  }
+
+  private async queueDelivery(m: EntityManager, orgId: string, endpoint: WebhookEndpointEntity, notificationId: string | null, type: string, data: Record<string, unknown>): Promise<WebhookDeliveryEntity> {
+    const repo = m.getRepository(WebhookDeliveryEntity);
+    const delivery = await repo.save(repo.create({ orgId, endpointId: endpoint.id, notificationId, eventType: type, payload: data, status: 'PENDING' }));
+    await enqueue(m, 'deliver_webhook', { orgId, deliveryId: delivery.id }, { jobKey: `delivery:${delivery.id}`, maxAttempts: DELIVERY_MAX_ATTEMPTS });
+    return delivery;
+  }
+
+  // ---- jobs ---------------------------------------------------------------------------------------------------
+
+  /** Tells every organization following the vendor (subscribed or watching), once per event id each. */
+  async fanOut(event: VendorEvent, now = new Date()): Promise<number> {
+    const recipients: { org_id: string }[] = await this.db.transaction({ fanoutVendorId: event.vendorOrgId }, (m) =>
+      m.query(
+        `SELECT org_id FROM vendor_subscriptions WHERE vendor_org_id = $1 AND (event_types = '{}' OR $2 = ANY(event_types))
+         UNION SELECT org_id FROM vendor_watches WHERE vendor_org_id = $1`,
+        [event.vendorOrgId, event.type],
+      ),
+    );
+    const orgIds = new Set(recipients.map((r) => r.org_id));
+    if (event.includeVendor) orgIds.add(event.vendorOrgId);
+    else orgIds.delete(event.vendorOrgId);
+    const tracking = new TrackingService(this.db);
+    for (const orgId of orgIds) {
+      await this.notifyOrg(orgId, event);
+      if (orgId !== event.vendorOrgId) await tracking.recordStatusChanges(system(orgId), todayUtc(now), now, event.title);
+    }
+    return orgIds.size;
+  }
+
+  private async notifyOrg(orgId: string, event: VendorEvent): Promise<void> {
+    await this.db.transaction({ orgId }, async (m) => {
+      const inserted: { id: string }[] = await m.query(
+        `INSERT INTO notifications (org_id, event_id, type, vendor_org_id, title, data) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+         ON CONFLICT (org_id, event_id) DO NOTHING RETURNING id`,
+        [orgId, event.eventId, event.type, event.vendorOrgId, event.title, JSON.stringify(event.data)],
+      );
+      if (inserted.length === 0) return; // already notified by an earlier attempt of this fan-out
+      const endpoints = await m.getRepository(WebhookEndpointEntity).find({ where: { orgId, enabled: true } });
+      const payload = { id: event.eventId, type: event.type, occurredAt: event.occurredAt, title: event.title, vendorOrganizationId: event.vendorOrgId, data: event.data };
+      for (const endpoint of endpoints.filter((e) => e.eventTypes.length === 0 || e.eventTypes.includes(event.type))) {
+        await this.queueDelivery(m, orgId, endpoint, inserted[0]!.id, event.type, payload);
+      }
+    });
+  }
+
+  /**
+   * One attempt of one delivery. A failure is recorded and rethrown, so the queue retries it with exponential backoff;
+   * after the last attempt the delivery is FAILED, and an endpoint with DISABLE_AFTER_FAILED_DELIVERIES failed
+   * deliveries in a row is disabled.
+   */
+  async deliver(orgId: string, deliveryId: string, attempt: { number: number; max: number }): Promise<void> {
+    const loaded = await this.db.transaction({ orgId }, async (m) => {
+      const delivery = await m.getRepository(WebhookDeliveryEntity).findOne({ where: { orgId, id: deliveryId } });
+      const endpoint = delivery ? await m.getRepository(WebhookEndpointEntity).findOne({ where: { orgId, id: delivery.endpointId } }) : null;
+      return { delivery, endpoint };
+    });
+    const { delivery, endpoint } = loaded;
+    if (!delivery || delivery.status !== 'PENDING') return; // delivered already, or gone: nothing to do
+    if (!endpoint || (!endpoint.enabled && delivery.eventType !== TEST_EVENT_TYPE)) {
+      await this.db.transaction({ orgId }, (m) => m.getRepository(WebhookDeliveryEntity).update({ orgId, id: deliveryId }, { status: 'FAILED', lastError: 'endpoint disabled or deleted' }));
+      return;
+    }
+    const body = JSON.stringify(delivery.payload);
+    const timestamp = Math.floor(Date.now() / 1000);
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await this.fetchImpl(endpoint.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'trust-portal-webhooks/1',
+          'x-trust-portal-event': delivery.eventType,
+          'x-trust-portal-delivery': delivery.id,
+          'x-trust-portal-signature': signWebhook(endpoint.secret, timestamp, body),
+        },
+        body,
+      });
+      statusCode = res.status;
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    const last = attempt.number >= attempt.max;
+    await this.db.transaction({ orgId }, async (m) => {
+      const now = new Date();
+      await m.getRepository(WebhookDeliveryEntity).update({ orgId, id: deliveryId }, {
+        attempts: attempt.number, lastStatusCode: statusCode, lastError: error, lastAttemptAt: now,
+        status: error === null ? 'SUCCEEDED' : last ? 'FAILED' : 'PENDING', deliveredAt: error === null ? now : null,
+      });
+      if (error === null) {
+        await m.query(`UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE org_id = $1 AND id = $2`, [orgId, endpoint.id]);
+      } else if (last) {
+        await m.query(
+          `UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1,
+             enabled = CASE WHEN consecutive_failures + 1 >= $3 THEN false ELSE enabled END,
+             disabled_reason = CASE WHEN consecutive_failures + 1 >= $3 THEN 'disabled after ' || $3 || ' failed deliveries' ELSE disabled_reason END
+           WHERE org_id = $1 AND id = $2`,
+          [orgId, endpoint.id, DISABLE_AFTER_FAILED_DELIVERIES],
+        );
+      }
+    });
+    if (error !== null) {
+      this.logger.warn('webhook delivery failed', { orgId, deliveryId, attempt: attempt.number, error });
+      if (!last) throw new Error(`delivery ${deliveryId} failed: ${error}`);
+    }
+  }
+
+  /**
+   * The daily sweep: each published attestation that entered EXPIRING_SOON or STALE since the last sweep emits its event
+   * once (freshness_transitions remembers), to the vendor and its followers; then every customer's status history is
+   * brought up to date.
+   */
+  async sweep(now = new Date()): Promise<{ transitions: number; statusChanges: number }> {
+    const today = todayUtc(now);
+    const vendors: { org_id: string }[] = await this.db.transaction({ publicReads: true }, (m) => m.query(`SELECT org_id FROM trust_centers WHERE status = 'PUBLISHED'`));
+    let transitions = 0;
+    for (const { org_id: orgId } of vendors) {
+      transitions += await this.db.transaction({ orgId }, async (m) => {
+        const tc: { age_anchor: 'PERIOD_END' | 'ISSUE_DATE'; max_age_months: number; expiring_soon_days: number }[] = await m.query(
+          `SELECT age_anchor, max_age_months, expiring_soon_days FROM trust_centers WHERE org_id = $1`, [orgId]);
+        const rows: { id: string; title: string | null; framework: string; period_end: string | null; as_of: string | null; issue_date: string; certificate_valid_from: string | null; certificate_valid_until: string | null }[] = await m.query(
+          `SELECT id, title, framework, period_end, as_of, issue_date, certificate_valid_from, certificate_valid_until FROM attestations WHERE org_id = $1 AND status = 'PUBLISHED'`, [orgId]);
+        const letters: { attestation_id: string; covers_from: string; covers_through: string; issued_on: string }[] = await m.query(
+          `SELECT attestation_id, covers_from, covers_through, issued_on FROM bridge_letters WHERE org_id = $1`, [orgId]);
+        let count = 0;
+        for (const a of rows) {
+          const f = evaluateFreshness({
+            periodEnd: a.period_end as never, asOf: a.as_of as never, issueDate: a.issue_date as never,
+            certificateValidFrom: a.certificate_valid_from as never, certificateValidUntil: a.certificate_valid_until as never,
+            bridgeLetters: letters.filter((l) => l.attestation_id === a.id).map((l) => ({ coversFrom: l.covers_from as never, coversThrough: l.covers_through as never, issuedOn: l.issued_on as never })),
+          }, today, { anchor: tc[0]!.age_anchor, maxAgeMonths: tc[0]!.max_age_months, expiringSoonDays: tc[0]!.expiring_soon_days });
+          if (f.state !== 'EXPIRING_SOON' && f.state !== 'STALE') continue;
+          const added: unknown[] = await m.query(
+            `INSERT INTO freshness_transitions (org_id, attestation_id, state, occurred_on) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
+            [orgId, a.id, f.state, today]);
+          if (added.length === 0) continue;
+          count += 1;
+          const type = f.state === 'STALE' ? 'attestation.stale' : 'attestation.expiring_soon';
+          const name = a.title ?? a.framework;
+          await enqueue(m, 'fanout_vendor_event', {
+            eventId: (await m.query(`SELECT gen_random_uuid() AS id`))[0].id, vendorOrgId: orgId, type, includeVendor: true, occurredAt: now.toISOString(),
+            title: f.state === 'STALE' ? `${name} went stale after ${f.expiresOn}` : `${name} goes stale after ${f.expiresOn}`,
+            data: { attestationId: a.id, framework: a.framework, expiresOn: f.expiresOn, daysUntilStale: f.daysUntilStale },
+          });
+        }
+        return count;
+      });
+    }
+    const customers: { org_id: string }[] = await this.db.transaction({ systemSweep: true }, (m) => m.query(`SELECT DISTINCT org_id FROM vendor_watches`));
+    let statusChanges = 0;
+    const tracking = new TrackingService(this.db);
+    for (const { org_id: orgId } of customers) statusChanges += await tracking.recordStatusChanges(system(orgId), today, now, 'daily freshness sweep');
+    this.logger.info('freshness sweep done', { vendors: vendors.length, transitions, customers: customers.length, statusChanges });
+    return { transitions, statusChanges };
+  }
+}

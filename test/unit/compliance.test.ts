@@ -1,0 +1,582 @@
+import fc from 'fast-check';
+import type { Framework, Opinion } from '../../src/domain/attestation';
+import { addDays, addMonths, calendarDate, fromDayNumber, toDayNumber } from '../../src/domain/calendar-date';
+import {
+  buyerFreshness,
+  DEFAULT_REQUIREMENT_POLICY,
+  evaluateVendor,
+  type EvidenceFacts,
+  type RequirementPolicy,
+  type StatusReasonCode,
+  type VendorStatus,
+  validateRequirementPolicy,
+} from '../../src/domain/compliance';
+import type { BridgeLetterFacts, FreshnessState } from '../../src/domain/freshness';
+
+/**
+ * The buyer's status rules (src/domain/compliance.ts), worked through by hand. Dates are chosen so every expected
+ * value can be checked on a calendar: the FY2025 SOC 2 Type II below ends 2025-12-31, so under the default policy
+ * (12 months from the period end, 60-day window) it is fresh through 2026-12-31 and expiring soon from 2026-11-01.
+ */
+const d = calendarDate;
+
+function soc2(overrides: Partial<EvidenceFacts> = {}): EvidenceFacts {
+  return {
+    id: 'soc2-2025',
+    framework: 'SOC2',
+    socType: 'TYPE_II',
+    periodStart: d('2025-01-01'),
+    periodEnd: d('2025-12-31'),
+    asOf: null,
+    issueDate: d('2026-02-15'),
+    opinion: 'UNQUALIFIED',
+    exceptionCount: 0,
+    certificateValidFrom: null,
+    certificateValidUntil: null,
+    bridgeLetters: [],
+    ...overrides,
+  };
+}
+
+function soc2Year(year: number, overrides: Partial<EvidenceFacts> = {}): EvidenceFacts {
+  return soc2({ id: `soc2-${year}`, periodStart: d(`${year}-01-01`), periodEnd: d(`${year}-12-31`), issueDate: d(`${year + 1}-02-15`), ...overrides });
+}
+
+function typeI(overrides: Partial<EvidenceFacts> = {}): EvidenceFacts {
+  return soc2({ id: 'soc2-type1', socType: 'TYPE_I', periodStart: null, periodEnd: null, asOf: d('2025-12-31'), issueDate: d('2026-01-20'), ...overrides });
+}
+
+function iso(overrides: Partial<EvidenceFacts> = {}): EvidenceFacts {
+  return {
+    id: 'iso-27001',
+    framework: 'ISO27001',
+    socType: null,
+    periodStart: null,
+    periodEnd: null,
+    asOf: null,
+    issueDate: d('2025-03-01'),
+    opinion: null,
+    exceptionCount: 0,
+    certificateValidFrom: d('2025-03-01'),
+    certificateValidUntil: d('2028-02-28'),
+    bridgeLetters: [],
+    ...overrides,
+  };
+}
+
+const letter = (coversFrom: string, coversThrough: string, issuedOn: string): BridgeLetterFacts => ({
+  coversFrom: d(coversFrom), coversThrough: d(coversThrough), issuedOn: d(issuedOn),
+});
+
+/** The FY2025 report bridged through 2026-03-31 by one letter signed 2026-04-10. */
+const bridged = soc2({ id: 'soc2-bridged', bridgeLetters: [letter('2026-01-01', '2026-03-31', '2026-04-10')] });
+
+const policy = (overrides: Partial<RequirementPolicy> = {}): RequirementPolicy => ({ ...DEFAULT_REQUIREMENT_POLICY, ...overrides });
+const codes = (r: { reasons: { code: StatusReasonCode }[] }): StatusReasonCode[] => r.reasons.map((x) => x.code);
+
+describe('DEFAULT_REQUIREMENT_POLICY', () => {
+  it('accepts SOC 2 Type II or ISO 27001, 12 months from the period end, 60-day window, bridge letters count, qualified opinions reviewed', () => {
+    expect(DEFAULT_REQUIREMENT_POLICY).toEqual({
+      accepted: [{ framework: 'SOC2', socType: 'TYPE_II' }, { framework: 'ISO27001', socType: null }],
+      maxAgeMonths: 12,
+      expiringSoonDays: 60,
+      ageAnchor: 'PERIOD_END',
+      bridgeLettersCount: true,
+      qualifiedOpinionNeedsReview: true,
+      exceptionsNeedReview: false,
+    });
+    expect(validateRequirementPolicy(DEFAULT_REQUIREMENT_POLICY)).toEqual([]);
+  });
+
+  it('validateRequirementPolicy names each problem', () => {
+    expect(validateRequirementPolicy(policy({ accepted: [] }))).toHaveLength(1);
+    expect(validateRequirementPolicy(policy({ maxAgeMonths: 0 }))).toHaveLength(1);
+    expect(validateRequirementPolicy(policy({ maxAgeMonths: 61 }))).toHaveLength(1);
+    expect(validateRequirementPolicy(policy({ maxAgeMonths: 1.5 }))).toHaveLength(1);
+    expect(validateRequirementPolicy(policy({ expiringSoonDays: -1 }))).toHaveLength(1);
+    expect(validateRequirementPolicy(policy({ expiringSoonDays: 366 }))).toHaveLength(1);
+    expect(validateRequirementPolicy(policy({ maxAgeMonths: 60, expiringSoonDays: 365 }))).toEqual([]);
+  });
+});
+
+describe('evaluateVendor: statuses and reasons', () => {
+  it('UNKNOWN with NO_DATA when nothing at all is known (null evidence), whatever the access', () => {
+    for (const access of [null, true, false]) {
+      const r = evaluateVendor(null, DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'), access);
+      expect(r.status).toBe('UNKNOWN');
+      expect(codes(r)).toEqual(['NO_DATA']);
+      expect(r.basedOn).toBeNull();
+      expect(r.freshness).toBeNull();
+    }
+  });
+
+  it('NON_COMPLIANT with MISSING_FRAMEWORK when the vendor is known but has no acceptable evidence', () => {
+    const none = evaluateVendor([], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(none.status).toBe('NON_COMPLIANT');
+    expect(codes(none)).toEqual(['MISSING_FRAMEWORK']);
+    expect(none.basedOn).toBeNull();
+    expect(none.freshness).toBeNull();
+    expect(none.reasons[0]!.message).toContain('SOC2 TYPE II');
+    expect(none.reasons[0]!.message).toContain('ISO27001');
+
+    // A fresh SOC 1 and a SOC 3 are not what the default policy accepts.
+    const wrong = evaluateVendor([soc2({ framework: 'SOC1' }), soc2({ framework: 'SOC3', socType: null })], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(wrong.status).toBe('NON_COMPLIANT');
+    expect(codes(wrong)).toEqual(['MISSING_FRAMEWORK']);
+  });
+
+  it('COMPLIANT with no reasons for a fresh, clean, accepted report', () => {
+    const e = soc2();
+    const r = evaluateVendor([e], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(r.status).toBe('COMPLIANT');
+    expect(r.reasons).toEqual([]);
+    expect(r.basedOn).toBe(e);
+    expect(r.freshness).toMatchObject({
+      state: 'CURRENT', anchorDate: '2025-12-31', expiresOn: '2026-12-31', daysUntilStale: 213, ageDays: 152, coveredThrough: '2025-12-31',
+    });
+  });
+
+  it('NON_COMPLIANT with STALE_REPORT the day after expiresOn; expiresOn itself is the last non-stale day', () => {
+    const last = evaluateVendor([soc2()], DEFAULT_REQUIREMENT_POLICY, d('2026-12-31'));
+    expect(last.status).toBe('EXPIRING_SOON');
+    expect(last.freshness!.daysUntilStale).toBe(0);
+    const stale = evaluateVendor([soc2()], DEFAULT_REQUIREMENT_POLICY, d('2027-01-01'));
+    expect(stale.status).toBe('NON_COMPLIANT');
+    expect(codes(stale)).toEqual(['STALE_REPORT']);
+    expect(stale.freshness).toMatchObject({ state: 'STALE', daysUntilStale: -1 });
+    expect(stale.basedOn!.id).toBe('soc2-2025');
+  });
+
+  it('EXPIRING_SOON from exactly expiringSoonDays before expiresOn (inclusive), COMPLIANT the day before that', () => {
+    // expiresOn 2026-12-31; 60 days before is 2026-11-01.
+    const atBoundary = evaluateVendor([soc2()], DEFAULT_REQUIREMENT_POLICY, d('2026-11-01'));
+    expect(atBoundary.status).toBe('EXPIRING_SOON');
+    expect(codes(atBoundary)).toEqual(['EXPIRING_SOON']);
+    expect(atBoundary.freshness!.daysUntilStale).toBe(60);
+    const before = evaluateVendor([soc2()], DEFAULT_REQUIREMENT_POLICY, d('2026-10-31'));
+    expect(before.status).toBe('COMPLIANT');
+    expect(before.freshness!.daysUntilStale).toBe(61);
+
+    // The window follows the policy: 10 days.
+    const narrow = policy({ expiringSoonDays: 10 });
+    expect(evaluateVendor([soc2()], narrow, d('2026-12-21')).status).toBe('EXPIRING_SOON');
+    expect(evaluateVendor([soc2()], narrow, d('2026-12-20')).status).toBe('COMPLIANT');
+    // A zero-day window: only expiresOn itself is expiring soon.
+    const zero = policy({ expiringSoonDays: 0 });
+    expect(evaluateVendor([soc2()], zero, d('2026-12-30')).status).toBe('COMPLIANT');
+    expect(evaluateVendor([soc2()], zero, d('2026-12-31')).status).toBe('EXPIRING_SOON');
+  });
+
+  it('maxAgeMonths moves expiresOn (3 months: stale from 2026-04-01)', () => {
+    const short = policy({ maxAgeMonths: 3 });
+    expect(evaluateVendor([soc2()], short, d('2026-03-31')).status).toBe('EXPIRING_SOON');
+    const r = evaluateVendor([soc2()], short, d('2026-04-01'));
+    expect(r.status).toBe('NON_COMPLIANT');
+    expect(codes(r)).toEqual(['STALE_REPORT']);
+    expect(r.freshness!.expiresOn).toBe('2026-03-31');
+  });
+
+  it('calendar months clamp: a period ending 2024-02-29 is fresh through 2025-02-28', () => {
+    const e = soc2({ periodStart: d('2023-03-01'), periodEnd: d('2024-02-29'), issueDate: d('2024-04-01') });
+    expect(evaluateVendor([e], DEFAULT_REQUIREMENT_POLICY, d('2025-02-28')).status).toBe('EXPIRING_SOON');
+    expect(evaluateVendor([e], DEFAULT_REQUIREMENT_POLICY, d('2025-03-01')).status).toBe('NON_COMPLIANT');
+  });
+
+  it('QUALIFIED_OPINION -> NEEDS_REVIEW only when qualifiedOpinionNeedsReview', () => {
+    const q = soc2({ opinion: 'QUALIFIED' });
+    const reviewed = evaluateVendor([q], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(reviewed.status).toBe('NEEDS_REVIEW');
+    expect(codes(reviewed)).toEqual(['QUALIFIED_OPINION']);
+    const ignored = evaluateVendor([q], policy({ qualifiedOpinionNeedsReview: false }), d('2026-06-01'));
+    expect(ignored.status).toBe('COMPLIANT');
+    expect(ignored.reasons).toEqual([]);
+  });
+
+  it.each(['ADVERSE', 'DISCLAIMER'] as Opinion[])('%s -> NON_COMPLIANT (ADVERSE_OPINION) whatever the review flags', (opinion) => {
+    for (const p of [DEFAULT_REQUIREMENT_POLICY, policy({ qualifiedOpinionNeedsReview: false, exceptionsNeedReview: false })]) {
+      const r = evaluateVendor([soc2({ opinion })], p, d('2026-06-01'));
+      expect(r.status).toBe('NON_COMPLIANT');
+      expect(codes(r)).toEqual(['ADVERSE_OPINION']);
+      expect(r.reasons[0]!.message).toContain(opinion.toLowerCase());
+      expect(r.freshness!.state).toBe('CURRENT');
+    }
+  });
+
+  it('EXCEPTIONS -> NEEDS_REVIEW only when exceptionsNeedReview (and only when there are exceptions)', () => {
+    const e = soc2({ exceptionCount: 3 });
+    const byDefault = evaluateVendor([e], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(byDefault.status).toBe('COMPLIANT');
+    expect(byDefault.reasons).toEqual([]);
+    const reviewed = evaluateVendor([e], policy({ exceptionsNeedReview: true }), d('2026-06-01'));
+    expect(reviewed.status).toBe('NEEDS_REVIEW');
+    expect(codes(reviewed)).toEqual(['EXCEPTIONS']);
+    expect(reviewed.reasons[0]!.message).toContain('3');
+    const clean = evaluateVendor([soc2()], policy({ exceptionsNeedReview: true }), d('2026-06-01'));
+    expect(clean.status).toBe('COMPLIANT');
+  });
+
+  it('the worst status wins and every reason is listed', () => {
+    const q = soc2({ opinion: 'QUALIFIED', exceptionCount: 1 });
+    const p = policy({ exceptionsNeedReview: true });
+    // Expiring soon + qualified + exceptions: NEEDS_REVIEW outranks EXPIRING_SOON.
+    const soon = evaluateVendor([q], p, d('2026-12-01'));
+    expect(soon.status).toBe('NEEDS_REVIEW');
+    expect(codes(soon)).toEqual(['EXPIRING_SOON', 'QUALIFIED_OPINION', 'EXCEPTIONS']);
+    // Stale + qualified: NON_COMPLIANT outranks NEEDS_REVIEW.
+    const stale = evaluateVendor([q], p, d('2027-02-01'));
+    expect(stale.status).toBe('NON_COMPLIANT');
+    expect(codes(stale)).toEqual(['STALE_REPORT', 'QUALIFIED_OPINION', 'EXCEPTIONS']);
+    // Adverse and expiring soon.
+    const adverse = evaluateVendor([soc2({ opinion: 'ADVERSE' })], DEFAULT_REQUIREMENT_POLICY, d('2026-12-01'));
+    expect(adverse.status).toBe('NON_COMPLIANT');
+    expect(codes(adverse)).toEqual(['EXPIRING_SOON', 'ADVERSE_OPINION']);
+  });
+
+  it('ACCESS_NOT_GRANTED is informational: it is listed (last) when access is false and never changes the status', () => {
+    const cases: [EvidenceFacts[], RequirementPolicy, string, VendorStatus][] = [
+      [[soc2()], DEFAULT_REQUIREMENT_POLICY, '2026-06-01', 'COMPLIANT'],
+      [[soc2()], DEFAULT_REQUIREMENT_POLICY, '2026-12-01', 'EXPIRING_SOON'],
+      [[soc2({ opinion: 'QUALIFIED' })], DEFAULT_REQUIREMENT_POLICY, '2026-06-01', 'NEEDS_REVIEW'],
+      [[soc2()], DEFAULT_REQUIREMENT_POLICY, '2027-06-01', 'NON_COMPLIANT'],
+    ];
+    for (const [evidence, p, on, status] of cases) {
+      const granted = evaluateVendor(evidence, p, d(on), true);
+      const unknown = evaluateVendor(evidence, p, d(on), null);
+      const denied = evaluateVendor(evidence, p, d(on), false);
+      expect([granted.status, unknown.status, denied.status]).toEqual([status, status, status]);
+      expect(codes(granted)).not.toContain('ACCESS_NOT_GRANTED');
+      expect(codes(unknown)).not.toContain('ACCESS_NOT_GRANTED');
+      expect(codes(denied)).toEqual([...codes(granted), 'ACCESS_NOT_GRANTED']);
+      expect(denied.freshness).toEqual(granted.freshness);
+      expect(denied.basedOn).toBe(granted.basedOn);
+    }
+  });
+});
+
+describe('evaluateVendor: bridge letters', () => {
+  it('with bridgeLettersCount (PERIOD_END) age runs from the last covered day', () => {
+    const r = evaluateVendor([bridged], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(r.status).toBe('COMPLIANT');
+    expect(r.freshness).toMatchObject({ anchorDate: '2026-03-31', expiresOn: '2027-03-31', coveredThrough: '2026-03-31', uncoveredDays: 62 });
+    // Fresh after the unbridged report would have gone stale...
+    expect(evaluateVendor([bridged], DEFAULT_REQUIREMENT_POLICY, d('2027-01-15')).status).toBe('COMPLIANT');
+    expect(evaluateVendor([bridged], DEFAULT_REQUIREMENT_POLICY, d('2027-02-15')).status).toBe('EXPIRING_SOON');
+    expect(evaluateVendor([bridged], DEFAULT_REQUIREMENT_POLICY, d('2027-03-31')).status).toBe('EXPIRING_SOON');
+  });
+
+  it('BRIDGE_LETTER_EXPIRED when the letters extended the anchor and that too is past', () => {
+    const r = evaluateVendor([bridged], DEFAULT_REQUIREMENT_POLICY, d('2027-04-01'));
+    expect(r.status).toBe('NON_COMPLIANT');
+    expect(codes(r)).toEqual(['BRIDGE_LETTER_EXPIRED']);
+    expect(r.reasons[0]!.message).toContain('2026-03-31');
+    expect(r.freshness).toMatchObject({ state: 'STALE', expiresOn: '2027-03-31', coveredThrough: '2026-03-31' });
+  });
+
+  it('bridgeLettersCount false on the same report: the anchor stays at the period end, and a stale report is STALE_REPORT', () => {
+    const off = policy({ bridgeLettersCount: false });
+    const fresh = evaluateVendor([bridged], off, d('2026-06-01'));
+    expect(fresh.freshness).toMatchObject({ anchorDate: '2025-12-31', expiresOn: '2026-12-31' });
+    // Coverage is still reported as a fact of the letters.
+    expect(fresh.freshness!.coveredThrough).toBe('2026-03-31');
+    expect(evaluateVendor([bridged], off, d('2026-12-31')).status).toBe('EXPIRING_SOON');
+
+    // Stale under this policy while the letters would have kept it fresh: the letters extended nothing, so this is a
+    // stale report, not an expired bridge letter.
+    const janStale = evaluateVendor([bridged], off, d('2027-01-01'));
+    expect(janStale.status).toBe('NON_COMPLIANT');
+    expect(codes(janStale)).toEqual(['STALE_REPORT']);
+    // Same when even the letter's coverage is far behind.
+    const aprStale = evaluateVendor([bridged], off, d('2027-04-01'));
+    expect(aprStale.status).toBe('NON_COMPLIANT');
+    expect(codes(aprStale)).toEqual(['STALE_REPORT']);
+  });
+
+  it('ISSUE_DATE anchor: age runs from the issue date and bridge letters never move it', () => {
+    const byIssue = policy({ ageAnchor: 'ISSUE_DATE' });
+    const plain = evaluateVendor([soc2()], byIssue, d('2027-01-01'));
+    expect(plain.status).toBe('EXPIRING_SOON'); // would be stale by period end
+    expect(plain.freshness).toMatchObject({ anchorDate: '2026-02-15', expiresOn: '2027-02-15', daysUntilStale: 45 });
+    expect(codes(evaluateVendor([soc2()], byIssue, d('2027-02-16')))).toEqual(['STALE_REPORT']);
+
+    // With letters and bridgeLettersCount true, ISSUE_DATE still anchors on the issue date.
+    const withLetters = evaluateVendor([bridged], byIssue, d('2027-01-01'));
+    expect(withLetters.freshness).toMatchObject({ anchorDate: '2026-02-15', expiresOn: '2027-02-15' });
+    const stale = evaluateVendor([bridged], byIssue, d('2027-02-16'));
+    expect(stale.status).toBe('NON_COMPLIANT');
+    // The letters did not extend the anchor: the reason is a stale report.
+    expect(codes(stale)).toEqual(['STALE_REPORT']);
+  });
+
+  it('a letter issued after the evaluation date does not count yet', () => {
+    // The letter is signed 2026-04-10: on 2026-04-05 the report is still anchored at its period end.
+    const before = buyerFreshness(bridged, DEFAULT_REQUIREMENT_POLICY, d('2026-04-05'));
+    expect(before).toMatchObject({ anchorDate: '2025-12-31', expiresOn: '2026-12-31', coveredThrough: '2025-12-31' });
+    const after = buyerFreshness(bridged, DEFAULT_REQUIREMENT_POLICY, d('2026-04-10'));
+    expect(after).toMatchObject({ anchorDate: '2026-03-31', expiresOn: '2027-03-31', coveredThrough: '2026-03-31' });
+  });
+
+  it('a letter that leaves a gap extends nothing: stale on the period-end schedule with STALE_REPORT', () => {
+    const gap = soc2({ bridgeLetters: [letter('2026-01-05', '2026-03-31', '2026-04-10')] });
+    const f = buyerFreshness(gap, DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(f).toMatchObject({ anchorDate: '2025-12-31', expiresOn: '2026-12-31', coveredThrough: '2025-12-31' });
+    expect(codes(evaluateVendor([gap], DEFAULT_REQUIREMENT_POLICY, d('2027-01-01')))).toEqual(['STALE_REPORT']);
+  });
+
+  it('chained letters extend to the end of the chain', () => {
+    const chained = soc2({ bridgeLetters: [letter('2026-02-01', '2026-03-31', '2026-04-05'), letter('2026-01-01', '2026-01-31', '2026-02-05')] });
+    expect(buyerFreshness(chained, DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'))).toMatchObject({ anchorDate: '2026-03-31', expiresOn: '2027-03-31' });
+  });
+
+  it('a Type I report anchors on its as-of date and is bridged the same way', () => {
+    const any = policy({ accepted: [{ framework: 'SOC2', socType: null }] });
+    const t1 = typeI({ bridgeLetters: [letter('2026-01-01', '2026-02-28', '2026-03-05')] });
+    expect(buyerFreshness(typeI(), any, d('2026-06-01'))).toMatchObject({ anchorDate: '2025-12-31', expiresOn: '2026-12-31' });
+    expect(buyerFreshness(t1, any, d('2026-06-01'))).toMatchObject({ anchorDate: '2026-02-28', expiresOn: '2027-02-28', coveredThrough: '2026-02-28' });
+    expect(codes(evaluateVendor([t1], any, d('2027-03-01')))).toEqual(['BRIDGE_LETTER_EXPIRED']);
+  });
+});
+
+describe('evaluateVendor: accepted evidence', () => {
+  it('SOC 2 Type II or ISO 27001 (any one satisfies the default)', () => {
+    expect(evaluateVendor([soc2()], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01')).status).toBe('COMPLIANT');
+    const isoOnly = evaluateVendor([iso()], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(isoOnly.status).toBe('COMPLIANT');
+    expect(isoOnly.basedOn!.id).toBe('iso-27001');
+  });
+
+  it('a SOC 2 Type I does not satisfy a Type II requirement', () => {
+    const r = evaluateVendor([typeI()], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(r.status).toBe('NON_COMPLIANT');
+    expect(codes(r)).toEqual(['MISSING_FRAMEWORK']);
+    // ...nor does a Type II satisfy a Type I-only requirement.
+    const typeIOnly = policy({ accepted: [{ framework: 'SOC2', socType: 'TYPE_I' }] });
+    expect(codes(evaluateVendor([soc2()], typeIOnly, d('2026-06-01')))).toEqual(['MISSING_FRAMEWORK']);
+    expect(evaluateVendor([typeI()], typeIOnly, d('2026-06-01')).status).toBe('COMPLIANT');
+  });
+
+  it('socType null accepts any type', () => {
+    const any = policy({ accepted: [{ framework: 'SOC2', socType: null }] });
+    expect(evaluateVendor([typeI()], any, d('2026-06-01')).status).toBe('COMPLIANT');
+    expect(evaluateVendor([soc2()], any, d('2026-06-01')).status).toBe('COMPLIANT');
+    // Still the framework must match.
+    expect(codes(evaluateVendor([soc2({ framework: 'SOC1' })], any, d('2026-06-01')))).toEqual(['MISSING_FRAMEWORK']);
+    expect(codes(evaluateVendor([iso()], any, d('2026-06-01')))).toEqual(['MISSING_FRAMEWORK']);
+  });
+
+  it('unacceptable evidence never decides, even when it is fresher', () => {
+    const oldSoc2 = soc2Year(2024);
+    const freshSoc1 = soc2({ id: 'soc1', framework: 'SOC1' });
+    const r = evaluateVendor([freshSoc1, oldSoc2], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(r.basedOn!.id).toBe('soc2-2024');
+    expect(codes(r)).toEqual(['STALE_REPORT']);
+  });
+});
+
+describe('evaluateVendor: which evidence decides', () => {
+  it('the freshest evidence (latest expiry) wins, in any input order', () => {
+    const older = soc2Year(2024);
+    const newer = soc2Year(2025, { opinion: 'QUALIFIED' });
+    for (const list of [[older, newer], [newer, older]]) {
+      const r = evaluateVendor(list, DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+      expect(r.basedOn!.id).toBe('soc2-2025');
+      expect(r.status).toBe('NEEDS_REVIEW');
+    }
+  });
+
+  it('latest expiry, not latest issue: a 3-year certificate outranks a newer SOC 2', () => {
+    const cert = iso({ opinion: null });
+    const r = evaluateVendor([soc2Year(2025, { opinion: 'ADVERSE' }), cert], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(r.basedOn!.id).toBe('iso-27001');
+    expect(r.status).toBe('COMPLIANT');
+  });
+
+  it('bridge letters can make an older report the freshest', () => {
+    // 2025-period report bridged through 2026-03-31 vs a Type II with period ending 2026-02-28 (expires 2027-02-28).
+    const other = soc2({ id: 'soc2-feb', periodStart: d('2025-03-01'), periodEnd: d('2026-02-28'), issueDate: d('2026-04-01') });
+    expect(evaluateVendor([other, bridged], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01')).basedOn!.id).toBe('soc2-bridged');
+    expect(evaluateVendor([other, bridged], policy({ bridgeLettersCount: false }), d('2026-06-01')).basedOn!.id).toBe('soc2-feb');
+  });
+
+  it('ties on expiry go to the latest issue date', () => {
+    const a = soc2({ id: 'a', issueDate: d('2026-02-01'), opinion: 'QUALIFIED' });
+    const b = soc2({ id: 'b', issueDate: d('2026-03-01') });
+    for (const list of [[a, b], [b, a]]) {
+      expect(evaluateVendor(list, DEFAULT_REQUIREMENT_POLICY, d('2026-06-01')).basedOn!.id).toBe('b');
+    }
+  });
+
+  it('evidence issued after the evaluation date is ignored', () => {
+    // Issued 2026-02-15: the day before, it does not exist yet.
+    const before = evaluateVendor([soc2()], DEFAULT_REQUIREMENT_POLICY, d('2026-02-14'));
+    expect(before.status).toBe('NON_COMPLIANT');
+    expect(codes(before)).toEqual(['MISSING_FRAMEWORK']);
+    expect(before.basedOn).toBeNull();
+    expect(evaluateVendor([soc2()], DEFAULT_REQUIREMENT_POLICY, d('2026-02-15')).status).toBe('COMPLIANT');
+
+    // With an older report also present, the older one decides until the newer is issued.
+    const list = [soc2Year(2024), soc2Year(2025)];
+    const jan = evaluateVendor(list, DEFAULT_REQUIREMENT_POLICY, d('2026-01-15'));
+    expect(jan.basedOn!.id).toBe('soc2-2024');
+    expect(codes(jan)).toEqual(['STALE_REPORT']);
+    const feb = evaluateVendor(list, DEFAULT_REQUIREMENT_POLICY, d('2026-02-15'));
+    expect(feb.basedOn!.id).toBe('soc2-2025');
+    expect(feb.status).toBe('COMPLIANT');
+  });
+});
+
+describe('certificates', () => {
+  it('expire on certificateValidUntil, whatever maxAgeMonths, anchor or bridge letter settings', () => {
+    for (const p of [DEFAULT_REQUIREMENT_POLICY, policy({ maxAgeMonths: 1 }), policy({ ageAnchor: 'ISSUE_DATE' }), policy({ bridgeLettersCount: false })]) {
+      const f = buyerFreshness(iso(), p, d('2026-06-01'));
+      expect(f).toMatchObject({ state: 'CURRENT', anchorDate: '2025-03-01', expiresOn: '2028-02-28' });
+      expect(evaluateVendor([iso()], p, d('2026-06-01')).status).toBe('COMPLIANT');
+    }
+    expect(evaluateVendor([iso()], DEFAULT_REQUIREMENT_POLICY, d('2027-12-30')).status).toBe('EXPIRING_SOON');
+    expect(evaluateVendor([iso()], DEFAULT_REQUIREMENT_POLICY, d('2028-02-28')).status).toBe('EXPIRING_SOON');
+    const stale = evaluateVendor([iso()], DEFAULT_REQUIREMENT_POLICY, d('2028-02-29'));
+    expect(stale.status).toBe('NON_COMPLIANT');
+    expect(codes(stale)).toEqual(['STALE_REPORT']);
+  });
+});
+
+describe('properties', () => {
+  const FROM = toDayNumber(d('2020-01-01'));
+  const dayArb = (min: number, max: number) => fc.integer({ min, max }).map((n) => fromDayNumber(n));
+
+  /** One piece of evidence issued on or before `latestIssue`, with letters signed by then too. */
+  const evidenceArb = (latestIssue: number): fc.Arbitrary<EvidenceFacts> =>
+    fc.oneof(
+      fc.record({
+        end: fc.integer({ min: FROM, max: latestIssue - 1 }),
+        lag: fc.integer({ min: 0, max: 120 }),
+        opinion: fc.constantFrom<Opinion>('UNQUALIFIED', 'QUALIFIED', 'ADVERSE', 'DISCLAIMER'),
+        exceptions: fc.integer({ min: 0, max: 3 }),
+        typeI: fc.boolean(),
+        letters: fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 3 }),
+        id: fc.uuid(),
+      }).map((x): EvidenceFacts => {
+        const end = fromDayNumber(x.end);
+        const issue = fromDayNumber(Math.min(x.end + x.lag, latestIssue));
+        const bridgeLetters: BridgeLetterFacts[] = [];
+        let covered = end;
+        for (const len of x.letters) {
+          const from = addDays(covered, 1);
+          const through = addDays(covered, len);
+          // Letters signed after their coverage, but never after latestIssue.
+          const signed = fromDayNumber(Math.min(toDayNumber(through) + 1, latestIssue));
+          if (toDayNumber(signed) <= toDayNumber(end)) break;
+          bridgeLetters.push({ coversFrom: from, coversThrough: through, issuedOn: signed });
+          covered = through;
+        }
+        return soc2({
+          id: x.id,
+          socType: x.typeI ? 'TYPE_I' : 'TYPE_II',
+          periodStart: x.typeI ? null : addMonths(end, -12),
+          periodEnd: x.typeI ? null : end,
+          asOf: x.typeI ? end : null,
+          issueDate: issue,
+          opinion: x.opinion,
+          exceptionCount: x.exceptions,
+          bridgeLetters,
+        });
+      }),
+      fc.record({ issue: fc.integer({ min: FROM, max: latestIssue }), years: fc.integer({ min: 1, max: 3 }), id: fc.uuid() }).map(
+        (x): EvidenceFacts => iso({ id: x.id, issueDate: fromDayNumber(x.issue), certificateValidFrom: fromDayNumber(x.issue), certificateValidUntil: addDays(addMonths(fromDayNumber(x.issue), 12 * x.years), -1) }),
+      ),
+      fc.record({ end: fc.integer({ min: FROM, max: latestIssue - 1 }), id: fc.uuid() }).map(
+        (x): EvidenceFacts => soc2({ id: x.id, framework: 'SOC1' as Framework, periodEnd: fromDayNumber(x.end), periodStart: addMonths(fromDayNumber(x.end), -6), issueDate: fromDayNumber(x.end + 1) }),
+      ),
+    );
+
+  const policyArb: fc.Arbitrary<RequirementPolicy> = fc.record({
+    accepted: fc.constantFrom<RequirementPolicy['accepted']>(
+      DEFAULT_REQUIREMENT_POLICY.accepted,
+      [{ framework: 'SOC2', socType: null }],
+      [{ framework: 'SOC2', socType: 'TYPE_I' }],
+      [{ framework: 'ISO27001', socType: null }],
+      [{ framework: 'SOC1', socType: null }, { framework: 'SOC2', socType: null }],
+    ),
+    maxAgeMonths: fc.integer({ min: 1, max: 36 }),
+    expiringSoonDays: fc.integer({ min: 0, max: 365 }),
+    ageAnchor: fc.constantFrom('PERIOD_END' as const, 'ISSUE_DATE' as const),
+    bridgeLettersCount: fc.boolean(),
+    qualifiedOpinionNeedsReview: fc.boolean(),
+    exceptionsNeedReview: fc.boolean(),
+  });
+
+  /** A fixed evidence set, all of it (letters too) issued by the first evaluation date, and two ordered dates. */
+  const scenarioArb = fc.integer({ min: FROM + 30, max: FROM + 6 * 365 }).chain((latestIssue) =>
+    fc.record({
+      evidence: fc.array(evidenceArb(latestIssue), { minLength: 1, maxLength: 4 }),
+      policy: policyArb,
+      first: fc.integer({ min: latestIssue, max: latestIssue + 5 * 365 }),
+      step: fc.integer({ min: 0, max: 5 * 365 }),
+      access: fc.constantFrom<boolean | null>(null, true, false),
+    }),
+  );
+
+  const SEVERITY: Record<VendorStatus, number> = { COMPLIANT: 0, EXPIRING_SOON: 1, NEEDS_REVIEW: 2, NON_COMPLIANT: 3, UNKNOWN: 4 };
+  const STATE: Record<FreshnessState, number> = { NONE: -1, CURRENT: 0, EXPIRING_SOON: 1, STALE: 2 };
+
+  it('status severity never improves as the evaluation date moves forward (CURRENT -> EXPIRING_SOON -> STALE)', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ evidence, policy: p, first, step, access }) => {
+        const on1 = fromDayNumber(first);
+        const on2 = fromDayNumber(first + step);
+        const a = evaluateVendor(evidence, p, on1, access);
+        const b = evaluateVendor(evidence, p, on2, access);
+        expect(SEVERITY[b.status]).toBeGreaterThanOrEqual(SEVERITY[a.status]);
+        if (a.freshness && b.freshness) {
+          expect(STATE[b.freshness.state]).toBeGreaterThanOrEqual(STATE[a.freshness.state]);
+          // The same evidence decides: nothing new appeared.
+          expect(b.basedOn!.id).toBe(a.basedOn!.id);
+        } else {
+          expect(a.basedOn === null).toBe(b.basedOn === null);
+        }
+        // Once stale, always stale.
+        if (a.reasons.some((r) => r.code === 'STALE_REPORT' || r.code === 'BRIDGE_LETTER_EXPIRED')) expect(b.status).toBe('NON_COMPLIANT');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('access never changes the status, and the same inputs always give the same answer', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ evidence, policy: p, first }) => {
+        const on = fromDayNumber(first);
+        const statuses = [null, true, false].map((access) => evaluateVendor(evidence, p, on, access).status);
+        expect(new Set(statuses).size).toBe(1);
+        expect(evaluateVendor(evidence, p, on)).toEqual(evaluateVendor(evidence, p, on));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('COMPLIANT needs a fresh, accepted report outside the window; stale reasons only come with a STALE freshness', () => {
+    fc.assert(
+      fc.property(scenarioArb, dayArb(FROM, FROM + 12 * 365), ({ evidence, policy: p }, on) => {
+        const r = evaluateVendor(evidence, p, on);
+        if (r.status === 'COMPLIANT') expect(r.freshness!.state).toBe('CURRENT');
+        const staleReason = r.reasons.some((x) => x.code === 'STALE_REPORT' || x.code === 'BRIDGE_LETTER_EXPIRED');
+        expect(staleReason).toBe(r.freshness?.state === 'STALE');
+        if (r.reasons.some((x) => x.code === 'EXPIRING_SOON')) expect(r.freshness!.state).toBe('EXPIRING_SOON');
+        if (r.basedOn) expect(p.accepted.some((a) => a.framework === r.basedOn!.framework && (a.socType === null || a.socType === r.basedOn!.socType))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('BRIDGE_LETTER_EXPIRED only when bridge letters count and the anchor is the period end', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ evidence, policy: p, first, step }) => {
+        const r = evaluateVendor(evidence, p, fromDayNumber(first + step));
+        if (r.reasons.some((x) => x.code === 'BRIDGE_LETTER_EXPIRED')) {
+          expect(p.bridgeLettersCount).toBe(true);
+          expect(p.ageAnchor).toBe('PERIOD_END');
+          expect(r.freshness!.anchorDate).toBe(r.freshness!.coveredThrough);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
