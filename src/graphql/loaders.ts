@@ -13,6 +13,8 @@ import { documentRepository } from '../modules/documents/document.repository';
 import type { OrganizationEntity } from '../modules/tenancy/organization.entity';
 import { tenancyRepository } from '../modules/tenancy/tenancy.repository';
 import type { TrustCenterEntity } from '../modules/trust-center/trust-center.entity';
+import type { VendorStatusHistoryEntity } from '../modules/tracking/tracking.entity';
+import { trackingRepository } from '../modules/tracking/tracking.repository';
 import { trustCenterRepository } from '../modules/trust-center/trust-center.repository';
 
 /** A loader key inside one tenant: `${orgId}|${id}`. Parents were authorized before their keys reach a loader. */
@@ -104,6 +106,17 @@ export function createLoaders(db: Database, principal: Principal) {
       async (m, orgId, customerIds) => {
         const map = new Map<string, NdaAcceptanceEntity[]>(customerIds.map((id) => [id, []]));
         for (const a of await accessRepository.acceptancesForOrgs(m, orgId, customerIds)) map.get(a.customerOrgId)!.push(a);
+        return map;
+      },
+      [],
+    ),
+    /** Recorded status changes per watched vendor (key: customer org | watch id), newest first. */
+    statusHistory: perOrgLoader<VendorStatusHistoryEntity[]>(
+      db,
+      principal,
+      async (m, orgId, watchIds) => {
+        const map = new Map<string, VendorStatusHistoryEntity[]>(watchIds.map((id) => [id, []]));
+        for (const h of await trackingRepository.historyOf(m, orgId, watchIds)) map.get(h.watchId)!.push(h);
         return map;
       },
       [],

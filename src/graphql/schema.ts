@@ -6,7 +6,7 @@ import { AttestationResolver } from '../modules/attestations/attestation.resolve
 import { AuditQueryResolver, OrganizationAuditResolver } from '../modules/audit/audit.resolver';
 import { DocumentResolver } from '../modules/documents/document.resolver';
 import { NotificationsMutationResolver, OrganizationNotificationsResolver, TrustCenterSubprocessorsResolver, WebhookEndpointResolver } from '../modules/notifications/notifications.resolver';
-import { OrganizationTrackingResolver, TrackingResolver } from '../modules/tracking/tracking.resolver';
+import { OrganizationTrackingResolver, TrackingResolver, VendorStatusEntryResolver } from '../modules/tracking/tracking.resolver';
 import { MembershipResolver, OrganizationResolver, ViewerResolver } from '../modules/tenancy/tenancy.resolver';
 import { TrustCenterResolver } from '../modules/trust-center/trust-center.resolver';
 import { authChecker } from './auth-checker';
@@ -26,6 +26,7 @@ export const RESOLVERS = [
   OrganizationAuditResolver,
   TrackingResolver,
   OrganizationTrackingResolver,
+  VendorStatusEntryResolver,
   NotificationsMutationResolver,
   WebhookEndpointResolver,
   OrganizationNotificationsResolver,

@@ -55,7 +55,7 @@ interface Entry {
 }
 
 /** The data of a response that must have no top-level errors. */
-const ok = (r: GqlResponse): Record<string, any> => expectNoErrors<Record<string, any>>(r);
+const ok = (r: GqlResponse): Record<string, any> => expectNoErrors(r);
 
 const as = (org: TestOrg, user: TestUser = org.owner) => ({ token: user.token, org: org.slug });
 

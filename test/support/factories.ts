@@ -18,9 +18,11 @@ export function newUser(app: TestApp, prefix = 'user'): TestUser {
   return { email, token: app.tokenFor(email) };
 }
 
-export function expectNoErrors<T>(r: { data: T | null; errors?: unknown[] }): T {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function expectNoErrors(r: { data: Record<string, any> | null; errors?: unknown[] }): Record<string, any> {
   if (r.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(r.errors)}`);
-  return r.data as T;
+  if (!r.data) throw new Error('no data in the response');
+  return r.data;
 }
 
 export async function createOrg(app: TestApp, options: { publish?: boolean; prefix?: string } = {}): Promise<TestOrg> {

@@ -1,9 +1,10 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, registerEnumType } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, registerEnumType } from 'type-graphql';
 import { todayUtc, type CalendarDate } from '../../domain/calendar-date';
 import { VENDOR_STATUSES, type RequirementPolicy as Policy, type VendorStatus } from '../../domain/compliance';
 import type { RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { VendorStatusEnum } from '../../graphql/enums';
+import { orgKey } from '../../graphql/loaders';
 import { DateScalar } from '../../graphql/scalars';
 import { toFreshness } from '../attestations/attestation.types';
 import { activeScope, authorizeOrg } from '../auth/principal';
@@ -18,6 +19,7 @@ import {
   RequirementPolicyPayload,
   SetRequirementPolicyInput,
   UnwatchVendorPayload,
+  VendorStatusChange,
   VendorStatusConnection,
   VendorStatusEntry,
   WatchedVendor,
@@ -45,6 +47,7 @@ const toPolicy = (p: Policy): RequirementPolicy => Object.assign(new Requirement
 function toEntry(v: VendorStatusView, on: CalendarDate): VendorStatusEntry {
   const b = v.basedOn;
   return Object.assign(new VendorStatusEntry(), {
+    orgId: v.watch.orgId,
     vendor: toWatched(v.watch, v.vendor?.slug ?? null),
     status: v.status,
     reasons: v.reasons,
@@ -154,6 +157,21 @@ export class TrackingResolver {
       goingStaleIn60Days: within(60),
       goingStaleIn90Days: within(90),
     };
+  }
+}
+
+@Resolver(() => VendorStatusEntry)
+export class VendorStatusEntryResolver {
+  @FieldResolver(() => [VendorStatusChange], { description: 'Recorded changes of this vendor\'s status, newest first (at most `first`, default 20).' })
+  async history(
+    @Root() entry: VendorStatusEntry,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true, description: 'How many (1-100, default 20).' }) first?: number | null,
+  ): Promise<VendorStatusChange[]> {
+    const rows = await ctx.loaders.statusHistory.load(orgKey(entry.orgId, entry.vendor.id));
+    return rows.slice(0, Math.min(Math.max(first ?? 20, 1), 100)).map((h) => ({
+      status: h.status, previousStatus: h.previousStatus, reasons: h.reasons, cause: h.cause, effectiveOn: h.effectiveOn as CalendarDate, recordedAt: h.recordedAt,
+    }));
   }
 }
 

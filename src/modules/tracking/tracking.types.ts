@@ -146,6 +146,29 @@ export class VendorStatusEntry {
 
   @Field(() => DateScalar, { description: 'The date evaluated at.' })
   evaluatedOn: CalendarDate;
+
+  orgId: string;
+}
+
+@ObjectType({ description: "A recorded change of a watched vendor's status." })
+export class VendorStatusChange {
+  @Field(() => VendorStatusEnum, { description: 'The new status.' })
+  status: VendorStatus;
+
+  @Field(() => VendorStatusEnum, { nullable: true, description: 'The status before (null for the first record).' })
+  previousStatus: VendorStatus | null;
+
+  @Field(() => [StatusReason], { description: 'Reasons at the time.' })
+  reasons: StatusReason[];
+
+  @Field({ description: 'What caused it: the daily sweep, a vendor event, or your own change.' })
+  cause: string;
+
+  @Field(() => DateScalar, { description: 'The date the status was evaluated at.' })
+  effectiveOn: CalendarDate;
+
+  @Field(() => Date, { description: 'When it was recorded.' })
+  recordedAt: Date;
 }
 
 @ObjectType('VendorStatusConnection', { description: 'A page of vendor statuses.' })
