@@ -69,6 +69,15 @@ export interface AppConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** Abuse limits on GraphQL documents; each refusal answers a coded error. */
+  limits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxTokens: number;
+    /** Query cost, counting list sizes (`first`, default page size) as multipliers. */
+    maxCost: number;
+  };
   jobs: {
     /** Run the job worker in this process (webhooks, fan-out, the daily sweep). */
     workerEnabled: boolean;
@@ -255,6 +264,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemo: bool(env, 'SEED_DEMO', dev),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    limits: {
+      maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 12, 2, 100),
+      maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 1, 1000),
+      maxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 20, 1, 1000),
+      maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 3000, 100, 100000),
+      maxCost: int(env, 'GRAPHQL_MAX_COST', 50000, 100, 10000000),
+    },
     jobs: {
       workerEnabled: bool(env, 'WORKER_ENABLED', true),
       concurrency: int(env, 'WORKER_CONCURRENCY', 2, 1, 50),

@@ -3,12 +3,13 @@ import { GraphQLError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError } from 'type-graphql';
 import { NotFoundError } from '../modules/common/errors';
+import { LIMIT_CODES } from './limits';
 import { StorageUnavailableError } from '../modules/storage/storage';
 
 const KNOWN_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'ORG_REQUIRED', 'BAD_USER_INPUT', 'SERVICE_UNAVAILABLE',
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
+  'OPERATION_RESOLUTION_FAILURE', 'COST_LIMIT_EXCEEDED',
 ]);
 
 /** Errors from the database driver that mean "the database is not there right now", not "a bug". */
@@ -39,6 +40,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: 'BAD_USER_INPUT', validationErrors: details },
     };
   }
+  const limit = LIMIT_CODES.find((l) => l.pattern.test(formatted.message));
+  if (limit) return { message: formatted.message.replace(/^Syntax Error: /, ''), locations: formatted.locations, extensions: { code: limit.code } };
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && KNOWN_CODES.has(code)) {
     const { http: _http, stacktrace: _stack, ...extensions } = formatted.extensions ?? {};

@@ -7,6 +7,7 @@ import type { Database } from '../db/database';
 import { withQueryStats, type QueryStats } from '../db/query-stats';
 import { buildContext, type RequestContext } from '../graphql/context';
 import { formatError } from '../graphql/format-error';
+import { armor, costLimitPlugin } from '../graphql/limits';
 import { buildAppSchema } from '../graphql/schema';
 import type { Logger } from '../logger';
 import type { Storage } from '../modules/storage/storage';
@@ -88,16 +89,28 @@ function loggingPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
   };
 }
 
+/** Ready when PostgreSQL and object storage both answer within 2 s. */
+async function readiness(db: Database, storage: Storage): Promise<{ ready: boolean; postgres: string; storage: string }> {
+  const within = <T>(p: Promise<T>): Promise<T> => Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
+  const [pgCheck, s3Check] = await Promise.allSettled([within(db.dataSource.query('SELECT 1')), within(storage.ping())]);
+  const state = (r: PromiseSettledResult<unknown>): string => (r.status === 'fulfilled' ? 'ok' : `unavailable: ${r.reason instanceof Error ? r.reason.message.slice(0, 200) : 'error'}`);
+  return { ready: pgCheck.status === 'fulfilled' && s3Check.status === 'fulfilled', postgres: state(pgCheck), storage: state(s3Check) };
+}
+
 export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
   const { config, db, logger } = deps;
   const now = deps.now ?? (() => new Date());
+  const schema = await buildAppSchema();
+  const limits = armor(config);
   const apollo = new ApolloServer<RequestContext>({
-    schema: await buildAppSchema(),
+    schema,
     formatError,
     introspection: config.env !== 'production',
     csrfPrevention: true,
+    allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), loggingPlugin(logger)],
+    validationRules: limits.validationRules,
+    plugins: [ApolloServerPluginLandingPageDisabled(), loggingPlugin(logger), ...limits.plugins, costLimitPlugin(schema, config.limits.maxCost)],
   });
   await apollo.start();
 
@@ -106,6 +119,10 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (url.pathname === '/readyz') {
+      const checks = await readiness(db, deps.storage);
+      return sendJson(res, checks.ready ? 200 : 503, checks);
+    }
     if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found: the API is at /graphql' });
     if (req.method !== 'GET' && req.method !== 'POST') return sendJson(res, 405, { error: 'Use GET or POST' }, { allow: 'GET, POST' });
 

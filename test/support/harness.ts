@@ -53,11 +53,11 @@ export function testConfig(overrides: Record<string, string> = {}) {
   });
 }
 
-export async function startTestApp(options: { now?: () => Date; worker?: boolean; fetchImpl?: typeof fetch } = {}): Promise<TestApp> {
+export async function startTestApp(options: { now?: () => Date; worker?: boolean; fetchImpl?: typeof fetch; env?: Record<string, string> } = {}): Promise<TestApp> {
   const ownerUrl = process.env.TP_TEST_OWNER_URL;
   const appUrl = process.env.TP_TEST_APP_URL;
   if (!ownerUrl || !appUrl) throw new Error('global setup did not run (TP_TEST_OWNER_URL missing)');
-  const config = testConfig();
+  const config = testConfig(options.env);
   const dataSource = createDataSource({ url: appUrl, poolMax: 5 });
   await dataSource.initialize();
   const db = new Database(dataSource);

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
@@ -149,9 +148,9 @@ export class Storage {
     await this.guard('put', () => this.client.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, Body: body, ContentType: contentType })));
   }
 
-  /** Readiness: the bucket answers. */
+  /** Readiness: the bucket answers an authenticated request (a missing probe object is a fine answer). */
   async ping(): Promise<void> {
-    await this.guard('ping', () => this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket })));
+    await this.head('.readyz');
   }
 
   close(): void {
