@@ -19,6 +19,8 @@ export interface DbIdentity {
   fanoutVendorId?: string | null;
   /** Background jobs only: the daily sweep lists organizations that watch vendors. */
   systemSweep?: boolean;
+  /** Authentication only: the API key a bearer token names. */
+  apiKeyId?: string | null;
 }
 
 export class Database {
@@ -32,9 +34,9 @@ export class Database {
                 set_config('app.subject', $3, true), set_config('app.org_slug', $4, true),
                 set_config('app.customer_org_id', $5, true), set_config('app.document_id', $6, true),
                 set_config('app.public_reads', $7, true), set_config('app.fanout_vendor_id', $8, true),
-                set_config('app.system_sweep', $9, true)`,
+                set_config('app.system_sweep', $9, true), set_config('app.api_key_id', $10, true)`,
         [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? '', identity.customerOrgId ?? '', identity.documentId ?? '', identity.publicReads ? 'on' : '',
-          identity.fanoutVendorId ?? '', identity.systemSweep ? 'on' : ''],
+          identity.fanoutVendorId ?? '', identity.systemSweep ? 'on' : '', identity.apiKeyId ?? ''],
       );
       return work(manager);
     });

@@ -1,4 +1,5 @@
 import { AccessGrantEntity, AccessRequestEntity, AccessRequestEventEntity, DownloadEventEntity, NdaAcceptanceEntity, NdaTemplateEntity } from '../modules/access/access.entity';
+import { ApiKeyEntity } from '../modules/api-keys/api-key.entity';
 import { AuditEventEntity } from '../modules/audit/audit-event.entity';
 import { DocumentEntity, DocumentVersionEntity } from '../modules/documents/document.entity';
 import { AttestationEntity } from '../modules/attestations/attestation.entity';
@@ -37,4 +38,5 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   SubprocessorEntity,
   FreshnessTransitionEntity,
+  ApiKeyEntity,
 ];

@@ -21,8 +21,9 @@ export interface RequestContext {
 
 /** The actor of this request, for audit events: the user, the org it acts for, and where the request came from. */
 export function actorOf(ctx: RequestContext): Actor {
-  const { user, active } = ctx.principal;
-  return { userId: user?.id ?? null, email: user?.email ?? null, orgId: active?.orgId ?? null, ip: ctx.client.ip, userAgent: ctx.client.userAgent };
+  const { user, active, apiKey } = ctx.principal;
+  const email = user?.email ?? (apiKey ? `api-key:${apiKey.name} (${apiKey.id})` : null);
+  return { userId: user?.id ?? null, email, orgId: active?.orgId ?? null, ip: ctx.client.ip, userAgent: ctx.client.userAgent };
 }
 
 export function buildContext(input: Omit<RequestContext, 'loaders'>): RequestContext {

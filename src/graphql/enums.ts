@@ -1,6 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import { ATTESTATION_STATUSES, FRAMEWORKS, OPINIONS, SOC_TYPES, SUBSERVICE_METHODS, TRUST_SERVICE_CRITERIA } from '../domain/attestation';
 import { ACCESS_STATES } from '../domain/access';
+import { API_KEY_SCOPES } from '../domain/api-keys';
 import { STATUS_REASONS, VENDOR_STATUSES } from '../domain/compliance';
 import { DOCUMENT_KINDS, VISIBILITIES } from '../domain/document';
 import { ROLES } from '../modules/tenancy/membership.entity';
@@ -192,5 +193,18 @@ registerEnumType(StatusReasonCodeEnum, {
     ADVERSE_OPINION: { description: "The auditor's opinion is adverse, or a disclaimer." },
     EXCEPTIONS: { description: 'The report lists exceptions.' },
     ACCESS_NOT_GRANTED: { description: 'Informational: your organization holds no grant for the restricted report yet.' },
+  },
+});
+
+export const ApiKeyScopeEnum = enumOf(API_KEY_SCOPES);
+registerEnumType(ApiKeyScopeEnum, {
+  name: 'ApiKeyScope',
+  description: 'What an API key may do for its organization (it can never manage keys, nor sign NDAs or request access as a person).',
+  valuesConfig: {
+    READ: { description: 'Read the organization: attestations, documents, access requests, analytics, tracking, notifications, audit log.' },
+    PUBLISH: { description: 'Edit and publish the trust center, attestations and documents.' },
+    MANAGE_ACCESS: { description: 'Decide access requests, set the access policy, manage NDAs.' },
+    TRACKING: { description: 'Manage the watchlist and requirement policies; read vendor statuses.' },
+    WEBHOOKS: { description: 'Manage webhook endpoints.' },
   },
 });

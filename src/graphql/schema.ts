@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AccessMutationsResolver, AccessRequestResolver, OrganizationAccessResolver, TrustCenterAccessResolver } from '../modules/access/access.resolver';
+import { ApiKeyMutationResolver, OrganizationApiKeysResolver } from '../modules/api-keys/api-key.resolver';
 import { AttestationResolver } from '../modules/attestations/attestation.resolver';
 import { AuditQueryResolver, OrganizationAuditResolver } from '../modules/audit/audit.resolver';
 import { DocumentResolver } from '../modules/documents/document.resolver';
@@ -31,6 +32,8 @@ export const RESOLVERS = [
   WebhookEndpointResolver,
   OrganizationNotificationsResolver,
   TrustCenterSubprocessorsResolver,
+  ApiKeyMutationResolver,
+  OrganizationApiKeysResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -359,6 +359,22 @@ const MUTATIONS: MutationCase[] = [
       return { query: `mutation($id: ID!) { removeSubprocessor(id: $id) }`, variables: { id: expectNoErrors(r).addSubprocessor.id } };
     },
   },
+  // ---- API keys (apikeys.manage) ----
+  {
+    mutation: 'createApiKey',
+    allowed: ADMINS,
+    prepare: async () => ({ query: `mutation { createApiKey(input: { name: "ci", scopes: [READ] }) { errors { code } } }` }),
+  },
+  {
+    mutation: 'rotateApiKey',
+    allowed: ADMINS,
+    prepare: async (org) => ({ query: `mutation($id: ID!) { rotateApiKey(id: $id) { errors { code } } }`, variables: { id: await apiKeyOf(org) } }),
+  },
+  {
+    mutation: 'revokeApiKey',
+    allowed: ADMINS,
+    prepare: async (org) => ({ query: `mutation($id: ID!) { revokeApiKey(id: $id) { errors { code } } }`, variables: { id: await apiKeyOf(org) } }),
+  },
   // ---- downloads: no role gate; every member gets its own org's documents (anonymous callers: see below) ----
   {
     mutation: 'requestDocumentDownload',
@@ -369,6 +385,12 @@ const MUTATIONS: MutationCase[] = [
     }),
   },
 ];
+
+/** An API key of `org`, created by its owner. */
+async function apiKeyOf(org: TestOrg): Promise<string> {
+  const r = await app.gql(`mutation { createApiKey(input: { name: "k", scopes: [READ] }) { apiKey { id } } }`, { token: org.owner.token, org: org.slug });
+  return expectNoErrors(r).createApiKey.apiKey.id;
+}
 
 /** A webhook endpoint of `org`, created by its owner. */
 async function endpointOf(org: TestOrg): Promise<string> {

@@ -33,7 +33,10 @@ export type AuditAction =
   | 'access.approved'
   | 'access.denied'
   | 'access.revoked'
-  | 'document.downloaded';
+  | 'document.downloaded'
+  | 'api_key.created'
+  | 'api_key.rotated'
+  | 'api_key.revoked';
 
 /** The actor fields of an audit event. */
 export function auditActor(actor: Actor): Pick<AuditInput, 'actorUserId' | 'actorEmail' | 'actorOrgId' | 'ip'> {

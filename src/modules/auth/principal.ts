@@ -4,6 +4,7 @@ import { appError } from '../../graphql/errors';
 import { tenancyRepository, type MembershipRow } from '../tenancy/tenancy.repository';
 import { TokenError, verifyToken } from './jwt';
 import { NotFoundError } from '../common/errors';
+import { isApiKeyToken, parseApiKey, scopesAllow, secretMatches, type ApiKeyScope } from '../../domain/api-keys';
 import { roleAllows, type Action } from '../tenancy/tenancy.policy';
 import { TenantScope } from './tenant-scope';
 
@@ -15,9 +16,48 @@ export interface Principal {
   active: MembershipRow | null;
   /** The X-Org header as sent, to explain ORG_REQUIRED errors. */
   requestedOrg: string | null;
+  /** Set when the caller is an organization API key: it acts as its org, never beyond its scopes. */
+  apiKey?: { id: string; name: string; scopes: ApiKeyScope[] } | null;
 }
 
 export const ANONYMOUS: Principal = { user: null, memberships: [], active: null, requestedOrg: null };
+
+/** Whether the caller may do `action` in `membership`'s org: by role for people, by scope for API keys. */
+export function principalAllows(principal: Principal, membership: MembershipRow, action: Action): boolean {
+  if (principal.apiKey) return principal.active?.orgId === membership.orgId && scopesAllow(principal.apiKey.scopes, action);
+  return roleAllows(membership.role, action);
+}
+
+/** Key rows are touched at most once a minute: "last used" without a write per request. */
+const LAST_USED_GRANULARITY_MS = 60_000;
+
+async function resolveApiKey(db: Database, token: string, requestedOrg: string | null, now: Date): Promise<Principal> {
+  const parsed = parseApiKey(token);
+  if (!parsed) throw appError('UNAUTHENTICATED', 'Invalid API key', { reason: 'MALFORMED' });
+  const key = await db.transaction({ apiKeyId: parsed.id }, async (m) => {
+    const rows: { org_id: string; name: string; secret_hash: string; scopes: ApiKeyScope[]; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null }[] =
+      await m.query(`SELECT org_id, name, secret_hash, scopes, expires_at, revoked_at, last_used_at FROM api_keys WHERE id = $1`, [parsed.id]);
+    const row = rows[0];
+    if (!row || !secretMatches(parsed.secret, row.secret_hash)) return { error: 'BAD_SIGNATURE' as const };
+    if (row.revoked_at) return { error: 'REVOKED' as const };
+    if (row.expires_at && row.expires_at.getTime() <= now.getTime()) return { error: 'EXPIRED' as const };
+    if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_GRANULARITY_MS) {
+      await m.query(`UPDATE api_keys SET last_used_at = $2 WHERE id = $1`, [parsed.id, now]);
+    }
+    // The key is genuine: from here the transaction acts as its organization.
+    await m.query(`SELECT set_config('app.org_id', $1, true)`, [row.org_id]);
+    const [org] = (await m.query(`SELECT slug, name FROM organizations WHERE id = $1`, [row.org_id])) as { slug: string; name: string }[];
+    return { row: { ...row, slug: org!.slug, org_name: org!.name } };
+  });
+  if ('error' in key) throw appError('UNAUTHENTICATED', `Invalid API key (${key.error?.toLowerCase().replace('_', ' ')})`, { reason: key.error });
+  const { row } = key as { row: { org_id: string; name: string; scopes: ApiKeyScope[]; slug: string; org_name: string } };
+  if (requestedOrg && requestedOrg.toLowerCase() !== row.slug && requestedOrg.toLowerCase() !== row.org_id) {
+    throw appError('FORBIDDEN', `This API key acts for ${row.slug} only`, { http: { status: 403 } });
+  }
+  // The key's membership carries the lowest role: what it may do is decided by its scopes (principalAllows).
+  const membership: MembershipRow = { orgId: row.org_id, slug: row.slug, name: row.org_name, role: 'VIEWER' };
+  return { user: null, memberships: [membership], active: membership, requestedOrg, apiKey: { id: parsed.id, name: row.name, scopes: row.scopes } };
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -35,6 +75,7 @@ export async function resolvePrincipal(
   if (!auth) return { ...ANONYMOUS, requestedOrg };
   const match = /^Bearer\s+(\S+)$/i.exec(auth);
   if (!match) throw appError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+  if (isApiKeyToken(match[1]!)) return resolveApiKey(db, match[1]!, requestedOrg, new Date());
   let claims;
   try {
     claims = verifyToken(match[1]!, jwt);
@@ -61,6 +102,7 @@ export async function resolvePrincipal(
 
 /** The scope of the active organization; the role gate has run before (see auth-checker). */
 export function activeScope(principal: Principal): TenantScope {
+  if (principal.apiKey && principal.active) return TenantScope.forApiKey(principal.active.orgId);
   if (!principal.user) throw appError('UNAUTHENTICATED', 'Sign in: this operation needs a bearer token');
   if (!principal.active) {
     throw appError(
@@ -75,6 +117,7 @@ export function activeScope(principal: Principal): TenantScope {
 
 /** A member's scope for a given org (any of the caller's memberships), or a visitor's scope otherwise. */
 export function scopeForOrg(principal: Principal, orgId: string): TenantScope {
+  if (principal.apiKey && principal.active?.orgId === orgId) return TenantScope.forApiKey(orgId);
   const membership = principal.memberships.find((m) => m.orgId === orgId);
   if (membership && principal.user) return TenantScope.forMember(orgId, principal.user.id, membership.role);
   return TenantScope.forVisitor(orgId, principal.user?.id ?? null);
@@ -86,7 +129,10 @@ export function scopeForOrg(principal: Principal, orgId: string): TenantScope {
  */
 export function authorizeOrg(principal: Principal, orgId: string, action: Action): TenantScope {
   const scope = scopeForOrg(principal, orgId);
-  if (!scope.isMember) throw new NotFoundError('Organization');
-  if (!roleAllows(scope.role!, action)) throw appError('FORBIDDEN', `Your role ${scope.role} may not do this (${action})`);
+  const membership = principal.memberships.find((m) => m.orgId === orgId);
+  if (!scope.isMember || !membership) throw new NotFoundError('Organization');
+  if (!principalAllows(principal, membership, action)) {
+    throw appError('FORBIDDEN', principal.apiKey ? `This API key's scopes do not allow ${action}` : `Your role ${scope.role} may not do this (${action})`);
+  }
   return scope;
 }

@@ -18,6 +18,11 @@ export class TenantScope {
     return new TenantScope(orgId, userId, role);
   }
 
+  /** @internal auth layer only: an API key acting as its org (what it may do is checked against its scopes). */
+  static forApiKey(orgId: string): TenantScope {
+    return new TenantScope(orgId, null, 'VIEWER');
+  }
+
   /** @internal auth layer only: a visitor reading what an org published. */
   static forVisitor(orgId: string, userId: string | null): TenantScope {
     return new TenantScope(orgId, userId, null);

@@ -19,6 +19,8 @@ export const POLICY = {
   'audit.read': ['OWNER', 'ADMIN'],
   'analytics.read': ['OWNER', 'ADMIN', 'ACCESS_MANAGER', 'VIEWER'],
   'webhooks.manage': ['OWNER', 'ADMIN'],
+  /** No API key scope maps to this: keys never manage keys. */
+  'apikeys.manage': ['OWNER', 'ADMIN'],
   'notifications.read': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
   'tracking.read': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
   'tracking.write': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER'],
