@@ -7,6 +7,7 @@ import { Audit1795704700002 } from './1795704700002-audit';
 import { Tracking1795706600000 } from './1795706600000-tracking';
 import { Notifications1795707100000 } from './1795707100000-notifications';
 import { ApiKeys1795707700000 } from './1795707700000-api-keys';
+import { RateLimits1795707800000 } from './1795707800000-rate-limits';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Tracking1795706600000,
   Notifications1795707100000,
   ApiKeys1795707700000,
+  RateLimits1795707800000,
 ];

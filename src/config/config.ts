@@ -69,6 +69,8 @@ export interface AppConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** Requests per minute, counted in PostgreSQL so every process shares them; 0 turns a limit off. */
+  rateLimits: { perPrincipalPerMinute: number; perIpPerMinute: number };
   /** Abuse limits on GraphQL documents; each refusal answers a coded error. */
   limits: {
     maxDepth: number;
@@ -264,6 +266,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemo: bool(env, 'SEED_DEMO', dev),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    rateLimits: {
+      perPrincipalPerMinute: int(env, 'RATE_LIMIT_PER_PRINCIPAL', nodeEnv === 'test' ? 0 : 600, 0, 1_000_000),
+      perIpPerMinute: int(env, 'RATE_LIMIT_PER_IP', nodeEnv === 'test' ? 0 : 1200, 0, 1_000_000),
+    },
     limits: {
       maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 12, 2, 100),
       maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 1, 1000),

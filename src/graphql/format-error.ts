@@ -9,7 +9,7 @@ import { StorageUnavailableError } from '../modules/storage/storage';
 const KNOWN_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'ORG_REQUIRED', 'BAD_USER_INPUT', 'SERVICE_UNAVAILABLE',
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE', 'COST_LIMIT_EXCEEDED',
+  'OPERATION_RESOLUTION_FAILURE', 'COST_LIMIT_EXCEEDED', 'RATE_LIMITED',
 ]);
 
 /** Errors from the database driver that mean "the database is not there right now", not "a bug". */

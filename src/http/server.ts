@@ -11,7 +11,9 @@ import { armor, costLimitPlugin } from '../graphql/limits';
 import { buildAppSchema } from '../graphql/schema';
 import type { Logger } from '../logger';
 import type { Storage } from '../modules/storage/storage';
+import { GraphQLError } from 'graphql';
 import { resolvePrincipal } from '../modules/auth/principal';
+import { consume, type RateLimitDecision } from './rate-limit';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -59,6 +61,14 @@ function clientIp(req: IncomingMessage, trustProxy: boolean): string | null {
   const forwarded = req.headers['x-forwarded-for'];
   if (trustProxy && typeof forwarded === 'string' && forwarded.length > 0) return forwarded.split(',')[0]!.trim().slice(0, 64);
   return req.socket.remoteAddress ?? null;
+}
+
+/** RateLimit header fields (IETF httpapi draft): the tightest limit that applied to this request. */
+function setRateLimitHeaders(res: ServerResponse, d: RateLimitDecision): void {
+  res.setHeader('ratelimit-limit', String(d.limit));
+  res.setHeader('ratelimit-remaining', String(d.remaining));
+  res.setHeader('ratelimit-reset', String(d.resetSeconds));
+  res.setHeader('ratelimit-policy', `${d.limit};w=60`);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -127,7 +137,14 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     if (req.method !== 'GET' && req.method !== 'POST') return sendJson(res, 405, { error: 'Use GET or POST' }, { allow: 'GET, POST' });
 
     const stats: QueryStats = { statements: 0 };
+    const ip = clientIp(req, config.trustProxy);
     await withQueryStats(stats, async () => {
+      const byIp = await consume(db, [{ key: `ip:${ip}`, limit: config.rateLimits.perIpPerMinute }]);
+      if (byIp) setRateLimitHeaders(res, byIp);
+      if (byIp && !byIp.allowed) {
+        res.setHeader('retry-after', String(byIp.resetSeconds));
+        return sendJson(res, 429, { errors: [{ message: `Too many requests from this address: ${byIp.limit} a minute`, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: byIp.resetSeconds } }] });
+      }
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -151,10 +168,21 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
             authorization: headers.get('authorization'),
             xOrg: headers.get('x-org'),
           });
+          const principalKey = principal.apiKey ? `key:${principal.apiKey.id}` : principal.user ? `user:${principal.user.id}` : null;
+          if (principalKey) {
+            const decision = await consume(db, [{ key: principalKey, limit: config.rateLimits.perPrincipalPerMinute }]);
+            if (decision) setRateLimitHeaders(res, decision);
+            if (decision && !decision.allowed) {
+              res.setHeader('retry-after', String(decision.resetSeconds));
+              throw new GraphQLError(`Rate limit of ${decision.limit} requests a minute reached; retry in ${decision.resetSeconds} s`, {
+                extensions: { code: 'RATE_LIMITED', retryAfterSeconds: decision.resetSeconds, http: { status: 429 } },
+              });
+            }
+          }
           const userAgent = headers.get('user-agent');
           return buildContext({
             requestId, principal, db, storage: deps.storage, config, now,
-            client: { ip: clientIp(req, config.trustProxy), userAgent: userAgent ? userAgent.slice(0, 512) : null },
+            client: { ip, userAgent: userAgent ? userAgent.slice(0, 512) : null },
           });
         },
       });
