@@ -1,6 +1,10 @@
+import pino from 'pino';
 import type { AppConfig } from './config/config';
 
-/** Structured JSON lines on stdout. Never pass a token or secret in `data`. */
+/**
+ * Structured JSON lines on stdout (pino). Never pass a token or secret in `data`; common secret-bearing keys are
+ * redacted anyway, as a second wall.
+ */
 export interface Logger {
   debug(message: string, data?: Record<string, unknown>): void;
   info(message: string, data?: Record<string, unknown>): void;
@@ -8,18 +12,21 @@ export interface Logger {
   error(message: string, data?: Record<string, unknown>): void;
 }
 
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-
-export function createLogger(level: AppConfig['logLevel'], write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Logger {
-  const min = LEVELS[level];
-  const emit = (lvl: keyof typeof LEVELS, message: string, data?: Record<string, unknown>): void => {
-    if (LEVELS[lvl] < min) return;
-    write(JSON.stringify({ level: lvl, time: new Date().toISOString(), msg: message, ...data }));
-  };
+export function createLogger(level: AppConfig['logLevel'], destination?: pino.DestinationStream): Logger {
+  const base = pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: ['authorization', 'token', 'secret', 'password', '*.authorization', '*.token', '*.secret', '*.password'], censor: '[redacted]' },
+    },
+    destination,
+  );
   return {
-    debug: (m, d) => emit('debug', m, d),
-    info: (m, d) => emit('info', m, d),
-    warn: (m, d) => emit('warn', m, d),
-    error: (m, d) => emit('error', m, d),
+    debug: (m, d) => base.debug(d ?? {}, m),
+    info: (m, d) => base.info(d ?? {}, m),
+    warn: (m, d) => base.warn(d ?? {}, m),
+    error: (m, d) => base.error(d ?? {}, m),
   };
 }

@@ -12,7 +12,7 @@ import { devSubjectFor, signDevToken } from './modules/auth/jwt';
 import { DEMO_USERS, seedDemo } from './seed/demo';
 
 function banner(config: AppConfig, url: string): string {
-  const lines = [``, `trust-portal is up: ${url}`, ``];
+  const lines = [``, `trust-portal is up: ${url}${config.env !== 'production' ? ' (open it in a browser for GraphiQL)' : ''}`, ``];
   if (config.jwt.algorithm === 'HS256' && config.env !== 'production') {
     const day = 24 * 3600;
     const admin = signDevToken(config.jwt, { subject: devSubjectFor(DEMO_USERS.vendorAdmin), email: DEMO_USERS.vendorAdmin }, day);

@@ -13,6 +13,8 @@ import type { Logger } from '../logger';
 import type { Storage } from '../modules/storage/storage';
 import { GraphQLError } from 'graphql';
 import { resolvePrincipal } from '../modules/auth/principal';
+import { serveIdeAsset, serveIdePage } from './ide';
+import { metricsContentType, metricsText, observeRequest } from './metrics';
 import { consume, type RateLimitDecision } from './rate-limit';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -61,6 +63,12 @@ function clientIp(req: IncomingMessage, trustProxy: boolean): string | null {
   const forwarded = req.headers['x-forwarded-for'];
   if (trustProxy && typeof forwarded === 'string' && forwarded.length > 0) return forwarded.split(',')[0]!.trim().slice(0, 64);
   return req.socket.remoteAddress ?? null;
+}
+
+function operationNameOf(body: unknown, url: URL): string | null {
+  const fromBody = body && typeof body === 'object' && 'operationName' in body ? (body as { operationName?: unknown }).operationName : null;
+  const name = typeof fromBody === 'string' ? fromBody : url.searchParams.get('operationName');
+  return name && /^[_A-Za-z][_0-9A-Za-z]{0,99}$/.test(name) ? name : null;
 }
 
 /** RateLimit header fields (IETF httpapi draft): the tightest limit that applied to this request. */
@@ -129,15 +137,30 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (url.pathname === '/metrics' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': metricsContentType });
+      return void res.end(await metricsText());
+    }
     if (url.pathname === '/readyz') {
       const checks = await readiness(db, deps.storage);
       return sendJson(res, checks.ready ? 200 : 503, checks);
     }
+    const ide = config.env !== 'production';
+    if (ide && url.pathname.startsWith('/ide/') && req.method === 'GET' && serveIdeAsset(url.pathname.slice(5), res)) return;
+    if (ide && url.pathname === '/graphql' && req.method === 'GET' && !url.search && (req.headers.accept ?? '').includes('text/html')) return serveIdePage(res);
     if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found: the API is at /graphql' });
     if (req.method !== 'GET' && req.method !== 'POST') return sendJson(res, 405, { error: 'Use GET or POST' }, { allow: 'GET, POST' });
 
     const stats: QueryStats = { statements: 0 };
     const ip = clientIp(req, config.trustProxy);
+    const started = process.hrtime.bigint();
+    // One line per GraphQL request: who (org, never the token), what (operation), how long, how many statements.
+    const requestLog: { org: string | null; operation: string | null } = { org: null, operation: null };
+    res.once('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info('request', { requestId, org: requestLog.org, operation: requestLog.operation, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10, statements: stats.statements });
+      observeRequest(requestLog.operation, res.statusCode, durationMs / 1000);
+    });
     await withQueryStats(stats, async () => {
       const byIp = await consume(db, [{ key: `ip:${ip}`, limit: config.rateLimits.perIpPerMinute }]);
       if (byIp) setRateLimitHeaders(res, byIp);
@@ -179,6 +202,8 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
               });
             }
           }
+          requestLog.org = principal.active?.slug ?? null;
+          requestLog.operation = operationNameOf(body, url);
           const userAgent = headers.get('user-agent');
           return buildContext({
             requestId, principal, db, storage: deps.storage, config, now,
