@@ -5,7 +5,7 @@ let app: TestApp;
 let prod: TestApp;
 beforeAll(async () => {
   app = await startTestApp();
-  prod = await startTestApp({ env: { NODE_ENV: 'production', JWT_ISSUER: 'trust-portal-dev', JWT_AUDIENCE: 'trust-portal', S3_BUCKET: 'trust-portal-test', APP_DB_PASSWORD: 'x' } });
+  prod = await startTestApp({ env: { NODE_ENV: 'production', JWT_ISSUER: 'trust-portal-dev', JWT_AUDIENCE: 'trust-portal', S3_BUCKET: 'trust-portal-test', APP_DB_PASSWORD: 'x', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_PRINCIPAL: '0' } });
 });
 afterAll(async () => {
   await Promise.all([app.close(), prod.close()]);

@@ -4,6 +4,7 @@ import { buildSchema, isInputObjectType, isObjectType } from 'graphql';
 import pg from 'pg';
 import { ensureDatabase, migrate } from '../../src/db/bootstrap';
 import { createDataSource } from '../../src/db/data-source';
+import { renderErrorDocsFromCode } from '../../src/graphql/error-docs';
 import { printSchemaSdl } from '../../src/graphql/print-schema';
 import { AttestationEntity } from '../../src/modules/attestations/attestation.entity';
 import { Attestation } from '../../src/modules/attestations/attestation.types';
@@ -16,6 +17,10 @@ const ownerUrl = (): string => process.env.TP_TEST_OWNER_URL!;
 test('schema/schema.graphql is the schema the code emits (run `npm run schema:emit` after an API change)', async () => {
   const committed = readFileSync(path.join(root, 'schema', 'schema.graphql'), 'utf8');
   expect(await printSchemaSdl()).toBe(committed);
+});
+
+test('docs/errors.md is generated from the schema (run `npm run schema:emit`)', async () => {
+  expect(await renderErrorDocsFromCode()).toBe(readFileSync(path.join(root, 'docs', 'errors.md'), 'utf8'));
 });
 
 test('every type, field and argument in the schema has a description (the partners read it as documentation)', () => {

@@ -1,0 +1,52 @@
+import { isEnumType, type GraphQLSchema } from 'graphql';
+import { buildAppSchema } from './schema';
+
+/** Top-level codes (extensions.code) and what they mean: the other half of the error contract. */
+const TOP_LEVEL: [string, string][] = [
+  ['UNAUTHENTICATED', 'No valid token or API key (HTTP 401): malformed, bad signature, expired, wrong issuer or audience, revoked or expired key. `extensions.reason` says which.'],
+  ['FORBIDDEN', 'Signed in, but your role (or your API key\'s scopes) does not allow this; or X-Org names an organization you do not belong to (HTTP 403).'],
+  ['NOT_FOUND', 'No such object for you: missing, hidden, another tenant\'s, or a restricted document without a grant. Indistinguishable on purpose.'],
+  ['ORG_REQUIRED', 'You belong to several organizations (or none): choose one with the X-Org header.'],
+  ['BAD_USER_INPUT', 'An argument is malformed or out of range; `extensions.validationErrors` lists each field.'],
+  ['GRAPHQL_PARSE_FAILED', 'The document is not valid GraphQL.'],
+  ['GRAPHQL_VALIDATION_FAILED', 'The document does not fit the schema.'],
+  ['DEPTH_LIMIT_EXCEEDED', 'The query nests deeper than GRAPHQL_MAX_DEPTH.'],
+  ['ALIAS_LIMIT_EXCEEDED', 'More aliases than GRAPHQL_MAX_ALIASES.'],
+  ['DIRECTIVE_LIMIT_EXCEEDED', 'More directives than GRAPHQL_MAX_DIRECTIVES.'],
+  ['TOKEN_LIMIT_EXCEEDED', 'More tokens than GRAPHQL_MAX_TOKENS.'],
+  ['COST_LIMIT_EXCEEDED', 'The query could return too much (page sizes multiply): `extensions.cost` and `maxCost`.'],
+  ['RATE_LIMITED', 'Too many requests this minute (HTTP 429); `Retry-After` and `extensions.retryAfterSeconds` say when to retry.'],
+  ['SERVICE_UNAVAILABLE', 'PostgreSQL or object storage is unreachable right now; retry shortly (nothing was written).'],
+  ['INTERNAL_SERVER_ERROR', 'A bug: the details are logged with the request id (X-Request-Id); nothing else is revealed.'],
+];
+
+/** docs/errors.md, generated from the schema's *ErrorCode enums so it cannot drift from the API. */
+export function renderErrorDocs(schema: GraphQLSchema): string {
+  const lines = [
+    '# Error codes',
+    '',
+    'Generated from the schema by `npm run schema:emit`; a test fails when it is stale.',
+    '',
+    'Two channels: expected refusals are **payload errors** (`errors { code field message }` in the mutation\'s result,',
+    'with a code from the enums below); everything else is a **top-level error** with `extensions.code`.',
+    '',
+    '## Top-level codes',
+    '',
+    '| code | meaning |',
+    '| --- | --- |',
+    ...TOP_LEVEL.map(([code, meaning]) => `| \`${code}\` | ${meaning} |`),
+    '',
+    '## Payload error codes',
+  ];
+  const enums = Object.values(schema.getTypeMap()).filter((t) => isEnumType(t) && /ErrorCode$/.test(t.name)).sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of enums) {
+    if (!isEnumType(e)) continue;
+    lines.push('', `### ${e.name}`, '', e.description ?? '', '', '| code | meaning |', '| --- | --- |');
+    for (const v of e.getValues()) lines.push(`| \`${v.name}\` | ${v.description ?? ''} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function renderErrorDocsFromCode(): Promise<string> {
+  return renderErrorDocs(await buildAppSchema());
+}
