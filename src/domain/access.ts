@@ -51,13 +51,14 @@ function domainMatches(domain: string, pattern: string): boolean {
  * What the vendor's policy says about a request. Blocks win over auto-approval; the verified email domain is the
  * requester's token email (the identity provider verified it), never the customer org's self-declared domains.
  */
-export function evaluateAccessPolicy(policy: AccessPolicy, requester: { email: string; orgId: string }): AccessDecision {
+export function evaluateAccessPolicy(policy: AccessPolicy, requester: { email: string; orgId: string; emailVerified?: boolean }): AccessDecision {
   const domain = emailDomain(requester.email);
   const blocked = policy.blockedDomains.find((d) => domainMatches(domain, d));
   if (blocked) return { kind: 'BLOCKED', code: 'BLOCKED_DOMAIN', rule: `blocked domain ${blocked}` };
   if (policy.blockFreeMailDomains && FREE_MAIL_DOMAINS.has(domain)) return { kind: 'BLOCKED', code: 'FREE_MAIL_DOMAIN', rule: `free mail domain ${domain}` };
   if (policy.autoApproveOrgIds.includes(requester.orgId)) return { kind: 'AUTO_APPROVE', rule: 'listed customer organization' };
-  const approved = policy.autoApproveDomains.find((d) => domainMatches(domain, d));
+  // Approval by domain trusts the address: only one the identity provider verified (blocks apply either way).
+  const approved = requester.emailVerified === false ? undefined : policy.autoApproveDomains.find((d) => domainMatches(domain, d));
   if (approved) return { kind: 'AUTO_APPROVE', rule: `verified email domain ${approved}` };
   return { kind: 'MANUAL' };
 }
@@ -83,7 +84,9 @@ export interface AcceptanceFact {
  * when the policy says so, for the current version (or any version when re-acceptance is off).
  */
 export function ndaSatisfied(policy: NdaPolicy, acceptances: readonly AcceptanceFact[], userId: string): boolean {
-  if (!policy.required || policy.currentTemplateId === null) return true;
+  if (!policy.required) return true;
+  // Required but not yet published: nothing can satisfy it (fail closed), except an NDA on file.
+  if (policy.currentTemplateId === null) return acceptances.some((a) => a.source === 'ON_FILE');
   return acceptances.some((a) => {
     if (a.source === 'ON_FILE') return true;
     if (policy.scope === 'USER' && a.signerUserId !== userId) return false;

@@ -71,11 +71,23 @@ export function encodeCursor(key: readonly (string | number | null)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, arity: number): (string | number | null)[] {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CURSOR_PARTS = {
+  uuid: (v: unknown) => typeof v === 'string' && UUID.test(v),
+  timestamp: (v: unknown) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(v) && !Number.isNaN(Date.parse(v)),
+  date: (v: unknown) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)),
+  integer: (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v),
+  text: (v: unknown) => typeof v === 'string' && v.length <= 500,
+} as const;
+export type CursorPart = keyof typeof CURSOR_PARTS;
+
+/** Decodes a cursor and checks each part's kind, so a forged cursor is the client's mistake, not a database error. */
+export function decodeCursor(cursor: string, shape: number | readonly CursorPart[]): (string | number | null)[] {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const arity = typeof shape === 'number' ? shape : shape.length;
     if (Array.isArray(parsed) && parsed.length === arity && parsed.every((v) => v === null || ['string', 'number'].includes(typeof v))) {
-      return parsed as (string | number | null)[];
+      if (typeof shape === 'number' || shape.every((kind, i) => CURSOR_PARTS[kind](parsed[i]))) return parsed as (string | number | null)[];
     }
   } catch {
     // fall through to the coded error

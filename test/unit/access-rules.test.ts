@@ -113,9 +113,13 @@ describe('ndaSatisfied', () => {
   const clickwrap = (templateId: string, signerUserId: string): AcceptanceFact => ({ source: 'CLICKWRAP', templateId, signerUserId });
   const onFile: AcceptanceFact = { source: 'ON_FILE', templateId: null, signerUserId: null };
 
-  test('nothing to accept when the NDA is not required or no template is published', () => {
+  test('nothing to accept when the NDA is not required', () => {
     expect(ndaSatisfied({ ...policy, required: false }, [], 'u1')).toBe(true);
-    expect(ndaSatisfied({ ...policy, currentTemplateId: null }, [], 'u1')).toBe(true);
+  });
+
+  test('required but none published yet: fails closed (only an NDA on file satisfies it)', () => {
+    expect(ndaSatisfied({ ...policy, currentTemplateId: null }, [], 'u1')).toBe(false);
+    expect(ndaSatisfied({ ...policy, currentTemplateId: null }, [onFile], 'u1')).toBe(true);
   });
 
   test('required with no acceptance: not satisfied', () => {

@@ -67,7 +67,7 @@ function rejection(run: () => unknown): TokenRejection {
 
 describe('verifyToken with HS256', () => {
   it('accepts a valid token and returns subject and email', () => {
-    expect(verifyToken(signHs256(claims()), hsConfig, NOW)).toEqual({ subject: 'user-1', email: 'alice@example.com' });
+    expect(verifyToken(signHs256(claims()), hsConfig, NOW)).toEqual({ subject: 'user-1', email: 'alice@example.com', emailVerified: false });
   });
 
   it('lower-cases the email on success', () => {
@@ -197,7 +197,7 @@ describe('verifyToken with HS256', () => {
 describe('verifyToken with RS256', () => {
   it('accepts a token signed with the matching private key', () => {
     const token = jwt.sign(claims(), rsa.privateKey, { algorithm: 'RS256' });
-    expect(verifyToken(token, rsConfig, NOW)).toEqual({ subject: 'user-1', email: 'alice@example.com' });
+    expect(verifyToken(token, rsConfig, NOW)).toEqual({ subject: 'user-1', email: 'alice@example.com', emailVerified: false });
   });
 
   it('rejects a token signed with another private key', () => {
@@ -224,7 +224,7 @@ describe('verifyToken with RS256', () => {
 describe('verifyToken with ES256', () => {
   it('accepts a token signed with the matching private key', () => {
     const token = jwt.sign(claims(), ec.privateKey, { algorithm: 'ES256' });
-    expect(verifyToken(token, esConfig, NOW)).toEqual({ subject: 'user-1', email: 'alice@example.com' });
+    expect(verifyToken(token, esConfig, NOW)).toEqual({ subject: 'user-1', email: 'alice@example.com', emailVerified: false });
   });
 
   it('rejects a token signed with another private key', () => {
@@ -242,7 +242,7 @@ describe('signDevToken', () => {
   it('signs an HS256 token that verifyToken accepts, with the email lower-cased', () => {
     const token = signDevToken(hsConfig, { subject: 'dev|bob@example.com', email: 'Bob@Example.com' }, 600);
     expect(jwt.decode(token, { complete: true })?.header.alg).toBe('HS256');
-    expect(verifyToken(token, hsConfig)).toEqual({ subject: 'dev|bob@example.com', email: 'bob@example.com' });
+    expect(verifyToken(token, hsConfig)).toEqual({ subject: 'dev|bob@example.com', email: 'bob@example.com', emailVerified: true });
   });
 
   it('sets exp to now + ttlSeconds', () => {
@@ -259,5 +259,12 @@ describe('signDevToken', () => {
 
   it('refuses to sign with an HS256 config that has no secret', () => {
     expect(() => signDevToken({ ...hsConfig, secret: undefined }, { subject: 's', email: 'a@b.co' }, 600)).toThrow(/HS256/);
+  });
+});
+
+describe('email_verified', () => {
+  it('is true only when the token says email_verified: true', () => {
+    expect(verifyToken(signHs256(claims({ email_verified: true })), hsConfig, NOW).emailVerified).toBe(true);
+    expect(verifyToken(signHs256(claims({ email_verified: 'true' })), hsConfig, NOW).emailVerified).toBe(false);
   });
 });

@@ -113,7 +113,9 @@ export class AccessRequestResolver {
   @FieldResolver(() => [Document], { description: 'The documents asked for (empty when all restricted documents were asked for).' })
   async documents(@Root() r: AccessRequest, @Ctx() ctx: RequestContext): Promise<Document[]> {
     const docs = await Promise.all(r.documentIdList.map((id) => ctx.loaders.document.load(orgKey(r.orgId, id))));
-    return docs.filter((d) => d !== null).map(toDocument);
+    // A customer sees what it asked for only while the vendor still shows it (never a document made PRIVATE since).
+    const member = scopeForOrg(ctx.principal, r.orgId).isMember;
+    return docs.filter((d) => d !== null && (member || d.visibility !== 'PRIVATE')).map((d) => toDocument(d!));
   }
 
   @FieldResolver(() => [AccessRequestEvent], { description: 'Every state change, oldest first.' })
@@ -206,7 +208,7 @@ async function requestPage(
   args: PageArgs,
 ): Promise<AccessRequestConnection> {
   const limit = args.first ?? DEFAULT_PAGE_SIZE;
-  const after = args.after ? decodeCursor(args.after, 2) : null;
+  const after = args.after ? decodeCursor(args.after, ['timestamp', 'uuid']) : null;
   const rows = await ctx.db.transaction(q.identity, (m) => {
     const qb = m.getRepository(AccessRequestEntity).createQueryBuilder('r').where(`r.${q.column} = :orgId`, { orgId: q.orgId });
     if (q.states?.length) qb.andWhere('r.state = ANY(:states)', { states: q.states });

@@ -166,10 +166,10 @@ export class AccessService {
    * The vendor tenant, as a customer acting in it: resolved from the slug (published, or the caller is a member),
    * with the customer org recorded in the transaction so shared rows can be written for it.
    */
-  private async customerScope(principal: Principal, slug: string): Promise<{ vendor: TenantScope; customer: { orgId: string; name: string; userId: string; email: string }; trustCenter: TrustCenterEntity }> {
+  private async customerScope(principal: Principal, slug: string): Promise<{ vendor: TenantScope; customer: { orgId: string; name: string; userId: string; email: string; emailVerified: boolean }; trustCenter: TrustCenterEntity }> {
     const { trustCenter, scope } = await new TrustCenterService(this.db).bySlug(principal, slug);
     const active = principal.active!;
-    return { vendor: scope, customer: { orgId: active.orgId, name: active.name, userId: principal.user!.id, email: principal.user!.email }, trustCenter };
+    return { vendor: scope, customer: { orgId: active.orgId, name: active.name, userId: principal.user!.id, email: principal.user!.email, emailVerified: principal.user!.emailVerified === true }, trustCenter };
   }
 
   async acceptNda(principal: Principal, actor: Actor, input: { trustCenterSlug: string; version: number; signerName: string; signerTitle?: string | null }) {
@@ -215,7 +215,7 @@ export class AccessService {
 
   private async recordRequest(
     actor: Actor, input: { documentIds?: string[] | null; reason?: string | null },
-    vendor: TenantScope, customer: { orgId: string; name: string; userId: string; email: string }, trustCenter: TrustCenterEntity, now: Date,
+    vendor: TenantScope, customer: { orgId: string; name: string; userId: string; email: string; emailVerified: boolean }, trustCenter: TrustCenterEntity, now: Date,
   ) {
     const none = { accessRequest: null as AccessRequestEntity | null };
     return this.db.transaction({ ...vendor.identity(), customerOrgId: customer.orgId }, async (m) => {
@@ -241,7 +241,7 @@ export class AccessService {
 
       const decision = evaluateAccessPolicy(
         { autoApproveDomains: trustCenter.autoApproveDomains, autoApproveOrgIds: trustCenter.autoApproveOrgIds, blockedDomains: trustCenter.blockedDomains, blockFreeMailDomains: trustCenter.blockFreeMailDomains },
-        { email: customer.email, orgId: customer.orgId },
+        { email: customer.email, orgId: customer.orgId, emailVerified: customer.emailVerified },
       );
       let request = await accessRepository.insertRequest(m, vendor, {
         requesterOrgId: customer.orgId, requesterOrgName: customer.name, requesterUserId: customer.userId, requesterEmail: customer.email,

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { todayUtc } from '../../domain/calendar-date';
 import type { Database } from '../../db/database';
 import { auditActor, auditLog } from '../audit/audit.service';
-import { activeScope, scopeForOrg, type Principal } from '../auth/principal';
+import { activeScope, principalAllows, scopeForOrg, type Principal } from '../auth/principal';
+import { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
 import { documentRepository } from '../documents/document.repository';
 import { WatermarkError, watermarkPdf } from '../documents/watermark';
@@ -44,7 +45,11 @@ export class DownloadService {
   async request(principal: Principal, actor: Actor, documentId: string, now = new Date()): Promise<DownloadResult> {
     const orgId = await this.db.transaction({ documentId, userId: principal.user?.id }, (m) => documentRepository.orgIdOf(m, documentId));
     if (!orgId) throw new NotFoundError('Document');
-    const scope = scopeForOrg(principal, orgId);
+    let scope = scopeForOrg(principal, orgId);
+    // A member downloads originals only if allowed to read documents (an API key needs a READ or PUBLISH scope);
+    // otherwise it is treated like anyone else: public files only.
+    const membership = principal.memberships.find((m) => m.orgId === orgId);
+    if (scope.isMember && (!membership || !principalAllows(principal, membership, 'document.read'))) scope = TenantScope.forVisitor(orgId, principal.user?.id ?? null);
     // A user in several organizations says which one is asking (X-Org); a grant belongs to an organization.
     if (!scope.isMember && principal.user && !principal.active && principal.memberships.length > 1) activeScope(principal);
     const customer = scope.isMember ? null : principal.active;
@@ -62,10 +67,15 @@ export class DownloadService {
           if (!(await accessRepository.hasLiveGrant(m, scope, customer.orgId, document.id, now))) throw new NotFoundError('Document');
           const acceptances = await accessRepository.acceptancesFor(m, scope, customer.orgId);
           if (!AccessService.ndaOnFile(trustCenter, acceptances, principal.user.id)) {
-            const template = await accessRepository.templateById(m, scope.orgId, trustCenter.currentNdaTemplateId!);
+            const template = trustCenter.currentNdaTemplateId ? await accessRepository.templateById(m, scope.orgId, trustCenter.currentNdaTemplateId) : null;
             return {
               download: null,
-              errors: [{ code: 'NDA_REQUIRED' as const, field: null, message: `Accept version ${template?.version} of the NDA first (acceptNda).`, ndaVersion: template?.version ?? null }],
+              errors: [{
+                code: 'NDA_REQUIRED' as const,
+                field: null,
+                message: template ? `Accept version ${template.version} of the NDA first (acceptNda).` : 'The vendor requires an NDA but has not published one yet; ask the vendor.',
+                ndaVersion: template?.version ?? null,
+              }],
             };
           }
         }
@@ -87,7 +97,7 @@ export class DownloadService {
           try {
             stamped = await watermarkPdf(original, { email: principal.user!.email, organization: customer!.name, date });
           } catch (error) {
-            // The original never leaves through a restricted path: no stamp, no file.
+            // A restricted PDF's original never leaves through a customer's path: no stamp, no file.
             if (error instanceof WatermarkError) {
               return { download: null, errors: [{ code: 'CANNOT_WATERMARK' as const, field: null, message: `This file cannot be watermarked (${error.code}); ask the vendor for another copy.`, ndaVersion: null }] };
             }

@@ -46,7 +46,7 @@ export async function attestationPage(
   framework?: Framework | null,
 ) {
   const limit = args.first ?? DEFAULT_PAGE_SIZE;
-  const after = args.after ? decodeCursor(args.after, 2) : null;
+  const after = args.after ? decodeCursor(args.after, ['date', 'uuid']) : null;
   const rows = await ctx.db.transaction(scope.identity(), (m) =>
     attestationRepository.page(m, scope, {
       statuses,

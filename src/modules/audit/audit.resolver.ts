@@ -90,7 +90,7 @@ export class OrganizationAuditResolver {
   async auditEvents(@Root() org: Organization, @Args() page: PageArgs, @Ctx() ctx: RequestContext): Promise<AuditEventConnection> {
     const scope = authorizeOrg(ctx.principal, org.id, 'audit.read');
     const limit = page.first ?? DEFAULT_PAGE_SIZE;
-    const after = page.after ? decodeCursor(page.after, 1) : null;
+    const after = page.after ? decodeCursor(page.after, ['integer']) : null;
     const rows = await new AuditService(ctx.db).page(scope, limit, after ? Number(after[0]) : null);
     return toPage(rows, limit, Boolean(after), (e) => encodeCursor([Number(e.seq)]), toAuditEvent);
   }

@@ -10,7 +10,7 @@ import { TenantScope } from './tenant-scope';
 
 /** Who is calling: anonymous, or a user with memberships and (when chosen or unambiguous) an active organization. */
 export interface Principal {
-  user: { id: string; subject: string; email: string } | null;
+  user: { id: string; subject: string; email: string; emailVerified?: boolean } | null;
   memberships: MembershipRow[];
   /** The org this request acts for: the X-Org header, or the caller's only membership. */
   active: MembershipRow | null;
@@ -97,7 +97,7 @@ export async function resolvePrincipal(
   } else if (memberships.length === 1) {
     active = memberships[0]!;
   }
-  return { user: { id: user.id, subject: claims.subject, email: claims.email }, memberships, active, requestedOrg };
+  return { user: { id: user.id, subject: claims.subject, email: claims.email, emailVerified: claims.emailVerified }, memberships, active, requestedOrg };
 }
 
 /** The scope of the active organization; the role gate has run before (see auth-checker). */

@@ -23,7 +23,7 @@ import {
 /** A page of a tenant's documents in creation order; visitors see PUBLIC and RESTRICTED ones that have a file. */
 export async function documentPage(ctx: RequestContext, scope: TenantScope, args: PageArgs): Promise<DocumentConnection> {
   const limit = args.first ?? DEFAULT_PAGE_SIZE;
-  const after = args.after ? decodeCursor(args.after, 2) : null;
+  const after = args.after ? decodeCursor(args.after, ['timestamp', 'uuid']) : null;
   const visibilities: Visibility[] = scope.isMember ? ['PUBLIC', 'RESTRICTED', 'PRIVATE'] : ['PUBLIC', 'RESTRICTED'];
   const rows = await ctx.db.transaction(scope.identity(), (m) =>
     documentRepository.page(m, scope, visibilities, limit, after ? { createdAt: String(after[0]), id: String(after[1]) } : null, !scope.isMember),

@@ -138,6 +138,12 @@ export class DocumentService {
       const locked = await documentRepository.findVersion(m, scope, versionId, true);
       if (!locked || locked.status !== 'PENDING') return fail('VERSION_NOT_PENDING', 'This version was completed meanwhile.');
       await documentRepository.updateVersion(m, scope, versionId, { status: 'AVAILABLE', completedAt: new Date(), storageKey: verifiedKey });
+      // Versions may complete out of order: only a newer one than the current becomes current.
+      const current = await documentRepository.findById(m, scope, locked.documentId, true);
+      const currentVersion = current?.currentVersionId ? await documentRepository.findVersion(m, scope, current.currentVersionId) : null;
+      if (currentVersion && currentVersion.version > locked.version) {
+        return { document: current, version: { ...locked, status: 'AVAILABLE' as const }, errors: [] };
+      }
       await documentRepository.update(m, scope, locked.documentId, { currentVersionId: versionId });
       const doc = await documentRepository.findById(m, scope, locked.documentId);
       if (doc && doc.visibility !== 'PRIVATE') {

@@ -68,6 +68,8 @@ export class NotificationsMutationResolver {
     const bad = (input.eventTypes ?? []).find((t) => !(VENDOR_EVENT_TYPES as readonly string[]).includes(t));
     if (bad) return { subscription: null, errors: [{ code: 'INVALID_EVENT_TYPE', field: 'eventTypes', message: `Unknown event type ${bad}; known: ${VENDOR_EVENT_TYPES.join(', ')}.` }] };
     const { trustCenter } = await new TrustCenterService(ctx.db).bySlug(ctx.principal, input.trustCenterSlug);
+    // Members may read their own draft, but followers follow what a vendor published.
+    if (trustCenter.status !== 'PUBLISHED') throw new NotFoundError('Trust center');
     const subscription = await ctx.db.transaction(scope.identity(), async (m) => {
       await m.query(
         `INSERT INTO vendor_subscriptions (org_id, vendor_org_id, event_types, created_by) VALUES ($1, $2, $3, $4)
@@ -155,7 +157,7 @@ export class OrganizationNotificationsResolver {
   ): Promise<NotificationConnection> {
     const scope = authorizeOrg(ctx.principal, org.id, 'notifications.read');
     const limit = page.first ?? DEFAULT_PAGE_SIZE;
-    const after = page.after ? decodeCursor(page.after, 2) : null;
+    const after = page.after ? decodeCursor(page.after, ['timestamp', 'uuid']) : null;
     const rows = await ctx.db.transaction(scope.identity(), (m) => {
       const qb = m.getRepository(NotificationEntity).createQueryBuilder('n').where('n.org_id = :orgId', { orgId: scope.orgId });
       if (unreadOnly) qb.andWhere('n.read_at IS NULL');

@@ -93,6 +93,12 @@ export class NotificationsService {
 
   /** Tells every organization following the vendor (subscribed or watching), once per event id each. */
   async fanOut(event: VendorEvent, now = new Date()): Promise<number> {
+    // A vendor that is not (or no longer) public tells nobody else anything.
+    const published: unknown[] = await this.db.transaction({ publicReads: true }, (m) => m.query(`SELECT 1 FROM trust_centers WHERE org_id = $1 AND status = 'PUBLISHED'`, [event.vendorOrgId]));
+    if (published.length === 0) {
+      if (event.includeVendor) await this.notifyOrg(event.vendorOrgId, event);
+      return event.includeVendor ? 1 : 0;
+    }
     const recipients: { org_id: string }[] = await this.db.transaction({ fanoutVendorId: event.vendorOrgId }, (m) =>
       m.query(
         `SELECT org_id FROM vendor_subscriptions WHERE vendor_org_id = $1 AND (event_types = '{}' OR $2 = ANY(event_types))

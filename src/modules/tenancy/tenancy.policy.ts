@@ -6,6 +6,8 @@ import type { Role } from './membership.entity';
  */
 export const POLICY = {
   'organization.read': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
+  /** Download the organization's own files (originals). */
+  'document.read': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
   'organization.update': ['OWNER', 'ADMIN'],
   'trustCenter.update': ['OWNER', 'ADMIN', 'EDITOR'],
   'trustCenter.publish': ['OWNER', 'ADMIN'],

@@ -135,7 +135,7 @@ export class TrackingResolver {
     const compare = (a: [number, string, string], b: [number, string, string]): number => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
     const filtered = all.filter((v) => !status?.length || status.includes(v.status)).sort((a, b) => compare(key(a), key(b)));
     const limit = page.first ?? DEFAULT_PAGE_SIZE;
-    const after = page.after ? (decodeCursor(page.after, 3) as [number, string, string]) : null;
+    const after = page.after ? (decodeCursor(page.after, ['integer', 'text', 'uuid']) as [number, string, string]) : null;
     const rest = after ? filtered.filter((v) => compare(key(v), after) > 0) : filtered;
     return toPage(rest.slice(0, limit + 1), limit, Boolean(after), (v) => encodeCursor(key(v)), (v) => toEntry(v, on));
   }

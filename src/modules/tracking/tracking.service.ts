@@ -15,7 +15,7 @@ import type { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, type PayloadError } from '../common/errors';
 import { TrustCenterService } from '../trust-center/trust-center.service';
 import type { RequirementPolicyEntity, TrackedAttestationEntity, VendorWatchEntity } from './tracking.entity';
-import { trackingRepository } from './tracking.repository';
+import { trackingRepository, type PortfolioRows } from './tracking.repository';
 
 export type TrackingErrorCode =
   | 'ALREADY_WATCHED'
@@ -96,11 +96,17 @@ export class TrackingService {
       }
       if (vendorOrgId === scope.orgId) return { ...none, errors: [err('OWN_ORGANIZATION', 'trustCenterSlug', 'You do not watch your own organization.')] };
       const vendorName = await this.db.transaction({ orgId: vendorOrgId }, (m) => m.query(`SELECT name FROM organizations WHERE id = $1`, [vendorOrgId]).then((r: { name: string }[]) => r[0]!.name));
-      return this.db.transaction(scope.identity(), async (m) => {
-        if (await trackingRepository.watchOfVendor(m, scope, vendorOrgId)) return { ...none, errors: [err('ALREADY_WATCHED', 'trustCenterSlug', 'This vendor is already on your watchlist.')] };
-        const watch = await trackingRepository.insertWatch(m, scope, { vendorOrgId, name: vendorName, domain: null, notes: input.notes ?? null, createdBy: scope.userId });
-        return { watch: watch as VendorWatchEntity | null, errors: [] as PayloadError<TrackingErrorCode>[] };
-      });
+      const already = { ...none, errors: [err('ALREADY_WATCHED', 'trustCenterSlug', 'This vendor is already on your watchlist.')] };
+      try {
+        return await this.db.transaction(scope.identity(), async (m) => {
+          if (await trackingRepository.watchOfVendor(m, scope, vendorOrgId)) return already;
+          const watch = await trackingRepository.insertWatch(m, scope, { vendorOrgId, name: vendorName, domain: null, notes: input.notes ?? null, createdBy: scope.userId });
+          return { watch: watch as VendorWatchEntity | null, errors: [] as PayloadError<TrackingErrorCode>[] };
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) return already; // the same vendor added twice at once
+        throw error;
+      }
     }
     const name = input.name?.trim() ?? '';
     const domain = input.domain?.trim().toLowerCase() || null;
@@ -150,7 +156,17 @@ export class TrackingService {
   }
 
   /** Sets the default policy (no watchId) or a vendor's override; omitted fields keep the current effective value. */
-  async setPolicy(scope: TenantScope, input: PolicyInput) {
+  async setPolicy(scope: TenantScope, input: PolicyInput): ReturnType<TrackingService['setPolicyOnce']> {
+    try {
+      return await this.setPolicyOnce(scope, input);
+    } catch (error) {
+      // Two first-time writes at once: the other one inserted; ours becomes an update.
+      if (isUniqueViolation(error)) return this.setPolicyOnce(scope, input);
+      throw error;
+    }
+  }
+
+  private async setPolicyOnce(scope: TenantScope, input: PolicyInput) {
     const none = { policy: null as RequirementPolicy | null };
     for (const a of input.accepted ?? []) {
       if (!FRAMEWORKS.includes(a.framework) || (a.socType !== null && a.socType !== undefined && !SOC_TYPES.includes(a.socType))) {
@@ -195,6 +211,10 @@ export class TrackingService {
    */
   async evaluate(scope: TenantScope, on: CalendarDate, now: Date): Promise<VendorStatusView[]> {
     const rows = await this.db.transaction({ ...scope.identity(), customerOrgId: scope.orgId, publicReads: true }, (m) => trackingRepository.portfolio(m, scope, now));
+    return this.evaluateRows(rows, on);
+  }
+
+  private evaluateRows(rows: PortfolioRows, on: CalendarDate): VendorStatusView[] {
     const base = policyOf(rows.policies.find((p) => p.watchId === null));
     const overrides = new Map(rows.policies.filter((p) => p.watchId !== null).map((p) => [p.watchId!, p]));
     return rows.watches.map((watch) => {
@@ -218,10 +238,13 @@ export class TrackingService {
   /**
    * Records each watched vendor whose status changed since its last recorded one (or that has none yet), once, with
    * the cause. Called after the customer's own changes, when a followed vendor's event fans out, and by the daily sweep.
+   * An advisory lock per customer serialises concurrent recorders, and the evaluation happens under it, so two of them
+   * never both record the same change, nor a stale evaluation after a newer one.
    */
   async recordStatusChanges(scope: TenantScope, on: CalendarDate, now: Date, cause: string): Promise<number> {
-    const views = await this.evaluate(scope, on, now);
-    return this.db.transaction(scope.identity(), async (m) => {
+    return this.db.transaction({ ...scope.identity(), customerOrgId: scope.orgId, publicReads: true }, async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('status:' || $1, 0))`, [scope.orgId]);
+      const views = this.evaluateRows(await trackingRepository.portfolio(m, scope, now), on);
       const latest = await trackingRepository.latestStatuses(m, scope);
       const changes = views
         .filter((v) => latest.get(v.watch.id)?.status !== v.status)
@@ -238,4 +261,8 @@ export class TrackingService {
       return changes.length;
     });
   }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { driverError?: { code?: string } }).driverError?.code === '23505';
 }
