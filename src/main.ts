@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   if (config.seedDemo) await seedDemo(db, logger, storage.storage);
   const server = await createAppServer({ config, db, logger, storage: storage.storage });
   const worker = config.jobs.workerEnabled
-    ? await startWorker({ connectionString: prepared.appUrl, db, logger, concurrency: config.jobs.concurrency, sweepCron: config.jobs.sweepCron })
+    ? await startWorker({ connectionString: prepared.appUrl, db, logger, concurrency: config.jobs.concurrency, sweepCron: config.jobs.sweepCron, publicTargetsOnly: !config.jobs.allowHttpWebhooks })
     : null;
   await new Promise<void>((resolve) => server.httpServer.listen(config.port, config.host, resolve));
   const address = server.httpServer.address();

@@ -13,6 +13,8 @@ export interface WorkerOptions {
   /** Daily freshness sweep schedule (graphile-worker crontab syntax); null disables it. */
   sweepCron?: string | null;
   fetchImpl?: typeof fetch;
+  /** Refuse non-public webhook targets at delivery (production). */
+  publicTargetsOnly?: boolean;
 }
 
 export interface Worker {
@@ -24,7 +26,7 @@ export interface Worker {
  * runs once at a time, and the crontab fires once per schedule across all of them).
  */
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
-  const service = new NotificationsService(options.db, options.logger, options.fetchImpl);
+  const service = new NotificationsService(options.db, options.logger, options.fetchImpl, options.publicTargetsOnly ?? false);
   const taskList: TaskList = {
     fanout_vendor_event: async (payload) => {
       await service.fanOut(payload as VendorEvent);

@@ -42,3 +42,12 @@ test('X-Request-Id is echoed (or made), and /metrics reports per-operation laten
   expect(metrics).toMatch(/graphql_request_duration_seconds_count\{operation="PublicPage",status="200"\} [1-9]/);
   expect(metrics).toContain('process_resident_memory_bytes');
 });
+
+test('production refuses webhook targets on private or loopback addresses', async () => {
+  const token = prod.tokenFor(`ops-${Date.now()}@example.test`);
+  const slug = `ops-${Date.now()}`;
+  const created = await prod.gql(`mutation($s: String!) { createOrganization(input: { slug: $s, name: "Ops" }) { errors { code } } }`, { token, variables: { s: slug } });
+  expect(created.errors).toBeUndefined();
+  const r = await prod.gql(`mutation { a: createWebhookEndpoint(input: { url: "https://127.0.0.1/hook" }) { errors { code message } } b: createWebhookEndpoint(input: { url: "https://169.254.169.254/latest" }) { errors { code } } c: createWebhookEndpoint(input: { url: "http://8.8.8.8/hook" }) { errors { code } } }`, { token, org: slug });
+  expect(r.data).toMatchObject({ a: { errors: [{ code: 'INVALID_URL' }] }, b: { errors: [{ code: 'INVALID_URL' }] }, c: { errors: [{ code: 'INVALID_URL' }] } });
+});

@@ -10,6 +10,7 @@ import { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, isUuid, type PayloadError } from '../common/errors';
 import { TrackingService } from '../tracking/tracking.service';
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from './notifications.entity';
+import { assertPublicHost } from './ssrf';
 
 export const DELIVERY_MAX_ATTEMPTS = 8;
 /** An endpoint whose deliveries keep failing (each after all its retries) is switched off. */
@@ -32,6 +33,8 @@ export class NotificationsService {
     private readonly db: Database,
     private readonly logger: Logger,
     private readonly fetchImpl: typeof fetch = fetch,
+    /** Production refuses non-public webhook targets at each delivery (development delivers to local receivers). */
+    private readonly publicTargetsOnly = false,
   ) {}
 
   // ---- endpoints ----------------------------------------------------------------------------------------------
@@ -46,6 +49,14 @@ export class NotificationsService {
     }
     if (url.protocol !== 'https:' && !(allowPlainHttp && url.protocol === 'http:')) {
       return { ...none, errors: [{ code: 'INVALID_URL' as WebhookErrorCode, field: 'url', message: allowPlainHttp ? 'url must be http(s).' : 'url must be https.' }] };
+    }
+    if (!allowPlainHttp) {
+      // Production: only public targets (checked again at each delivery, as DNS can change).
+      try {
+        await assertPublicHost(url.hostname);
+      } catch (e) {
+        return { ...none, errors: [{ code: 'INVALID_URL' as WebhookErrorCode, field: 'url', message: e instanceof Error ? e.message : 'url is not a public address.' }] };
+      }
     }
     const bad = (input.eventTypes ?? []).find((t) => !EVENT_TYPES.includes(t));
     if (bad) return { ...none, errors: [{ code: 'INVALID_EVENT_TYPE' as WebhookErrorCode, field: 'eventTypes', message: `Unknown event type ${bad}; known: ${EVENT_TYPES.join(', ')}.` }] };
@@ -155,6 +166,7 @@ export class NotificationsService {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
+      if (this.publicTargetsOnly) await assertPublicHost(new URL(endpoint.url).hostname);
       const res = await this.fetchImpl(endpoint.url, {
         method: 'POST',
         redirect: 'manual',
