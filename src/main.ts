@@ -49,6 +49,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  if (nodeMajor < 22) {
+    // One line instead of the AWS SDK's multi-line banner: the versions locked here work on Node 20.19+.
+    logger.warn('Node.js 20 is past its end of life; Node 22 or 24 is recommended (later AWS SDK releases will require 22)', { node: process.versions.node });
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  }
   const prepared = await prepareDatabase(config, logger);
   let stopping = false;
   const dataSource = createDataSource({
