@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/config';
 import type { Database } from '../db/database';
+import type { Logger } from '../logger';
 import type { Principal } from '../modules/auth/principal';
 import type { Actor } from '../modules/common/errors';
 import type { Storage } from '../modules/storage/storage';
@@ -11,6 +12,8 @@ export interface RequestContext {
   principal: Principal;
   db: Database;
   storage: Storage;
+  /** The process's logger (one per process, not per request). */
+  logger: Logger;
   config: AppConfig;
   /** The caller's network facts, for audit events and NDA acceptances. */
   client: { ip: string | null; userAgent: string | null };

@@ -206,7 +206,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
           requestLog.operation = operationNameOf(body, url);
           const userAgent = headers.get('user-agent');
           return buildContext({
-            requestId, principal, db, storage: deps.storage, config, now,
+            requestId, principal, db, storage: deps.storage, logger, config, now,
             client: { ip, userAgent: userAgent ? userAgent.slice(0, 512) : null },
           });
         },

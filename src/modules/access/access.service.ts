@@ -12,7 +12,8 @@ import type { Database } from '../../db/database';
 import { auditActor, auditLog } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import type { TenantScope } from '../auth/tenant-scope';
-import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
+import { isUniqueViolation, NotFoundError, type Actor, type PayloadError } from '../common/errors';
+import { tenancyRepository } from '../tenancy/tenancy.repository';
 import { documentRepository } from '../documents/document.repository';
 import type { TrustCenterEntity } from '../trust-center/trust-center.entity';
 import { trustCenterRepository } from '../trust-center/trust-center.repository';
@@ -119,7 +120,7 @@ export class AccessService {
       const slugs = [...new Set(changes.autoApproveOrganizationSlugs.map((s) => s.trim().toLowerCase()))];
       autoOrgIds = [];
       for (const slug of slugs) {
-        const id = await this.db.transaction({ orgSlug: slug }, (m) => m.query(`SELECT id FROM organizations WHERE slug = $1`, [slug]).then((r: { id: string }[]) => r[0]?.id ?? null));
+        const id = (await this.organizationBySlug(slug))?.id;
         if (!id) return fail({ trustCenter: null as TrustCenterEntity | null }, 'CUSTOMER_NOT_FOUND', 'autoApproveOrganizationSlugs', `No organization "${slug}".`);
         autoOrgIds.push(id);
       }
@@ -141,6 +142,10 @@ export class AccessService {
     });
   }
 
+  private organizationBySlug(slug: string): Promise<{ id: string; name: string } | null> {
+    return this.db.transaction({ orgSlug: slug }, (m) => tenancyRepository.organizationBySlug(m, slug));
+  }
+
   /** An NDA signed outside the platform: covers the customer organization for every version. */
   async recordNdaOnFile(scope: TenantScope, actor: Actor, input: { customerSlug: string; signerName: string; note?: string | null }) {
     const signerName = input.signerName.trim();
@@ -148,7 +153,7 @@ export class AccessService {
       return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'INVALID_SIGNATURE', 'signerName', 'signerName is the signer\'s name, 1-200 characters.');
     }
     const slug = input.customerSlug.trim().toLowerCase();
-    const customer = await this.db.transaction({ orgSlug: slug }, (m) => m.query(`SELECT id, name FROM organizations WHERE slug = $1`, [slug]).then((r: { id: string; name: string }[]) => r[0] ?? null));
+    const customer = await this.organizationBySlug(slug);
     if (!customer) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'CUSTOMER_NOT_FOUND', 'customerSlug', `No organization "${slug}".`);
     if (customer.id === scope.orgId) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'OWN_ORGANIZATION', 'customerSlug', 'An organization does not sign its own NDA.');
     return this.db.transaction(scope.identity(), async (m) => {
@@ -206,7 +211,7 @@ export class AccessService {
       return await this.recordRequest(actor, input, vendor, customer, trustCenter, now);
     } catch (error) {
       // Two identical requests at once: the partial unique index lets one through; the other is a duplicate.
-      if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
+      if (isUniqueViolation(error)) {
         return fail(none, 'ALREADY_REQUESTED', null, 'You already have an open request with this vendor; wait for its decision.');
       }
       throw error;

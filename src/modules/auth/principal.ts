@@ -45,7 +45,7 @@ async function resolveApiKey(db: Database, token: string, requestedOrg: string |
       await m.query(`UPDATE api_keys SET last_used_at = $2 WHERE id = $1`, [parsed.id, now]);
     }
     // The key is genuine: from here the transaction acts as its organization.
-    await m.query(`SELECT set_config('app.org_id', $1, true)`, [row.org_id]);
+    await db.actAs(m, { orgId: row.org_id });
     const [org] = (await m.query(`SELECT slug, name FROM organizations WHERE id = $1`, [row.org_id])) as { slug: string; name: string }[];
     return { row: { ...row, slug: org!.slug, org_name: org!.name } };
   });
@@ -85,7 +85,7 @@ export async function resolvePrincipal(
   }
   const { user, memberships } = await db.transaction({ subject: claims.subject }, async (m) => {
     const row = await tenancyRepository.upsertUser(m, claims.subject, claims.email);
-    await m.query(`SELECT set_config('app.user_id', $1, true)`, [row.id]);
+    await db.actAs(m, { userId: row.id });
     return { user: row, memberships: await tenancyRepository.membershipsOf(m, row.id) };
   });
   let active: MembershipRow | null = null;

@@ -2,7 +2,6 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver,
 import { VENDOR_EVENT_TYPES, emitVendorEvent } from '../../jobs/events';
 import type { RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
-import { createLogger } from '../../logger';
 import { activeScope, authorizeOrg, scopeForOrg } from '../auth/principal';
 import { NotFoundError, isUuid } from '../common/errors';
 import { Organization } from '../tenancy/tenancy.types';
@@ -27,7 +26,7 @@ const toEndpoint = (e: WebhookEndpointEntity): WebhookEndpoint =>
   Object.assign(new WebhookEndpoint(), { orgId: e.orgId, id: e.id, url: e.url, description: e.description, eventTypes: e.eventTypes, enabled: e.enabled, disabledReason: e.disabledReason, consecutiveFailures: e.consecutiveFailures, createdAt: e.createdAt });
 const toSubscription = (s: VendorSubscriptionEntity): VendorSubscription => ({ id: s.id, vendorOrganizationId: s.vendorOrgId, eventTypes: s.eventTypes, createdAt: s.createdAt });
 const toSubprocessor = (s: SubprocessorEntity): Subprocessor => ({ id: s.id, name: s.name, purpose: s.purpose, location: s.location, dataCategories: s.dataCategories, websiteUrl: s.websiteUrl, updatedAt: s.updatedAt });
-const service = (ctx: RequestContext): NotificationsService => new NotificationsService(ctx.db, createLogger(ctx.config.logLevel));
+const service = (ctx: RequestContext): NotificationsService => new NotificationsService(ctx.db, ctx.logger);
 
 @Resolver()
 export class NotificationsMutationResolver {

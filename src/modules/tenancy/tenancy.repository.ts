@@ -43,16 +43,19 @@ export const tenancyRepository = {
     return rows.map((r) => ({ orgId: r.org_id, slug: r.slug, name: r.name, role: r.role }));
   },
 
-  /** Resolves a public slug to its org id. Needs `app.org_slug` set to the same slug (RLS reveals only that row). */
+  /** Resolves a slug to its org. Needs `app.org_slug` set to the same slug (RLS reveals only that row). */
+  async organizationBySlug(m: EntityManager, slug: string): Promise<{ id: string; name: string } | null> {
+    const rows: { id: string; name: string }[] = await m.query(`SELECT id, name FROM organizations WHERE slug = $1`, [slug]);
+    return rows[0] ?? null;
+  },
+
   async orgIdForSlug(m: EntityManager, slug: string): Promise<string | null> {
-    const rows: { id: string }[] = await m.query(`SELECT id FROM organizations WHERE slug = $1`, [slug]);
-    return rows[0]?.id ?? null;
+    return (await this.organizationBySlug(m, slug))?.id ?? null;
   },
 
   async slugTaken(m: EntityManager, slug: string): Promise<boolean> {
     // The unique index is the real guard; this only lets the common case answer with a payload error, not a 500.
-    const rows: unknown[] = await m.query(`SELECT 1 FROM organizations WHERE slug = $1`, [slug]);
-    return rows.length > 0;
+    return (await this.organizationBySlug(m, slug)) !== null;
   },
 
   async insertOrganization(m: EntityManager, org: { id: string; slug: string; name: string; emailDomains: string[] }): Promise<void> {

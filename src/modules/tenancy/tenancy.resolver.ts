@@ -6,7 +6,7 @@ import { AttestationStatusEnum, RoleEnum } from '../../graphql/enums';
 import { orgKey } from '../../graphql/loaders';
 import { attestationPage } from '../attestations/attestation.resolver';
 import { AttestationConnection } from '../attestations/attestation.types';
-import { activeScope, scopeForOrg } from '../auth/principal';
+import { activeScope, authorizeOrg, scopeForOrg } from '../auth/principal';
 import { NotFoundError } from '../common/errors';
 import { TrustCenter, toTrustCenter } from '../trust-center/trust-center.types';
 import type { Role } from './membership.entity';
@@ -98,8 +98,6 @@ export class OrganizationResolver {
     @Ctx() ctx: RequestContext,
     @Arg('status', () => [AttestationStatusEnum], { nullable: true, description: 'Only these statuses (default all).' }) status?: AttestationStatus[] | null,
   ): Promise<AttestationConnection> {
-    const scope = scopeForOrg(ctx.principal, org.id);
-    if (!scope.isMember) throw new NotFoundError('Organization');
-    return attestationPage(ctx, scope, status && status.length > 0 ? status : ALL_STATUSES, page);
+    return attestationPage(ctx, authorizeOrg(ctx.principal, org.id, 'organization.read'), status && status.length > 0 ? status : ALL_STATUSES, page);
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/database';
 import type { Principal } from '../auth/principal';
 import { TenantScope } from '../auth/tenant-scope';
-import type { PayloadError } from '../common/errors';
+import { isUniqueViolation, type PayloadError } from '../common/errors';
 import { trustCenterRepository } from '../trust-center/trust-center.repository';
 import type { OrganizationEntity } from './organization.entity';
 import { tenancyRepository } from './tenancy.repository';
@@ -57,8 +57,4 @@ export class TenancyService {
     }
     return { organization: null, errors: [{ code: 'SLUG_TAKEN', field: 'slug', message: `"${slug}" is taken.` }] };
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { driverError?: { code?: string } }).driverError?.code === '23505';
 }

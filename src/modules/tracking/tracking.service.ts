@@ -12,7 +12,7 @@ import type { AgeAnchor } from '../../domain/freshness';
 import type { Database } from '../../db/database';
 import type { Principal } from '../auth/principal';
 import type { TenantScope } from '../auth/tenant-scope';
-import { NotFoundError, type PayloadError } from '../common/errors';
+import { isUniqueViolation, NotFoundError, type PayloadError } from '../common/errors';
 import { TrustCenterService } from '../trust-center/trust-center.service';
 import type { RequirementPolicyEntity, TrackedAttestationEntity, VendorWatchEntity } from './tracking.entity';
 import { trackingRepository, type PortfolioRows } from './tracking.repository';
@@ -85,17 +85,18 @@ export class TrackingService {
     const none = { watch: null as VendorWatchEntity | null };
     if (input.trustCenterSlug) {
       let vendorOrgId: string;
+      let vendorName: string;
       try {
-        const found = (await new TrustCenterService(this.db).bySlug(principal, input.trustCenterSlug)).trustCenter;
+        const found = await new TrustCenterService(this.db).bySlug(principal, input.trustCenterSlug);
         // A member may read its own draft trust center, but a customer watches only what the vendor published.
-        if (found.status !== 'PUBLISHED' && found.orgId !== scope.orgId) throw new NotFoundError('Trust center');
-        vendorOrgId = found.orgId;
+        if (found.trustCenter.status !== 'PUBLISHED' && found.trustCenter.orgId !== scope.orgId) throw new NotFoundError('Trust center');
+        vendorOrgId = found.trustCenter.orgId;
+        vendorName = found.organizationName;
       } catch (error) {
         if (error instanceof NotFoundError) return { ...none, errors: [err('INVALID_VENDOR', 'trustCenterSlug', `No published trust center "${input.trustCenterSlug}".`)] };
         throw error;
       }
       if (vendorOrgId === scope.orgId) return { ...none, errors: [err('OWN_ORGANIZATION', 'trustCenterSlug', 'You do not watch your own organization.')] };
-      const vendorName = await this.db.transaction({ orgId: vendorOrgId }, (m) => m.query(`SELECT name FROM organizations WHERE id = $1`, [vendorOrgId]).then((r: { name: string }[]) => r[0]!.name));
       const already = { ...none, errors: [err('ALREADY_WATCHED', 'trustCenterSlug', 'This vendor is already on your watchlist.')] };
       try {
         return await this.db.transaction(scope.identity(), async (m) => {
@@ -261,8 +262,4 @@ export class TrackingService {
       return changes.length;
     });
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { driverError?: { code?: string } }).driverError?.code === '23505';
 }

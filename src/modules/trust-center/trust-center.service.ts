@@ -56,6 +56,7 @@ function validate(c: TrustCenterChanges): PayloadError<TrustCenterErrorCode>[] {
 export interface PublicTrustCenter {
   trustCenter: TrustCenterEntity;
   scope: TenantScope;
+  organizationName: string;
 }
 
 export class TrustCenterService {
@@ -67,12 +68,15 @@ export class TrustCenterService {
    */
   async bySlug(principal: Principal, slug: string): Promise<PublicTrustCenter> {
     const normalized = slug.trim().toLowerCase();
-    const orgId = await this.db.transaction({ orgSlug: normalized, userId: principal.user?.id }, (m) => tenancyRepository.orgIdForSlug(m, normalized));
-    if (!orgId) throw new NotFoundError('Trust center');
-    const scope = scopeForOrg(principal, orgId);
-    const trustCenter = await this.db.transaction(scope.identity(), (m) => trustCenterRepository.forScope(m, scope));
-    if (!trustCenter || (trustCenter.status !== 'PUBLISHED' && !scope.isMember)) throw new NotFoundError('Trust center');
-    return { trustCenter, scope };
+    const found = await this.db.transaction({ orgSlug: normalized, userId: principal.user?.id }, async (m) => {
+      const organization = await tenancyRepository.organizationBySlug(m, normalized);
+      if (!organization) return null;
+      const scope = scopeForOrg(principal, organization.id);
+      await this.db.actAs(m, scope.identity());
+      return { organization, scope, trustCenter: await trustCenterRepository.forScope(m, scope) };
+    });
+    if (!found?.trustCenter || (found.trustCenter.status !== 'PUBLISHED' && !found.scope.isMember)) throw new NotFoundError('Trust center');
+    return { trustCenter: found.trustCenter, scope: found.scope, organizationName: found.organization.name };
   }
 
   async update(scope: TenantScope, changes: TrustCenterChanges): Promise<TrustCenterResult> {
