@@ -1,9 +1,9 @@
 import { registerEnumType } from 'type-graphql';
-import { ATTESTATION_STATUSES, FRAMEWORKS, OPINIONS, SOC_TYPES, SUBSERVICE_METHODS, TRUST_SERVICE_CRITERIA } from '../domain/attestation';
+import { ATTESTATION_STATUSES, FRAMEWORKS, OPINIONS, SOC_TYPES, SUBSERVICE_METHODS, TRUST_SERVICE_CRITERIA, type TrustServiceCriterion } from '../domain/attestation';
 import { ACCESS_STATES } from '../domain/access';
 import { API_KEY_SCOPES } from '../domain/api-keys';
 import { STATUS_REASONS, VENDOR_STATUSES } from '../domain/compliance';
-import { DOCUMENT_KINDS, VISIBILITIES } from '../domain/document';
+import { DOCUMENT_KINDS, VISIBILITIES, type DocumentKind } from '../domain/document';
 import { ROLES } from '../modules/tenancy/membership.entity';
 
 /** GraphQL enums built from the domain's constant lists, so the two can never drift apart. */
@@ -69,6 +69,13 @@ export const TrustServiceCriterionEnum = enumOf(TRUST_SERVICE_CRITERIA);
 registerEnumType(TrustServiceCriterionEnum, {
   name: 'TrustServiceCriterion',
   description: 'AICPA Trust Services Criteria category in a SOC 2 or SOC 3 scope.',
+  valuesConfig: {
+    SECURITY: { description: 'Information and systems are protected against unauthorized access, unauthorized disclosure and damage (the common criteria, always in scope for SOC 2).' },
+    AVAILABILITY: { description: "Information and systems are available for operation and use to meet the entity's objectives." },
+    PROCESSING_INTEGRITY: { description: "System processing is complete, valid, accurate, timely and authorized to meet the entity's objectives." },
+    CONFIDENTIALITY: { description: "Information designated as confidential is protected to meet the entity's objectives." },
+    PRIVACY: { description: "Personal information is collected, used, retained, disclosed and disposed of to meet the entity's objectives." },
+  } satisfies Record<TrustServiceCriterion, { description: string }>,
 });
 
 export const AttestationStatusEnum = enumOf(ATTESTATION_STATUSES);
@@ -123,7 +130,20 @@ registerEnumType(FreshnessStateEnum, {
 });
 
 export const DocumentKindEnum = enumOf(DOCUMENT_KINDS);
-registerEnumType(DocumentKindEnum, { name: 'DocumentKind', description: 'What a document is.' });
+registerEnumType(DocumentKindEnum, {
+  name: 'DocumentKind',
+  description: 'What a document is.',
+  valuesConfig: {
+    SOC_REPORT: { description: 'A SOC 1, SOC 2 or SOC 3 report from the service auditor (RESTRICTED unless a visibility is given; only a SOC 3 may be PUBLIC).' },
+    BRIDGE_LETTER: { description: "A bridge letter: management's statement about the months since the last report's period end (RESTRICTED unless a visibility is given)." },
+    PEN_TEST: { description: 'A penetration test report or its summary (RESTRICTED unless a visibility is given).' },
+    POLICY: { description: 'A security, privacy or other policy (PUBLIC unless a visibility is given).' },
+    CERTIFICATE: { description: 'A certificate or attestation of compliance, such as ISO/IEC 27001 or a PCI DSS AOC (PUBLIC unless a visibility is given).' },
+    INSURANCE: { description: 'Proof of insurance, such as a cyber liability certificate of insurance (PUBLIC unless a visibility is given).' },
+    QUESTIONNAIRE: { description: 'A completed security questionnaire, such as a CAIQ or SIG (PUBLIC unless a visibility is given).' },
+    OTHER: { description: 'Any other document (PUBLIC unless a visibility is given).' },
+  } satisfies Record<DocumentKind, { description: string }>,
+});
 
 export const VisibilityEnum = enumOf(VISIBILITIES);
 registerEnumType(VisibilityEnum, {

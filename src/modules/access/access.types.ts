@@ -189,7 +189,26 @@ export const AccessErrorCodeEnum = Object.fromEntries(
     'INVALID_TRANSITION', 'NDA_VERSION_MISMATCH', 'NO_NDA', 'NDA_NOT_DRAFT', 'INVALID_NDA', 'INVALID_POLICY', 'CUSTOMER_NOT_FOUND', 'INVALID_SIGNATURE',
   ] satisfies AccessErrorCode[]).map((c) => [c, c]),
 ) as Record<AccessErrorCode, AccessErrorCode>;
-registerEnumType(AccessErrorCodeEnum, { name: 'AccessErrorCode', description: 'Why an NDA or access operation was refused.' });
+registerEnumType(AccessErrorCodeEnum, {
+  name: 'AccessErrorCode',
+  description: 'Why an NDA or access operation was refused.',
+  valuesConfig: {
+    ALREADY_REQUESTED: { description: 'requestAccess: you already have an open request with this vendor; wait for its decision.' },
+    ALREADY_GRANTED: { description: "requestAccess: your organization's live grants already cover the documents asked for (or the whole trust center): download them instead." },
+    OWN_ORGANIZATION: { description: 'acceptNda, requestAccess or recordNdaOnFile named your own organization: members neither sign their own NDA nor request their own documents.' },
+    DOCUMENT_NOT_FOUND: { description: 'requestAccess: a document in documentIds is not on this trust center (missing, private or without a file yet), or more than 100 were given.' },
+    DOCUMENT_NOT_RESTRICTED: { description: 'requestAccess: a document in documentIds is PUBLIC and needs no request: download it directly.' },
+    NO_RESTRICTED_DOCUMENTS: { description: 'requestAccess without documentIds: the trust center has no restricted documents to grant.' },
+    INVALID_TRANSITION: { description: "decideAccessRequest or revokeAccess: the request's state does not allow it (only a REQUESTED request can be decided, only an unexpired APPROVED one revoked)." },
+    NDA_VERSION_MISMATCH: { description: 'acceptNda: the NDA version you accepted is no longer current: fetch trustCenter.nda and accept its version.' },
+    NO_NDA: { description: 'acceptNda: the trust center has no published NDA to accept.' },
+    NDA_NOT_DRAFT: { description: 'publishNdaTemplate: that version, or a newer one, is already published: create a new version instead.' },
+    INVALID_NDA: { description: 'createNdaTemplate: the title must be 1-200 characters and the body 20-100000 characters.' },
+    INVALID_POLICY: { description: 'updateAccessPolicy or decideAccessRequest: a domain is not a domain name, a domain list exceeds 200 entries, or defaultGrantDays / grantDays is outside 1-1095.' },
+    CUSTOMER_NOT_FOUND: { description: 'updateAccessPolicy (autoApproveOrganizationSlugs) or recordNdaOnFile (customerSlug): no organization has that slug.' },
+    INVALID_SIGNATURE: { description: 'acceptNda or recordNdaOnFile: signerName must be 1-200 characters.' },
+  } satisfies Record<AccessErrorCode, { description: string }>,
+});
 
 @ObjectType({ description: 'A refused NDA or access operation.' })
 export class AccessError {

@@ -36,7 +36,16 @@ export class ApiKey {
 }
 
 export const ApiKeyErrorCodeEnum = { INVALID_NAME: 'INVALID_NAME', INVALID_SCOPES: 'INVALID_SCOPES', INVALID_EXPIRY: 'INVALID_EXPIRY', ALREADY_REVOKED: 'ALREADY_REVOKED' } as const satisfies Record<ApiKeyErrorCode, ApiKeyErrorCode>;
-registerEnumType(ApiKeyErrorCodeEnum, { name: 'ApiKeyErrorCode', description: 'Why an API key change was refused.' });
+registerEnumType(ApiKeyErrorCodeEnum, {
+  name: 'ApiKeyErrorCode',
+  description: 'Why an API key change was refused.',
+  valuesConfig: {
+    INVALID_NAME: { description: 'createApiKey: name must be 1-100 characters.' },
+    INVALID_SCOPES: { description: 'createApiKey: scopes must list at least one ApiKeyScope.' },
+    INVALID_EXPIRY: { description: 'createApiKey: expiresInDays must be a whole number from 1 to 730 (omit it for a key that never expires).' },
+    ALREADY_REVOKED: { description: 'rotateApiKey or revokeApiKey: the key is already revoked, and a revoked key cannot be rotated: create a new one.' },
+  } satisfies Record<ApiKeyErrorCode, { description: string }>,
+});
 
 @ObjectType({ description: 'A refused API key change.' })
 export class ApiKeyError {

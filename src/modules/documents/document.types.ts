@@ -88,7 +88,26 @@ export const DocumentErrorCodeEnum = Object.fromEntries(
     'CONTENT_TYPE_MISMATCH', 'CHECKSUM_MISMATCH',
   ] satisfies DocumentErrorCode[]).map((c) => [c, c]),
 ) as Record<DocumentErrorCode, DocumentErrorCode>;
-registerEnumType(DocumentErrorCodeEnum, { name: 'DocumentErrorCode', description: 'Why a document change or upload was refused.' });
+registerEnumType(DocumentErrorCodeEnum, {
+  name: 'DocumentErrorCode',
+  description: 'Why a document change or upload was refused.',
+  valuesConfig: {
+    CONTENT_TYPE_NOT_ALLOWED: { description: 'createDocumentUpload: contentType is not one of the accepted types (PDF, PNG, JPEG, text, CSV, Office documents, ZIP).' },
+    FILE_TOO_LARGE: { description: "createDocumentUpload: sizeBytes exceeds the server's upload limit (MAX_UPLOAD_BYTES, 50 MiB by default)." },
+    EMPTY_FILE: { description: 'createDocumentUpload: sizeBytes is not a positive whole number.' },
+    INVALID_FILE_NAME: { description: 'createDocumentUpload: fileName is empty, longer than 200 characters, or contains a path separator or control character.' },
+    INVALID_SHA256: { description: 'createDocumentUpload: sha256 is not 64 lowercase hex characters.' },
+    EXTENSION_MISMATCH: { description: 'createDocumentUpload: the fileName extension does not match contentType (a PDF ends in .pdf, a JPEG in .jpg or .jpeg).' },
+    SOC_REPORT_NOT_PUBLIC: { description: 'createDocument or updateDocument: a SOC_REPORT cannot be PUBLIC unless it belongs to a SOC 3 attestation (SOC 1 and SOC 2 reports are restricted-use).' },
+    INVALID_TITLE: { description: 'createDocument or updateDocument: title must be 1-200 characters.' },
+    ATTESTATION_NOT_FOUND: { description: 'createDocument: attestationId names no attestation of this organization.' },
+    VERSION_NOT_PENDING: { description: 'completeDocumentUpload: the version was already completed (possibly by a concurrent call).' },
+    OBJECT_MISSING: { description: 'completeDocumentUpload: nothing was uploaded for this version yet: PUT the file to the upload URL first.' },
+    SIZE_MISMATCH: { description: "completeDocumentUpload: the uploaded file's size differs from the declared sizeBytes; the version stays PENDING, so upload the declared file and complete again." },
+    CONTENT_TYPE_MISMATCH: { description: "completeDocumentUpload: the upload's content type, or its content, is not the declared contentType; the version stays PENDING." },
+    CHECKSUM_MISMATCH: { description: "completeDocumentUpload: the uploaded file's SHA-256 differs from the declared sha256; the version stays PENDING." },
+  } satisfies Record<DocumentErrorCode, { description: string }>,
+});
 
 @ObjectType({ description: 'A refused document change or upload.' })
 export class DocumentError {

@@ -133,7 +133,14 @@ export class Subprocessor {
 }
 
 export const WebhookErrorCodeEnum = { INVALID_URL: 'INVALID_URL', INVALID_EVENT_TYPE: 'INVALID_EVENT_TYPE' } as const satisfies Record<WebhookErrorCode, WebhookErrorCode>;
-registerEnumType(WebhookErrorCodeEnum, { name: 'WebhookErrorCode', description: 'Why a webhook or subscription change was refused.' });
+registerEnumType(WebhookErrorCodeEnum, {
+  name: 'WebhookErrorCode',
+  description: 'Why a webhook or subscription change was refused.',
+  valuesConfig: {
+    INVALID_URL: { description: 'createWebhookEndpoint: url is not a URL, is not https (http only where the server allows it, for development), or its host is local or resolves to a non-public address.' },
+    INVALID_EVENT_TYPE: { description: 'createWebhookEndpoint or subscribeToVendor: eventTypes names an unknown event type (the message lists the known ones).' },
+  } satisfies Record<WebhookErrorCode, { description: string }>,
+});
 
 @ObjectType({ description: 'A refused webhook or subscription change.' })
 export class WebhookError {

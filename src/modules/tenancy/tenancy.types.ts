@@ -58,7 +58,17 @@ export const OrganizationErrorCodeEnum = {
   INVALID_DOMAIN: 'INVALID_DOMAIN',
   TOO_MANY_DOMAINS: 'TOO_MANY_DOMAINS',
 } as const satisfies Record<OrganizationErrorCode, OrganizationErrorCode>;
-registerEnumType(OrganizationErrorCodeEnum, { name: 'OrganizationErrorCode', description: 'Why an organization change was refused.' });
+registerEnumType(OrganizationErrorCodeEnum, {
+  name: 'OrganizationErrorCode',
+  description: 'Why an organization change was refused.',
+  valuesConfig: {
+    INVALID_SLUG: { description: 'createOrganization: slug is not 1-48 lowercase letters, digits and inner hyphens, or is reserved (admin, api, graphql, www...).' },
+    SLUG_TAKEN: { description: 'createOrganization: another organization already has this slug: choose another.' },
+    INVALID_NAME: { description: 'createOrganization: name must be 1-200 characters.' },
+    INVALID_DOMAIN: { description: 'createOrganization: an entry of emailDomains is not a domain name.' },
+    TOO_MANY_DOMAINS: { description: 'createOrganization: emailDomains lists more than 50 domains.' },
+  } satisfies Record<OrganizationErrorCode, { description: string }>,
+});
 
 @ObjectType({ description: 'A refused organization change.' })
 export class OrganizationError {

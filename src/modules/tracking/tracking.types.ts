@@ -207,7 +207,18 @@ export class PortfolioSummary {
 export const TrackingErrorCodeEnum = Object.fromEntries(
   (['ALREADY_WATCHED', 'OWN_ORGANIZATION', 'INVALID_VENDOR', 'ON_PLATFORM_VENDOR', 'INVALID_ATTESTATION', 'INVALID_POLICY'] satisfies TrackingErrorCode[]).map((c) => [c, c]),
 ) as Record<TrackingErrorCode, TrackingErrorCode>;
-registerEnumType(TrackingErrorCodeEnum, { name: 'TrackingErrorCode', description: 'Why a tracking change was refused.' });
+registerEnumType(TrackingErrorCodeEnum, {
+  name: 'TrackingErrorCode',
+  description: 'Why a tracking change was refused.',
+  valuesConfig: {
+    ALREADY_WATCHED: { description: 'watchVendor: this vendor is already on your watchlist.' },
+    OWN_ORGANIZATION: { description: 'watchVendor: trustCenterSlug is your own organization, which you cannot watch.' },
+    INVALID_VENDOR: { description: 'watchVendor: trustCenterSlug names no published trust center, or, for an off-platform vendor, name is not 1-200 characters or domain is not a domain name.' },
+    ON_PLATFORM_VENDOR: { description: 'recordVendorAttestation: the vendor publishes on the platform and its status follows its own reports, so nothing is recorded for it.' },
+    INVALID_ATTESTATION: { description: 'recordVendorAttestation: the report breaks an attestation rule (the message starts with its AttestationErrorCode), exceptionCount is not 0-10000, or a bridge letter ends before it starts or there are more than 20.' },
+    INVALID_POLICY: { description: 'setRequirementPolicy: accepted is empty, has more than 20 entries or an unknown framework or SOC type, maxAgeMonths is outside 1-60, or expiringSoonDays is outside 0-365.' },
+  } satisfies Record<TrackingErrorCode, { description: string }>,
+});
 
 @ObjectType({ description: 'A refused tracking change.' })
 export class TrackingError {

@@ -79,7 +79,17 @@ export const TrustCenterErrorCodeEnum = {
   ALREADY_PUBLISHED: 'ALREADY_PUBLISHED',
   NOT_PUBLISHED: 'NOT_PUBLISHED',
 } as const satisfies Record<TrustCenterErrorCode, TrustCenterErrorCode>;
-registerEnumType(TrustCenterErrorCodeEnum, { name: 'TrustCenterErrorCode', description: 'Why a trust center change was refused.' });
+registerEnumType(TrustCenterErrorCodeEnum, {
+  name: 'TrustCenterErrorCode',
+  description: 'Why a trust center change was refused.',
+  valuesConfig: {
+    INVALID_EMAIL: { description: 'updateTrustCenter: contactEmail is not an email address.' },
+    INVALID_URL: { description: 'updateTrustCenter: websiteUrl is not an http(s) URL.' },
+    INVALID_SETTING: { description: 'updateTrustCenter: maxAgeMonths (1-60), expiringSoonDays (0-365) or bridgeLetterMaxMonths (1-12) is not a whole number in its range.' },
+    ALREADY_PUBLISHED: { description: 'publishTrustCenter: the trust center is already published.' },
+    NOT_PUBLISHED: { description: 'unpublishTrustCenter: the trust center is not published.' },
+  } satisfies Record<TrustCenterErrorCode, { description: string }>,
+});
 
 @ObjectType({ description: 'A refused trust center change.' })
 export class TrustCenterError {
