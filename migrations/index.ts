@@ -8,6 +8,7 @@ import { Tracking1795706600000 } from './1795706600000-tracking';
 import { Notifications1795707100000 } from './1795707100000-notifications';
 import { ApiKeys1795707700000 } from './1795707700000-api-keys';
 import { RateLimits1795707800000 } from './1795707800000-rate-limits';
+import { PublicCache1795708000000 } from './1795708000000-public-cache';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Notifications1795707100000,
   ApiKeys1795707700000,
   RateLimits1795707800000,
+  PublicCache1795708000000,
 ];

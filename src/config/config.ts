@@ -91,6 +91,16 @@ export interface AppConfig {
   };
   /** Largest page a connection returns (Relay `first`). */
   maxPageSize: number;
+  /**
+   * Anonymous GraphQL GETs (public trust-center pages): answered from a per-process cache that PostgreSQL NOTIFY
+   * invalidates on every write to a public table, and marked cacheable for HTTP caches for `httpMaxAgeSeconds`.
+   */
+  publicCache: { maxEntries: number; maxBytes: number; ttlSeconds: number; httpMaxAgeSeconds: number };
+  /**
+   * `open`: any operation, with automatic persisted queries (shared through PostgreSQL). `registered`: only the
+   * operations listed in the manifest file (Apollo's persisted-query manifest format), sent by hash or as exact text.
+   */
+  operations: { mode: 'open' | 'registered'; manifestPath: string | null };
 }
 
 type Env = Record<string, string | undefined>;
@@ -284,5 +294,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
       allowHttpWebhooks: bool(env, 'WEBHOOK_ALLOW_HTTP', dev),
     },
     maxPageSize: 100,
+    publicCache: {
+      maxEntries: int(env, 'PUBLIC_CACHE_ENTRIES', 5000, 0, 1_000_000),
+      maxBytes: int(env, 'PUBLIC_CACHE_MB', 64, 1, 16384) * 1024 * 1024,
+      ttlSeconds: int(env, 'PUBLIC_CACHE_TTL_SECONDS', 300, 1, 86400),
+      httpMaxAgeSeconds: int(env, 'PUBLIC_CACHE_HTTP_MAX_AGE', 30, 0, 86400),
+    },
+    operations: operationsConfig(env),
   };
+}
+
+function operationsConfig(env: Env): AppConfig['operations'] {
+  const mode = oneOf(env, 'GRAPHQL_OPERATIONS', ['open', 'registered'] as const, 'open');
+  const manifest = str(env, 'GRAPHQL_OPERATIONS_MANIFEST');
+  if (mode === 'registered' && !manifest) throw new ConfigError('GRAPHQL_OPERATIONS_MANIFEST', 'is required with GRAPHQL_OPERATIONS=registered (a persisted-query manifest JSON file)');
+  return { mode, manifestPath: manifest ? path.resolve(manifest) : null };
 }

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { currentQueryStats } from './query-stats';
 
 /**
  * Who a transaction runs as. Each field becomes a transaction-local setting that the row-level security policies read;
@@ -23,6 +24,9 @@ export interface DbIdentity {
   apiKeyId?: string | null;
 }
 
+/** Transactions whose reads are being tagged: whether each has run as one tenant yet. */
+const tagging = new WeakMap<EntityManager, { tenant: boolean }>();
+
 export class Database {
   constructor(readonly dataSource: DataSource) {}
 
@@ -38,7 +42,14 @@ export class Database {
         [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? '', identity.customerOrgId ?? '', identity.documentId ?? '', identity.publicReads ? 'on' : '',
           identity.fanoutVendorId ?? '', identity.systemSweep ? 'on' : '', identity.apiKeyId ?? ''],
       );
-      return work(manager);
+      const tags = currentQueryStats()?.readTags;
+      if (!tags) return work(manager);
+      const state = { tenant: Boolean(identity.orgId) };
+      if (identity.orgId) tags.add(identity.orgId);
+      tagging.set(manager, state);
+      const result = await work(manager);
+      if (!state.tenant) tags.add('*');
+      return result;
     });
   }
 
@@ -51,6 +62,11 @@ export class Database {
       `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), set_config('app.org_slug', '', true)`,
       [identity.orgId ?? '', identity.userId ?? ''],
     );
+    const state = tagging.get(manager);
+    if (state && identity.orgId) {
+      state.tenant = true;
+      currentQueryStats()?.readTags?.add(identity.orgId);
+    }
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,11 @@ import type { Logger, QueryRunner } from 'typeorm';
  */
 export interface QueryStats {
   statements: number;
+  /**
+   * When set, the tenants this unit of work read as (each transaction's org), or `*` for a transaction that never ran
+   * as one tenant: what a cached response must be dropped on (src/http/public-cache.ts).
+   */
+  readTags?: Set<string>;
 }
 
 const storage = new AsyncLocalStorage<QueryStats>();

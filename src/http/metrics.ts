@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics at /metrics: process defaults and GraphQL latency per operation and status. */
 const registry = new Registry();
@@ -23,6 +23,17 @@ export function observeRequest(operation: string | null, status: number, seconds
     else seen.add(label);
   }
   requestDuration.labels(label, String(status)).observe(seconds);
+}
+
+const publicCacheLookups = new Counter({
+  name: 'public_cache_lookups_total',
+  help: 'Anonymous GET lookups in the public response cache: hit, miss, or off (invalidation listener down or cache disabled).',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+
+export function observeCache(result: 'hit' | 'miss' | 'off'): void {
+  publicCacheLookups.labels(result).inc();
 }
 
 export const metricsContentType = registry.contentType;

@@ -16,12 +16,18 @@ import { resolvePrincipal } from '../modules/auth/principal';
 import { serveIdeAsset, serveIdePage } from './ide';
 import { metricsContentType, metricsText, observeRequest } from './metrics';
 import { consume, type RateLimitDecision } from './rate-limit';
+import { etagOf, PublicChangeListener, PublicResponseCache, type CachedResponse } from './public-cache';
+import { isRegistered, loadManifest, PersistedQueryStore, requestedOperation } from './operations';
+import { todayUtc } from '../domain/calendar-date';
+import { observeCache } from './metrics';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface AppServer {
   httpServer: http.Server;
   apollo: ApolloServer<RequestContext>;
+  /** Anonymous GET responses, dropped on PostgreSQL NOTIFY (see public-cache.ts). */
+  publicCache: PublicResponseCache;
   /** Stops accepting connections, lets in-flight requests finish, then stops Apollo. */
   close(): Promise<void>;
 }
@@ -79,6 +85,24 @@ function setRateLimitHeaders(res: ServerResponse, d: RateLimitDecision): void {
   res.setHeader('ratelimit-policy', `${d.limit};w=60`);
 }
 
+/** Apollo's CSRF rule: a request a browser would send without a preflight is refused (we apply it to cache hits too). */
+function preflighted(req: IncomingMessage): boolean {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const simple = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+  return (type !== '' && !simple.includes(type)) || Boolean(req.headers['x-apollo-operation-name']) || Boolean(req.headers['apollo-require-preflight']);
+}
+
+/** A GET with no credentials: what it returns is what any visitor sees, so it may be shared and cached. */
+function isAnonymousRead(req: IncomingMessage): boolean {
+  return req.method === 'GET' && req.headers.authorization === undefined && req.headers['x-org'] === undefined && preflighted(req);
+}
+
+function etagMatches(req: IncomingMessage, etag: string): boolean {
+  const header = req.headers['if-none-match'];
+  if (typeof header !== 'string') return false;
+  return header.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*');
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
@@ -115,17 +139,36 @@ async function readiness(db: Database, storage: Storage): Promise<{ ready: boole
   return { ready: pgCheck.status === 'fulfilled' && s3Check.status === 'fulfilled', postgres: state(pgCheck), storage: state(s3Check) };
 }
 
+function hasErrors(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { errors?: unknown }).errors !== undefined;
+  } catch {
+    return true;
+  }
+}
+
 export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
   const { config, db, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const schema = await buildAppSchema();
   const limits = armor(config);
+  const manifest = config.operations.mode === 'registered' && config.operations.manifestPath ? loadManifest(config.operations.manifestPath) : null;
+  const publicCache = new PublicResponseCache({ maxEntries: config.publicCache.maxEntries, maxBytes: config.publicCache.maxBytes, ttlSeconds: config.publicCache.ttlSeconds });
+  const listenerUrl = (db.dataSource.options as { url?: string }).url;
+  const listener = config.publicCache.maxEntries > 0 && listenerUrl ? new PublicChangeListener(listenerUrl, publicCache, logger) : null;
+  await listener?.start();
+  const publicHeaders = (etag: string): Record<string, string> => ({
+    'cache-control': `public, max-age=${config.publicCache.httpMaxAgeSeconds}`,
+    etag,
+    vary: 'Accept, Authorization, X-Org',
+  });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
     introspection: config.env !== 'production',
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    persistedQueries: { cache: new PersistedQueryStore(db, manifest), ttl: null },
     includeStacktraceInErrorResponses: false,
     validationRules: limits.validationRules,
     plugins: [ApolloServerPluginLandingPageDisabled(), loggingPlugin(logger), ...limits.plugins, costLimitPlugin(schema, config.limits.maxCost)],
@@ -184,6 +227,26 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
           }
         } else body = raw;
       }
+      if (manifest && !isRegistered(manifest, requestedOperation(req.method!, url, body))) {
+        return sendJson(res, 400, { errors: [{ message: 'This server runs registered operations only: send the sha256 of an operation from its manifest (extensions.persistedQuery) or its exact text.', extensions: { code: 'PERSISTED_QUERY_NOT_REGISTERED' } }] });
+      }
+      const anonymousRead = isAnonymousRead(req);
+      const cacheKey = anonymousRead ? `${todayUtc(now())}|${req.headers.accept ?? ''}|${url.search}` : null;
+      if (cacheKey) {
+        const hit = publicCache.get(cacheKey);
+        observeCache(hit ? 'hit' : publicCache.enabled ? 'miss' : 'off');
+        if (hit) {
+          requestLog.operation = operationNameOf(undefined, url);
+          if (etagMatches(req, hit.etag)) {
+            res.writeHead(304, publicHeaders(hit.etag));
+            return void res.end();
+          }
+          res.writeHead(200, { 'content-type': hit.contentType, 'content-length': Buffer.byteLength(hit.body), 'x-cache': 'hit', ...publicHeaders(hit.etag) });
+          return void res.end(hit.body);
+        }
+        stats.readTags = new Set();
+      }
+      const generationAtStart = publicCache.currentGeneration();
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
         context: async () => {
@@ -215,8 +278,20 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
       if (config.env !== 'production') res.setHeader('x-sql-statements', String(stats.statements));
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') {
-        res.end(response.body.string);
+        const text = response.body.string;
+        if (cacheKey && res.statusCode === 200 && !hasErrors(text)) {
+          const cached: CachedResponse = { body: text, etag: etagOf(text), contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8' };
+          publicCache.set(cacheKey, cached, [...(stats.readTags ?? [])], generationAtStart);
+          for (const [key, value] of Object.entries(publicHeaders(cached.etag))) res.setHeader(key, value);
+          res.setHeader('x-cache', 'miss');
+          if (etagMatches(req, cached.etag)) {
+            res.statusCode = 304;
+            return void res.end();
+          }
+        } else res.setHeader('cache-control', 'no-store');
+        res.end(text);
       } else {
+        res.setHeader('cache-control', 'no-store');
         for await (const chunk of response.body.asyncIterator) res.write(chunk);
         res.end();
       }
@@ -236,7 +311,9 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
   return {
     httpServer,
     apollo,
+    publicCache,
     async close() {
+      await listener?.stop();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeIdleConnections();

@@ -332,7 +332,7 @@ export async function startAppWithBrokenStorage(): Promise<TestApp> {
   const owner = new Pg.Pool({ connectionString: ownerUrl, max: 1 });
   const appPool = new Pg.Pool({ connectionString: appUrl, max: 1 });
   return {
-    url, db, storage, owner, appPool,
+    url, db, storage, server, owner, appPool,
     async gql(query, opts = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;

@@ -40,6 +40,7 @@ export interface TestApp {
   appPool: pg.Pool;
   gql<T = Record<string, any>>(query: string, options?: GqlOptions): Promise<GqlResponse<T>>;
   tokenFor(email: string, subject?: string): string;
+  server: AppServer;
   close(): Promise<void>;
 }
 
@@ -78,6 +79,7 @@ export async function startTestApp(options: { now?: () => Date; worker?: boolean
     url,
     db,
     storage,
+    server,
     owner,
     appPool,
     async gql(query, opts = {}) {
