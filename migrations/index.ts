@@ -9,6 +9,7 @@ import { Notifications1795707100000 } from './1795707100000-notifications';
 import { ApiKeys1795707700000 } from './1795707700000-api-keys';
 import { RateLimits1795707800000 } from './1795707800000-rate-limits';
 import { PublicCache1795708000000 } from './1795708000000-public-cache';
+import { Idempotency1795708000001 } from './1795708000001-idempotency';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ApiKeys1795707700000,
   RateLimits1795707800000,
   PublicCache1795708000000,
+  Idempotency1795708000001,
 ];

@@ -16,6 +16,11 @@ const TOP_LEVEL: [string, string][] = [
   ['TOKEN_LIMIT_EXCEEDED', 'More tokens than GRAPHQL_MAX_TOKENS.'],
   ['COST_LIMIT_EXCEEDED', 'The query could return too much (page sizes multiply): `extensions.cost` and `maxCost`.'],
   ['RATE_LIMITED', 'Too many requests this minute (HTTP 429); `Retry-After` and `extensions.retryAfterSeconds` say when to retry.'],
+  ['PERSISTED_QUERY_NOT_FOUND', 'Automatic persisted queries: this server has not seen the hash yet; send the same request again with the query text (it is then known to every server).'],
+  ['PERSISTED_QUERY_NOT_REGISTERED', 'The server runs registered operations only (GRAPHQL_OPERATIONS=registered): send the sha256 of an operation from its manifest, or its exact text (HTTP 400).'],
+  ['IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key header is not 1 to 255 visible ASCII characters, or was sent on a GET (HTTP 400).'],
+  ['IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still running: retry after `Retry-After` seconds to get its result (HTTP 409).'],
+  ['IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used in the last 24 hours for a different request or by another principal: use one key per request (HTTP 422).'],
   ['SERVICE_UNAVAILABLE', 'PostgreSQL or object storage is unreachable right now; retry shortly (nothing was written).'],
   ['INTERNAL_SERVER_ERROR', 'A bug: the details are logged with the request id (X-Request-Id); nothing else is revealed.'],
 ];

@@ -32,6 +32,7 @@ interface Entry extends CachedResponse {
 
 export const PUBLIC_CHANGE_CHANNEL = 'tp_public_change';
 export const ANY_TENANT = '*';
+const MAX_TRACKED_TENANTS = 100_000;
 
 export function etagOf(body: string): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
@@ -41,8 +42,11 @@ export class PublicResponseCache {
   private readonly entries = new Map<string, Entry>();
   private readonly byTag = new Map<string, Set<string>>();
   private bytes = 0;
-  /** Bumped by every invalidation; a response computed across a bump is not stored. */
+  /** Bumped by every invalidation; a response computed across a bump of one of its tags is not stored. */
   private generation = 0;
+  /** The generation at which each tenant was last invalidated (bounded: past the cap, `floor` stands in for all). */
+  private readonly lastInvalidated = new Map<string, number>();
+  private floor = 0;
   private live = false;
   readonly stats = { hits: 0, misses: 0, stores: 0, skippedStores: 0, invalidations: 0 };
 
@@ -79,7 +83,7 @@ export class PublicResponseCache {
 
   /** Stores unless an invalidation arrived since `generationAtStart` (the response may reflect rows now changed). */
   set(key: string, response: CachedResponse, tags: string[], generationAtStart: number): boolean {
-    if (!this.enabled || generationAtStart !== this.generation || tags.length === 0) {
+    if (!this.enabled || tags.length === 0 || this.invalidatedSince(tags, generationAtStart)) {
       this.stats.skippedStores += 1;
       return false;
     }
@@ -110,6 +114,12 @@ export class PublicResponseCache {
   invalidate(orgId: string): void {
     this.generation += 1;
     this.stats.invalidations += 1;
+    this.lastInvalidated.delete(orgId);
+    this.lastInvalidated.set(orgId, this.generation);
+    if (this.lastInvalidated.size > MAX_TRACKED_TENANTS) {
+      this.floor = this.generation;
+      this.lastInvalidated.clear();
+    }
     for (const tag of [orgId, ANY_TENANT]) {
       const keys = this.byTag.get(tag);
       if (!keys) continue;
@@ -122,6 +132,8 @@ export class PublicResponseCache {
 
   clear(): void {
     this.generation += 1;
+    this.floor = this.generation;
+    this.lastInvalidated.clear();
     this.entries.clear();
     this.byTag.clear();
     this.bytes = 0;
@@ -129,6 +141,13 @@ export class PublicResponseCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Whether any row the response read may have changed while it was computed (`*` read anything: any change counts). */
+  private invalidatedSince(tags: string[], generationAtStart: number): boolean {
+    if (this.floor > generationAtStart) return true;
+    if (tags.includes(ANY_TENANT)) return this.generation > generationAtStart;
+    return tags.some((tag) => (this.lastInvalidated.get(tag) ?? 0) > generationAtStart);
   }
 
   private remove(entry: Entry): void {

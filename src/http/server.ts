@@ -12,7 +12,8 @@ import { buildAppSchema } from '../graphql/schema';
 import type { Logger } from '../logger';
 import type { Storage } from '../modules/storage/storage';
 import { GraphQLError } from 'graphql';
-import { resolvePrincipal } from '../modules/auth/principal';
+import { resolvePrincipal, type Principal } from '../modules/auth/principal';
+import { claimKey, completeKey, KEY_PATTERN, releaseKey, requestHash, wroteNothing } from './idempotency';
 import { serveIdeAsset, serveIdePage } from './ide';
 import { metricsContentType, metricsText, observeRequest } from './metrics';
 import { consume, type RateLimitDecision } from './rate-limit';
@@ -230,6 +231,37 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
       if (manifest && !isRegistered(manifest, requestedOperation(req.method!, url, body))) {
         return sendJson(res, 400, { errors: [{ message: 'This server runs registered operations only: send the sha256 of an operation from its manifest (extensions.persistedQuery) or its exact text.', extensions: { code: 'PERSISTED_QUERY_NOT_REGISTERED' } }] });
       }
+      // Resolved once per request: by the idempotency step when the request carries a key, else by the context.
+      let principalPromise: Promise<Principal> | null = null;
+      const principalOnce = (): Promise<Principal> =>
+        (principalPromise ??= resolvePrincipal(db, config.jwt, { authorization: headers.get('authorization'), xOrg: headers.get('x-org') }));
+      let idempotent: { orgId: string; key: string } | null = null;
+      const idempotencyKey = req.headers['idempotency-key'];
+      if (idempotencyKey !== undefined) {
+        const refuse = (status: number, code: string, message: string, extra: Record<string, string> = {}): void =>
+          sendJson(res, status, { errors: [{ message, extensions: { code } }] }, { 'cache-control': 'no-store', ...extra });
+        if (req.method !== 'POST') return refuse(400, 'IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key applies to POST requests only');
+        if (typeof idempotencyKey !== 'string' || !KEY_PATTERN.test(idempotencyKey)) {
+          return refuse(400, 'IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice)');
+        }
+        const principal = await principalOnce().catch(() => null); // an invalid token is answered by the normal path
+        const orgId = principal?.active?.orgId;
+        if (principal && orgId) {
+          const who = principal.apiKey ? `key:${principal.apiKey.id}` : `user:${principal.user?.id ?? 'none'}`;
+          const claim = await claimKey(db, orgId, idempotencyKey, who, requestHash(body));
+          if (claim.kind === 'replay') {
+            res.writeHead(claim.status, { 'content-type': 'application/json; charset=utf-8', 'idempotent-replayed': 'true', 'cache-control': 'no-store' });
+            return void res.end(claim.body);
+          }
+          if (claim.kind === 'in_progress') {
+            return refuse(409, 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still running; retry shortly for its result', { 'retry-after': '1' });
+          }
+          if (claim.kind === 'reused') {
+            return refuse(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request (or by someone else) in the last 24 hours: use a new key per request');
+          }
+          idempotent = { orgId, key: idempotencyKey };
+        }
+      }
       const anonymousRead = isAnonymousRead(req);
       const cacheKey = anonymousRead ? `${todayUtc(now())}|${req.headers.accept ?? ''}|${url.search}` : null;
       if (cacheKey) {
@@ -247,13 +279,10 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
         stats.readTags = new Set();
       }
       const generationAtStart = publicCache.currentGeneration();
-      const response = await apollo.executeHTTPGraphQLRequest({
+      const execution = apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
         context: async () => {
-          const principal = await resolvePrincipal(db, config.jwt, {
-            authorization: headers.get('authorization'),
-            xOrg: headers.get('x-org'),
-          });
+          const principal = await principalOnce();
           const principalKey = principal.apiKey ? `key:${principal.apiKey.id}` : principal.user ? `user:${principal.user.id}` : null;
           if (principalKey) {
             const decision = await consume(db, [{ key: principalKey, limit: config.rateLimits.perPrincipalPerMinute }]);
@@ -274,6 +303,10 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
           });
         },
       });
+      const response = await execution.catch(async (error: unknown) => {
+        if (idempotent) await releaseKey(db, idempotent.orgId, idempotent.key).catch(() => undefined);
+        throw error;
+      });
       for (const [key, value] of response.headers) res.setHeader(key, value);
       if (config.env !== 'production') res.setHeader('x-sql-statements', String(stats.statements));
       res.statusCode = response.status ?? 200;
@@ -289,9 +322,16 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
             return void res.end();
           }
         } else res.setHeader('cache-control', 'no-store');
+        if (idempotent) {
+          const { orgId, key } = idempotent;
+          // The answer goes out even if keeping it fails: the client has its result (the key then goes stale, see idempotency.ts).
+          await (wroteNothing(res.statusCode, text) ? releaseKey(db, orgId, key) : completeKey(db, orgId, key, res.statusCode, text)).catch((error: unknown) =>
+            logger.warn('idempotency key not recorded', { requestId, error: error instanceof Error ? error.message : String(error) }));
+        }
         res.end(text);
       } else {
         res.setHeader('cache-control', 'no-store');
+        if (idempotent) await releaseKey(db, idempotent.orgId, idempotent.key);
         for await (const chunk of response.body.asyncIterator) res.write(chunk);
         res.end();
       }

@@ -163,12 +163,14 @@ describe('PublicResponseCache rules', () => {
   };
   const response = (body: string) => ({ body, etag: `"${body}"`, contentType: 'application/json' });
 
-  test('a response computed while an invalidation arrived is not stored', () => {
+  test('a response computed while one of its tenants was invalidated is not stored; other tenants do not matter', () => {
     const c = cache();
     const generation = c.currentGeneration();
     c.invalidate('org-1');
     expect(c.set('k', response('old'), ['org-1'], generation)).toBe(false);
     expect(c.get('k')).toBeUndefined();
+    expect(c.set('k2', response('other'), ['org-2'], generation)).toBe(true);
+    expect(c.set('k3', response('any'), [ANY_TENANT], generation)).toBe(false);
   });
 
   test('invalidation drops the entries of that tenant and every entry that read no single tenant', () => {
