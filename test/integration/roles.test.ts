@@ -199,8 +199,12 @@ const MUTATIONS: MutationCase[] = [
   {
     mutation: 'recordNdaOnFile',
     allowed: DECIDERS,
-    prepare: async () => {
+    publishedTrustCenter: true,
+    prepare: async (org) => {
       const customer = await createOrg(app, { prefix: 'cust' });
+      await createDocumentWithFile(app, org, { title: 'Restricted report', visibility: 'RESTRICTED' });
+      const asked = await requestAccess(app, customer, customer.owner, org.slug);
+      if (asked.errors.length) throw new Error(`requestAccess: ${JSON.stringify(asked.errors)}`);
       return {
         query: `mutation($i: RecordNdaOnFileInput!) { recordNdaOnFile(input: $i) { errors { code } } }`,
         variables: { i: { customerSlug: customer.slug, signerName: 'Signed On Paper', note: 'scan in the drive' } },

@@ -69,6 +69,11 @@ export const accessRepository = {
     return m.getRepository(AccessRequestEntity).findOne({ where: { orgId: scope.orgId, requesterUserId: userId, state: 'REQUESTED' } });
   },
 
+  async hasRequestFrom(m: EntityManager, scope: TenantScope, customerOrgId: string): Promise<boolean> {
+    const rows: unknown[] = await m.query(`SELECT 1 FROM access_requests WHERE org_id = $1 AND requester_org_id = $2 LIMIT 1`, [scope.orgId, customerOrgId]);
+    return rows.length > 0;
+  },
+
   async insertRequest(m: EntityManager, scope: TenantScope, values: Partial<AccessRequestEntity>): Promise<AccessRequestEntity> {
     const repo = m.getRepository(AccessRequestEntity);
     return repo.save(repo.create({ ...values, orgId: scope.orgId }));

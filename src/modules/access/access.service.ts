@@ -154,9 +154,13 @@ export class AccessService {
     }
     const slug = input.customerSlug.trim().toLowerCase();
     const customer = await this.organizationBySlug(slug);
-    if (!customer) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'CUSTOMER_NOT_FOUND', 'customerSlug', `No organization "${slug}".`);
+    // Only an organization that has asked this trust center for access: any other slug (existing or not) gets the
+    // same answer, so the mutation can neither list organizations nor reveal a private one's name.
+    const unknown = () => fail({ acceptance: null as NdaAcceptanceEntity | null }, 'CUSTOMER_NOT_FOUND', 'customerSlug', `No organization "${slug}" has asked you for access.`);
+    if (!customer) return unknown();
     if (customer.id === scope.orgId) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'OWN_ORGANIZATION', 'customerSlug', 'An organization does not sign its own NDA.');
     return this.db.transaction(scope.identity(), async (m) => {
+      if (!(await accessRepository.hasRequestFrom(m, scope, customer.id))) return unknown();
       const acceptance = await accessRepository.insertAcceptance(m, scope, {
         customerOrgId: customer.id, customerOrgName: customer.name, source: 'ON_FILE', signerName, note: input.note ?? null, recordedBy: scope.userId, ip: actor.ip, userAgent: actor.userAgent,
       });
