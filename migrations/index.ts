@@ -10,6 +10,7 @@ import { ApiKeys1795707700000 } from './1795707700000-api-keys';
 import { RateLimits1795707800000 } from './1795707800000-rate-limits';
 import { PublicCache1795708000000 } from './1795708000000-public-cache';
 import { Idempotency1795708000001 } from './1795708000001-idempotency';
+import { VisitorWall1795708000002 } from './1795708000002-visitor-wall';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RateLimits1795707800000,
   PublicCache1795708000000,
   Idempotency1795708000001,
+  VisitorWall1795708000002,
 ];

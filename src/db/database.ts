@@ -22,6 +22,11 @@ export interface DbIdentity {
   systemSweep?: boolean;
   /** Authentication only: the API key a bearer token names. */
   apiKeyId?: string | null;
+  /**
+   * A non-member in a vendor's tenant (anonymous visitor or customer): restrictive policies then hide drafts, withdrawn
+   * reports, PRIVATE documents and unpublished NDAs at the database, whatever a query asks for.
+   */
+  visitor?: boolean;
 }
 
 /** Transactions whose reads are being tagged: whether each has run as one tenant yet. */
@@ -38,9 +43,10 @@ export class Database {
                 set_config('app.subject', $3, true), set_config('app.org_slug', $4, true),
                 set_config('app.customer_org_id', $5, true), set_config('app.document_id', $6, true),
                 set_config('app.public_reads', $7, true), set_config('app.fanout_vendor_id', $8, true),
-                set_config('app.system_sweep', $9, true), set_config('app.api_key_id', $10, true)`,
+                set_config('app.system_sweep', $9, true), set_config('app.api_key_id', $10, true),
+                set_config('app.visitor', $11, true)`,
         [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? '', identity.customerOrgId ?? '', identity.documentId ?? '', identity.publicReads ? 'on' : '',
-          identity.fanoutVendorId ?? '', identity.systemSweep ? 'on' : '', identity.apiKeyId ?? ''],
+          identity.fanoutVendorId ?? '', identity.systemSweep ? 'on' : '', identity.apiKeyId ?? '', identity.visitor ? 'on' : ''],
       );
       const tags = currentQueryStats()?.readTags;
       if (!tags) return work(manager);
@@ -59,8 +65,9 @@ export class Database {
    */
   async actAs(manager: EntityManager, identity: DbIdentity): Promise<void> {
     await manager.query(
-      `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), set_config('app.org_slug', '', true)`,
-      [identity.orgId ?? '', identity.userId ?? ''],
+      `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), set_config('app.org_slug', '', true),
+              set_config('app.visitor', $3, true)`,
+      [identity.orgId ?? '', identity.userId ?? '', identity.visitor ? 'on' : ''],
     );
     const state = tagging.get(manager);
     if (state && identity.orgId) {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { startTestApp, type TestApp } from '../support/harness';
 import { createAttestation, createOrg } from '../support/factories';
+import { createDocumentWithFile, draftNdaTemplate } from '../support/documents';
 
 /** The second wall: PostgreSQL itself keeps tenants apart, whatever the application forgets to filter. */
 let app: TestApp;
@@ -121,4 +122,47 @@ test('the app role cannot DELETE attestations or touch the migrations ledger', a
   await createAttestation(app, a);
   await expect(asApp(a.id, (c) => c.query('DELETE FROM attestations'))).rejects.toThrow(/permission denied/);
   await expect(asApp(a.id, (c) => c.query('SELECT * FROM migrations'))).rejects.toThrow(/permission denied/);
+});
+
+describe('the visitor wall: a non-member in a vendor tenant (app.visitor = on) sees only what is published', () => {
+  test('drafts, withdrawn reports, PRIVATE documents and unpublished NDAs are invisible to a visitor, whatever the query', async () => {
+    const vendor = await createOrg(app, { publish: true, prefix: 'wall' });
+    const published = await createAttestation(app, vendor, {}, true);
+    const draft = await createAttestation(app, vendor, { title: 'Draft report' });
+    const withdrawn = await createAttestation(app, vendor, { title: 'Withdrawn report', periodStart: '2024-01-01', periodEnd: '2024-12-31', issueDate: '2025-02-01' }, true);
+    const w = await app.gql(`mutation($id: ID!) { withdrawAttestation(input: { id: $id, reason: "Issued in error" }) { errors { code } } }`, { token: vendor.owner.token, org: vendor.slug, variables: { id: withdrawn } });
+    expect(w.errors).toBeUndefined();
+    const restricted = await createDocumentWithFile(app, vendor, { title: 'Restricted', visibility: 'RESTRICTED' });
+    const priv = await createDocumentWithFile(app, vendor, { title: 'Private', visibility: 'PRIVATE' });
+    await draftNdaTemplate(app, vendor);
+
+    const read = (visitor: boolean) => asApp(vendor.id, async (c) => {
+      if (visitor) await c.query(`SELECT set_config('app.visitor', 'on', true)`);
+      const ids = async (sql: string) => (await c.query(sql)).rows.map((r) => r.id as string).sort();
+      return {
+        attestations: await ids('SELECT id FROM attestations'),
+        documents: await ids('SELECT id FROM documents'),
+        versions: (await c.query('SELECT document_id FROM document_versions')).rows.map((r) => r.document_id as string).sort(),
+        ndaTemplates: (await c.query('SELECT count(*)::int AS n FROM nda_templates')).rows[0].n as number,
+      };
+    });
+    const member = await read(false);
+    expect(member.attestations).toEqual([published, draft, withdrawn].sort());
+    expect(member.documents).toEqual([restricted.id, priv.id].sort());
+    expect(member.ndaTemplates).toBe(1);
+
+    const visitor = await read(true);
+    expect(visitor.attestations).toEqual([published]);
+    expect(visitor.documents).toEqual([restricted.id]);
+    expect(visitor.versions).toEqual([restricted.id]);
+    expect(visitor.ndaTemplates).toBe(0);
+
+    // A draft trust center is invisible to a visitor too.
+    await app.gql(`mutation { unpublishTrustCenter { errors { code } } }`, { token: vendor.owner.token, org: vendor.slug });
+    const tc = await asApp(vendor.id, async (c) => {
+      await c.query(`SELECT set_config('app.visitor', 'on', true)`);
+      return (await c.query('SELECT count(*)::int AS n FROM trust_centers')).rows[0].n as number;
+    });
+    expect(tc).toBe(0);
+  });
 });

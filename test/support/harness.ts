@@ -66,7 +66,11 @@ export async function startTestApp(options: { now?: () => Date; worker?: boolean
     endpoint: process.env.TP_TEST_S3_ENDPOINT, bucket: TEST_BUCKET, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER',
     forcePathStyle: true, uploadUrlTtlSeconds: config.storage.uploadUrlTtlSeconds, downloadUrlTtlSeconds: config.storage.downloadUrlTtlSeconds,
   });
-  const server: AppServer = await createAppServer({ config, db, storage, logger: createLogger('silent'), now: options.now });
+  const server: AppServer = await createAppServer({ config, db, storage, logger: createLogger('silent'), now: options.now }).catch(async (error: unknown) => {
+    await db.close();
+    storage.close();
+    throw error;
+  });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   // Jobs (fan-out, webhooks) run only where a test asks for them: other files share the queue and must not race.
   const worker = options.worker ? await startWorker({ connectionString: appUrl, db, logger: createLogger('silent'), sweepCron: null, fetchImpl: options.fetchImpl }) : null;

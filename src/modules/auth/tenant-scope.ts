@@ -11,6 +11,8 @@ export class TenantScope {
     readonly userId: string | null,
     /** The caller's role in this org; null for a visitor of a public trust center. */
     readonly role: Role | null,
+    /** A non-member reading what the org published: the database hides the rest too (visitor policies). */
+    readonly visitor: boolean = false,
   ) {}
 
   /** @internal auth layer only */
@@ -25,7 +27,12 @@ export class TenantScope {
 
   /** @internal auth layer only: a visitor reading what an org published. */
   static forVisitor(orgId: string, userId: string | null): TenantScope {
-    return new TenantScope(orgId, userId, null);
+    return new TenantScope(orgId, userId, null, true);
+  }
+
+  /** @internal background jobs only: the system acting in a tenant (fan-out, webhooks, the sweep), not a member. */
+  static forSystem(orgId: string): TenantScope {
+    return new TenantScope(orgId, null, null, false);
   }
 
   get isMember(): boolean {
@@ -33,6 +40,6 @@ export class TenantScope {
   }
 
   identity(): DbIdentity {
-    return { orgId: this.orgId, userId: this.userId };
+    return { orgId: this.orgId, userId: this.userId, visitor: this.visitor };
   }
 }

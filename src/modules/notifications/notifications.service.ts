@@ -25,7 +25,7 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
 }
 
 const EVENT_TYPES: readonly string[] = [...VENDOR_EVENT_TYPES, TEST_EVENT_TYPE];
-const system = (orgId: string): TenantScope => TenantScope.forVisitor(orgId, null);
+const system = (orgId: string): TenantScope => TenantScope.forSystem(orgId);
 
 /** Events reaching organizations: the in-app feed, webhook endpoints and their signed, retried deliveries. */
 export class NotificationsService {
