@@ -49,7 +49,8 @@ export interface UploadRequest {
 
 export function checkUpload(u: UploadRequest, maxBytes: number): { code: UploadRuleCode; field: string; message: string }[] {
   const errors: { code: UploadRuleCode; field: string; message: string }[] = [];
-  const extensions = ALLOWED_CONTENT_TYPES[u.contentType];
+  // Own keys only: "constructor" or "__proto__" must read as not allowed, not as Object.prototype's members.
+  const extensions = Object.hasOwn(ALLOWED_CONTENT_TYPES, u.contentType) ? ALLOWED_CONTENT_TYPES[u.contentType] : undefined;
   if (!extensions) {
     errors.push({ code: 'CONTENT_TYPE_NOT_ALLOWED', field: 'contentType', message: `${u.contentType} is not accepted; allowed: ${Object.keys(ALLOWED_CONTENT_TYPES).join(', ')}.` });
   }

@@ -22,6 +22,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+/** SQLSTATE class 22 (data exception): the database refused a value, not a bug in a query. */
+export function isDataException(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
 /**
  * The one place errors become responses: coded errors pass through, NotFoundError becomes NOT_FOUND, type-graphql's
  * argument validation becomes BAD_USER_INPUT with its details, and anything else is masked (and logged by the plugin).
@@ -52,6 +59,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   if (isDatabaseUnavailable(original)) {
     return { message: 'The service is temporarily unavailable; retry shortly', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  }
+  if (isDataException(original)) {
+    // PostgreSQL refused a value (class 22: out of range, malformed, unstorable text); the transaction rolled back.
+    // Inputs are validated before they reach SQL, so this is a gap in validation: logged, but the client's to fix.
+    return { message: 'A value in the request cannot be stored (out of range or malformed)', path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
   }
   if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
     // Request-level errors raised by graphql-js itself (e.g. variable coercion) are the client's to fix.

@@ -1,6 +1,7 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getNamedType, GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { getNamedType, getOperationAST, GraphQLError, visit, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { AppConfig } from '../config/config';
 import { DEFAULT_PAGE_SIZE } from './connection';
@@ -44,10 +45,17 @@ export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloS
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
+          // Variables that do not fit their types are graphql-js's to refuse (BAD_USER_INPUT, HTTP 400) when it
+          // executes; the complexity walk would throw on them first, as an internal error. Cost is counted on the
+          // coerced values, so it is counted exactly as execution will see them.
+          const operation = getOperationAST(document, request.operationName ?? undefined);
+          if (!operation) return;
+          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
+          if (coerced.errors) return;
           const cost = getComplexity({
             schema,
             query: document,
-            variables: request.variables ?? {},
+            variables: coerced.coerced,
             operationName: request.operationName ?? undefined,
             estimators: [listSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
           });
@@ -56,6 +64,53 @@ export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloS
               extensions: { code: 'COST_LIMIT_EXCEEDED', cost, maxCost, http: { status: 400 } },
             });
           }
+        },
+      };
+    },
+  };
+}
+
+/** NUL, or half of a surrogate pair: text PostgreSQL cannot store (and JSON cannot carry), refused up front. */
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function firstUnstorable(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = firstUnstorable(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = firstUnstorable(item, path ? `${path}.${key}` : key);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/**
+ * Text that cannot be stored is the client's error (BAD_USER_INPUT, HTTP 400), found before any resolver runs, in
+ * variables and in string literals of the document alike.
+ */
+export function textValidityPlugin(): ApolloServerPlugin {
+  const refuse = (where: string): never => {
+    throw new GraphQLError(`${where} contains a NUL character or an unpaired surrogate; send valid Unicode text.`, {
+      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+    });
+  };
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const inVariables = firstUnstorable(request.variables ?? {}, '');
+          if (inVariables !== null) refuse(`Variable "$${inVariables}"`);
+          visit(document, {
+            StringValue(node) {
+              if (UNSTORABLE.test(node.value)) refuse('A string literal');
+            },
+          });
         },
       };
     },

@@ -7,7 +7,7 @@ import type { Database } from '../db/database';
 import { withQueryStats, type QueryStats } from '../db/query-stats';
 import { buildContext, type RequestContext } from '../graphql/context';
 import { formatError } from '../graphql/format-error';
-import { armor, costLimitPlugin } from '../graphql/limits';
+import { armor, costLimitPlugin, textValidityPlugin } from '../graphql/limits';
 import { buildAppSchema } from '../graphql/schema';
 import type { Logger } from '../logger';
 import type { Storage } from '../modules/storage/storage';
@@ -172,7 +172,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     persistedQueries: { cache: new PersistedQueryStore(db, manifest), ttl: null },
     includeStacktraceInErrorResponses: false,
     validationRules: limits.validationRules,
-    plugins: [ApolloServerPluginLandingPageDisabled(), loggingPlugin(logger), ...limits.plugins, costLimitPlugin(schema, config.limits.maxCost)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), loggingPlugin(logger), ...limits.plugins, textValidityPlugin(), costLimitPlugin(schema, config.limits.maxCost)],
   });
   await apollo.start();
 
@@ -205,6 +205,22 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
       logger.info('request', { requestId, org: requestLog.org, operation: requestLog.operation, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10, statements: stats.statements });
       observeRequest(requestLog.operation, res.statusCode, durationMs / 1000);
     });
+    // Cache hits come first: they cost no SQL and no GraphQL execution, so they are served like a CDN would, without
+    // touching the rate-limit counters in PostgreSQL (misses are counted as usual).
+    const cacheKey = isAnonymousRead(req) ? `${todayUtc(now())}|${req.headers.accept ?? ''}|${url.search}` : null;
+    if (cacheKey) {
+      const hit = publicCache.get(cacheKey);
+      observeCache(hit ? 'hit' : publicCache.enabled ? 'miss' : 'off');
+      if (hit) {
+        requestLog.operation = operationNameOf(undefined, url);
+        if (etagMatches(req, hit.etag)) {
+          res.writeHead(304, publicHeaders(hit.etag));
+          return void res.end();
+        }
+        res.writeHead(200, { 'content-type': hit.contentType, 'content-length': Buffer.byteLength(hit.body), 'x-cache': 'hit', ...publicHeaders(hit.etag) });
+        return void res.end(hit.body);
+      }
+    }
     await withQueryStats(stats, async () => {
       const byIp = await consume(db, [{ key: `ip:${ip}`, limit: config.rateLimits.perIpPerMinute }]);
       if (byIp) setRateLimitHeaders(res, byIp);
@@ -262,22 +278,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
           idempotent = { orgId, key: idempotencyKey };
         }
       }
-      const anonymousRead = isAnonymousRead(req);
-      const cacheKey = anonymousRead ? `${todayUtc(now())}|${req.headers.accept ?? ''}|${url.search}` : null;
-      if (cacheKey) {
-        const hit = publicCache.get(cacheKey);
-        observeCache(hit ? 'hit' : publicCache.enabled ? 'miss' : 'off');
-        if (hit) {
-          requestLog.operation = operationNameOf(undefined, url);
-          if (etagMatches(req, hit.etag)) {
-            res.writeHead(304, publicHeaders(hit.etag));
-            return void res.end();
-          }
-          res.writeHead(200, { 'content-type': hit.contentType, 'content-length': Buffer.byteLength(hit.body), 'x-cache': 'hit', ...publicHeaders(hit.etag) });
-          return void res.end(hit.body);
-        }
-        stats.readTags = new Set();
-      }
+      if (cacheKey) stats.readTags = new Set();
       const generationAtStart = publicCache.currentGeneration();
       const execution = apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },

@@ -58,7 +58,7 @@ export class DocumentService {
     const visibility = input.visibility ?? defaultVisibility(input.kind);
     return this.db.transaction(scope.identity(), async (m) => {
       let framework = null;
-      if (input.attestationId) {
+      if (input.attestationId !== undefined && input.attestationId !== null) {
         const attestation = await attestationRepository.findById(m, scope, input.attestationId);
         if (!attestation) return { document: null, errors: [err('ATTESTATION_NOT_FOUND', 'attestationId', 'No such attestation in this organization.')] };
         framework = attestation.framework;
