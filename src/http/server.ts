@@ -195,6 +195,11 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found: the API is at /graphql' });
     if (req.method !== 'GET' && req.method !== 'POST') return sendJson(res, 405, { error: 'Use GET or POST' }, { allow: 'GET, POST' });
 
+    // RFC 9110: Authorization does not repeat. Node keeps the first line and drops the rest; a proxy in front might
+    // read the last, and then the two would disagree about who is calling. Refuse instead of choosing.
+    if (req.rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === 'authorization').length > 1) {
+      return sendJson(res, 400, { errors: [{ message: 'Send exactly one Authorization header', extensions: { code: 'BAD_REQUEST' } }] });
+    }
     const stats: QueryStats = { statements: 0 };
     const ip = clientIp(req, config.trustProxy);
     const started = process.hrtime.bigint();

@@ -73,8 +73,9 @@ export async function resolvePrincipal(
   const requestedOrg = headers.xOrg?.trim() || null;
   const auth = headers.authorization?.trim();
   if (!auth) return { ...ANONYMOUS, requestedOrg };
-  const match = /^Bearer\s+(\S+)$/i.exec(auth);
-  if (!match) throw appError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+  // Spaces or tabs only between scheme and token (RFC 9110 allows no other whitespace there; \s would take a no-break space).
+  const match = /^Bearer[ \t]+([^\s,]+)$/i.exec(auth);
+  if (!match) throw appError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"', { reason: 'MALFORMED' });
   if (isApiKeyToken(match[1]!)) return resolveApiKey(db, match[1]!, requestedOrg, new Date());
   let claims;
   try {
