@@ -16,9 +16,12 @@ const KNOWN_CODES = new Set([
 export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string; driverError?: { code?: string } } | null;
   const code = e?.driverError?.code ?? e?.code;
+  const name = (error as { name?: string } | null)?.name ?? '';
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003'].includes(code ?? '') ||
-    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED/i.test(e?.message ?? '')
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003'].includes(code ?? '') ||
+    // TypeORM's view of a connection that died under a query
+    ['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError'].includes(name) ||
+    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|read ECONNRESET|the database system is (shutting down|starting up)|not queryable|Query runner already released|connection provided by a query runner was already released/i.test(e?.message ?? '')
   );
 }
 
@@ -34,7 +37,11 @@ export function isDataException(error: unknown): boolean {
  * argument validation becomes BAD_USER_INPUT with its details, and anything else is masked (and logged by the plugin).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  let original = unwrapResolverError(error);
+  // Apollo wraps a failure while building the context ("Context creation failed: ...") in a GraphQLError of its own.
+  if (original instanceof GraphQLError && original.originalError && !formatted.path && !(typeof formatted.extensions?.code === 'string' && KNOWN_CODES.has(formatted.extensions.code))) {
+    original = original.originalError;
+  }
   if (original instanceof NotFoundError) {
     return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: 'NOT_FOUND' } };
   }

@@ -6,7 +6,8 @@ import type { AppConfig } from '../config/config';
 import type { Database } from '../db/database';
 import { withQueryStats, type QueryStats } from '../db/query-stats';
 import { buildContext, type RequestContext } from '../graphql/context';
-import { formatError } from '../graphql/format-error';
+import { formatError, isDatabaseUnavailable } from '../graphql/format-error';
+import { StorageUnavailableError } from '../modules/storage/storage';
 import { armor, costLimitPlugin, textValidityPlugin } from '../graphql/limits';
 import { buildAppSchema } from '../graphql/schema';
 import type { Logger } from '../logger';
@@ -119,6 +120,11 @@ function loggingPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
             const code = error.extensions?.code;
             if (code && code !== 'INTERNAL_SERVER_ERROR') continue;
             const original = error.originalError ?? error;
+            if (isDatabaseUnavailable(original) || original instanceof StorageUnavailableError) {
+              // An outage, not a bug: one short line, no stack (thousands of requests may fail alike).
+              logger.warn('dependency unavailable', { requestId: contextValue.requestId, operationName, error: original.message.slice(0, 200) });
+              continue;
+            }
             logger.error('unexpected error', {
               requestId: contextValue.requestId,
               operationName,
@@ -138,6 +144,11 @@ async function readiness(db: Database, storage: Storage): Promise<{ ready: boole
   const [pgCheck, s3Check] = await Promise.allSettled([within(db.dataSource.query('SELECT 1')), within(storage.ping())]);
   const state = (r: PromiseSettledResult<unknown>): string => (r.status === 'fulfilled' ? 'ok' : `unavailable: ${r.reason instanceof Error ? r.reason.message.slice(0, 200) : 'error'}`);
   return { ready: pgCheck.status === 'fulfilled' && s3Check.status === 'fulfilled', postgres: state(pgCheck), storage: state(s3Check) };
+}
+
+/** PostgreSQL unreachable while building the context: HTTP 503 with a code, not a masked 500. */
+function unavailable(): GraphQLError {
+  return new GraphQLError('The service is temporarily unavailable; retry shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
 }
 
 function hasErrors(text: string): boolean {
@@ -288,10 +299,14 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
       const execution = apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
         context: async () => {
-          const principal = await principalOnce();
+          const principal = await principalOnce().catch((error: unknown) => {
+            throw isDatabaseUnavailable(error) ? unavailable() : error;
+          });
           const principalKey = principal.apiKey ? `key:${principal.apiKey.id}` : principal.user ? `user:${principal.user.id}` : null;
           if (principalKey) {
-            const decision = await consume(db, [{ key: principalKey, limit: config.rateLimits.perPrincipalPerMinute }]);
+            const decision = await consume(db, [{ key: principalKey, limit: config.rateLimits.perPrincipalPerMinute }]).catch((error: unknown) => {
+              throw isDatabaseUnavailable(error) ? unavailable() : error;
+            });
             if (decision) setRateLimitHeaders(res, decision);
             if (decision && !decision.allowed) {
               res.setHeader('retry-after', String(decision.resetSeconds));
@@ -344,9 +359,19 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     });
   };
 
+  let closing = false;
   const httpServer = http.createServer((req, res) => {
+    if (closing) res.shouldKeepAlive = false;
     handle(req, res).catch((error: unknown) => {
       if (error instanceof HttpError) return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
+      if (isDatabaseUnavailable(error)) {
+        // Rate limits and idempotency keys read PostgreSQL before GraphQL runs: an outage there is a 503 too.
+        logger.warn('dependency unavailable', { error: error instanceof Error ? error.message.slice(0, 200) : String(error) });
+        if (!res.headersSent) {
+          return sendJson(res, 503, { errors: [{ message: 'The service is temporarily unavailable; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] }, { 'retry-after': '1', 'cache-control': 'no-store' });
+        }
+        return void res.end();
+      }
       logger.error('request failed', { error: error instanceof Error ? error.message : String(error) });
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
@@ -359,9 +384,16 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     apollo,
     publicCache,
     async close() {
+      closing = true;
       await listener?.stop();
       await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
+        // Idle keep-alive sockets would hold close() open (a load balancer keeps them for minutes): close them now and
+        // as each in-flight request finishes; responses sent while closing say Connection: close.
+        const sweep = setInterval(() => httpServer.closeIdleConnections(), 100);
+        httpServer.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
         httpServer.closeIdleConnections();
       });
       await apollo.stop();

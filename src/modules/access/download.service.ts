@@ -85,12 +85,19 @@ export class DownloadService {
 
       const watermark = restrictedPath && version.contentType === 'application/pdf';
       let key = version.storageKey;
-      if (watermark) {
+      let size = Number(version.sizeBytes);
+      if (!watermark) {
+        // The file must be there and storage reachable before a download is recorded: a URL that cannot work is not
+        // a download (and a storage outage answers SERVICE_UNAVAILABLE, recording nothing).
+        if (!(await this.storage.head(key))) throw new NotFoundError('Document');
+      } else {
         // One derived file per recipient, version and day: the stamp names who received it and when.
         const date = todayUtc(now);
         const tag = createHash('sha256').update(`${principal.user!.id}|${customer!.orgId}|${date}`).digest('hex').slice(0, 32);
         key = objectKeys.watermarked(scope.orgId, version.id, tag);
-        if (!(await this.storage.head(key))) {
+        const existing = await this.storage.head(key);
+        if (existing) size = existing.sizeBytes;
+        else {
           const original = await this.storage.read(version.storageKey, this.maxBytes);
           if (!original) throw new NotFoundError('Document');
           let stamped: Uint8Array;
@@ -104,6 +111,7 @@ export class DownloadService {
             throw error;
           }
           await this.storage.put(key, stamped, 'application/pdf');
+          size = stamped.byteLength;
         }
       }
       // Recorded in the same transaction as the checks; a storage failure above or below rolls it back.
@@ -115,7 +123,6 @@ export class DownloadService {
         ...auditActor(actor), action: 'document.downloaded', targetType: 'document', targetId: document.id,
         details: { version: version.version, customer: customer?.name ?? null, watermarked: watermark, visibility: document.visibility },
       });
-      const size = watermark ? ((await this.storage.head(key))?.sizeBytes ?? Number(version.sizeBytes)) : Number(version.sizeBytes);
       const link = await this.storage.presignDownload(key, version.fileName, version.contentType, now);
       return {
         download: { url: link.url, expiresAt: link.expiresAt, fileName: version.fileName, contentType: version.contentType, sizeBytes: size, watermarked: watermark },

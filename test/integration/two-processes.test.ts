@@ -1,0 +1,292 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ensureDatabase, migrate } from '../../src/db/bootstrap';
+import { appRoleUrl } from '../../src/db/data-source';
+import { signDevToken } from '../../src/modules/auth/jwt';
+import { dropDatabase, TEST_BUCKET } from '../support/global-setup';
+import { testConfig, TEST_JWT_SECRET } from '../support/harness';
+
+/**
+ * Two real API processes (child processes running the TypeScript sources through test/support/swc-register.js) on one
+ * database, both running the job worker: a webhook is delivered once, rate limits are shared, and a write through one
+ * process invalidates the other's public cache.
+ *
+ * The two children get a database of their own on the test server (created and migrated here, dropped at the end):
+ * their workers take every job in the queue they see, and other test files running at the same time control their
+ * own jobs (webhooks.test.ts counts queued jobs and fails deliveries on purpose), so sharing their queue would race.
+ */
+jest.setTimeout(40_000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const RATE_LIMIT = 10;
+
+interface Child {
+  name: string;
+  process: ChildProcess;
+  url: string;
+  stderr: string[];
+}
+
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const children: Child[] = [];
+let database: string | null = null;
+let ownerUrl: string;
+let appUrl: string;
+let owner: pg.Pool | null = null;
+let receiver: http.Server | null = null;
+let receiverUrl: string;
+const received: Received[] = [];
+let a: Child;
+let b: Child;
+
+const config = testConfig();
+const tokenFor = (email: string): string => signDevToken(config.jwt, { subject: `test|${email}`, email }, 3600);
+const suffix = (): string => randomBytes(5).toString('hex');
+
+function startChild(name: string, env: Record<string, string>): Promise<Child> {
+  const proc = spawn(process.execPath, ['-r', './test/support/swc-register.js', 'test/support/server-child.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const child: Child = { name, process: proc, url: '', stderr: [] };
+  children.push(child);
+  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr.push(chunk);
+    if (child.stderr.length > 200) child.stderr.shift();
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 25 s: ${child.stderr.join('').slice(-2000)}`)), 25_000);
+    proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const line = out.split('\n').find((l) => l.startsWith('{"port"'));
+      if (line && !child.url) {
+        clearTimeout(timer);
+        child.url = `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}/graphql`;
+        resolve(child);
+      }
+    });
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!child.url) reject(new Error(`${name} exited (${code ?? signal}) before listening: ${child.stderr.join('').slice(-2000)}`));
+    });
+  });
+}
+
+async function stopChild(child: Child): Promise<void> {
+  const proc = child.process;
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGTERM');
+  const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(killer);
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  data: Record<string, any> | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+async function gql(child: Child, query: string, options: { token?: string; org?: string; variables?: Record<string, unknown> } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.org) headers['x-org'] = options.org;
+  const res = await fetch(child.url, { method: 'POST', headers, body: JSON.stringify({ query, variables: options.variables }) });
+  const body = (await res.json()) as { data?: Answer['data']; errors?: Answer['errors'] };
+  return { status: res.status, headers: res.headers, data: body.data ?? null, errors: body.errors };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function ok(r: Answer): Record<string, any> {
+  if (r.errors?.length || !r.data) throw new Error(`unexpected answer ${r.status}: ${JSON.stringify(r.errors)}`);
+  for (const payload of Object.values(r.data)) {
+    if (payload && typeof payload === 'object' && Array.isArray((payload as { errors?: unknown[] }).errors) && (payload as { errors: unknown[] }).errors.length) {
+      throw new Error(`payload errors: ${JSON.stringify((payload as { errors: unknown[] }).errors)}`);
+    }
+  }
+  return r.data;
+}
+
+interface Org {
+  id: string;
+  slug: string;
+  token: string;
+}
+
+async function createOrg(child: Child, prefix: string, publish = false): Promise<Org> {
+  const email = `${prefix}-${suffix()}@example.test`;
+  const token = tokenFor(email);
+  const slug = `${prefix}-${suffix()}`;
+  const created = ok(await gql(child, `mutation($s: String!) { createOrganization(input: { slug: $s, name: $s }) { organization { id } errors { code } } }`, { token, variables: { s: slug } }));
+  if (publish) ok(await gql(child, `mutation { publishTrustCenter { errors { code } } }`, { token, org: slug }));
+  return { id: created.createOrganization.organization.id, slug, token };
+}
+
+async function publishAttestation(child: Child, vendor: Org, year: number): Promise<string> {
+  const input = { framework: 'SOC2', socType: 'TYPE_II', periodStart: `${year}-01-01`, periodEnd: `${year}-12-31`, issueDate: `${year + 1}-02-15`, auditor: 'Audit LLP', opinion: 'UNQUALIFIED', trustServiceCriteria: ['SECURITY'], title: `SOC 2 Type II ${year}` };
+  const created = ok(await gql(child, `mutation($i: CreateAttestationInput!) { createAttestation(input: $i) { attestation { id } errors { code } } }`, { token: vendor.token, org: vendor.slug, variables: { i: input } }));
+  const id = created.createAttestation.attestation.id as string;
+  ok(await gql(child, `mutation($id: ID!) { publishAttestation(id: $id) { errors { code } } }`, { token: vendor.token, org: vendor.slug, variables: { id } }));
+  return id;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  const testOwnerUrl = process.env.TP_TEST_OWNER_URL;
+  const testAppUrl = process.env.TP_TEST_APP_URL;
+  const s3 = process.env.TP_TEST_S3_ENDPOINT;
+  if (!testOwnerUrl || !testAppUrl || !s3) throw new Error('global setup did not run (TP_TEST_OWNER_URL missing)');
+  // The app role is cluster-wide: migrate with the password the other suites use, so nothing changes for them.
+  const appPassword = decodeURIComponent(new URL(testAppUrl).password);
+  const name = `${new URL(testOwnerUrl).pathname.slice(1)}_2p`;
+  ownerUrl = await ensureDatabase(testOwnerUrl, name);
+  database = name;
+  await migrate(ownerUrl, appPassword);
+  appUrl = appRoleUrl(ownerUrl, appPassword);
+  owner = new pg.Pool({ connectionString: ownerUrl, max: 2 });
+
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.statusCode = 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+
+  const env = {
+    NODE_ENV: 'test', LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: os.tmpdir(),
+    APP_DATABASE_URL: appUrl, S3_ENDPOINT: s3, S3_BUCKET: TEST_BUCKET, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER',
+    RATE_LIMIT_PER_PRINCIPAL: String(RATE_LIMIT), RATE_LIMIT_PER_IP: '0', WORKER_ENABLED: 'true', DB_POOL_MAX: '4',
+  };
+  [a, b] = await Promise.all([startChild('A', env), startChild('B', env)]);
+}, 40_000);
+
+afterAll(async () => {
+  await Promise.allSettled(children.map(stopChild));
+  await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
+  await owner?.end();
+  if (database) await dropDatabase(process.env.TP_TEST_OWNER_URL!, database);
+});
+
+test('the two servers are separate processes sharing one database', async () => {
+  expect(a.process.pid).not.toBe(b.process.pid);
+  expect(a.url).not.toBe(b.url);
+  const { rows } = await owner!.query(`SELECT count(DISTINCT pid)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'trust-portal-cache-listener'`);
+  expect(rows[0].n).toBe(2); // one invalidation listener per process
+});
+
+test('each webhook event is delivered exactly once although both processes run workers', async () => {
+  const vendor = await createOrg(a, 'vendor', true);
+  const customers: { org: Org; secret: string }[] = [];
+  for (const [i, child] of [a, b, a].entries()) {
+    const org = await createOrg(child, `cust${i}`);
+    ok(await gql(child, `mutation($s: String!) { watchVendor(input: { trustCenterSlug: $s }) { errors { code } } }`, { token: org.token, org: org.slug, variables: { s: vendor.slug } }));
+    const r = ok(await gql(child, `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, eventTypes: ["attestation.published"] }) { endpoint { id } secret errors { code } } }`, { token: org.token, org: org.slug, variables: { u: receiverUrl } }));
+    customers.push({ org, secret: r.createWebhookEndpoint.secret });
+  }
+  // Two events (one published through each process): 2 x 3 deliveries, picked up by whichever worker is quicker.
+  await publishAttestation(a, vendor, 2024);
+  await publishAttestation(b, vendor, 2025);
+  const mine = (): Received[] => received.filter((r) => (JSON.parse(r.body) as { vendorOrganizationId?: string }).vendorOrganizationId === vendor.id);
+  await until('six deliveries', () => mine().length >= 6, 15_000);
+  await new Promise((r) => setTimeout(r, 2000)); // would a second worker deliver any of them again?
+  const hits = mine();
+  expect(hits).toHaveLength(6);
+  expect(new Set(hits.map((h) => h.headers['x-trust-portal-delivery'])).size).toBe(6);
+  // One delivery per (event, customer): each of the two events reached each of the three endpoints once.
+  const pairs = hits.map((h) => {
+    const secret = customers.find((c) => {
+      const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(h.headers['x-trust-portal-signature']))!;
+      return createHmac('sha256', c.secret).update(`${t}.${h.body}`).digest('hex') === v1;
+    });
+    expect(secret).toBeDefined(); // signed with exactly one customer's secret
+    return `${(JSON.parse(h.body) as { id: string }).id}|${secret!.org.id}`;
+  });
+  expect(new Set(pairs).size).toBe(6);
+  for (const c of customers) {
+    const { rows } = await owner!.query(`SELECT status, attempts FROM webhook_deliveries WHERE org_id = $1 ORDER BY created_at`, [c.org.id]);
+    expect(rows).toEqual([{ status: 'SUCCEEDED', attempts: 1 }, { status: 'SUCCEEDED', attempts: 1 }]);
+    // The in-app feed too: one notification per event (publishing 2025 also superseded 2024: three events).
+    const notes = await owner!.query(`SELECT type, count(*)::int AS n FROM notifications WHERE org_id = $1 GROUP BY event_id, type ORDER BY type`, [c.org.id]);
+    expect(notes.rows).toEqual([{ type: 'attestation.published', n: 1 }, { type: 'attestation.published', n: 1 }, { type: 'attestation.superseded', n: 1 }]);
+  }
+});
+
+test(`a principal's rate limit (${RATE_LIMIT} a minute) is shared by both processes`, async () => {
+  // Windows are whole minutes: start well inside one so the burst cannot straddle two.
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 55_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 100));
+  const token = tokenFor(`limited-${suffix()}@example.test`);
+  const query = `{ viewer { user { email } } }`;
+  const remaining: number[] = [];
+  for (let i = 0; i < RATE_LIMIT; i++) {
+    const r = await gql(i % 2 === 0 ? a : b, query, { token });
+    expect([i, r.status, r.errors]).toEqual([i, 200, undefined]);
+    remaining.push(Number(r.headers.get('ratelimit-remaining')));
+  }
+  // One counter: per-process counters would both start at RATE_LIMIT - 1.
+  expect(remaining).toEqual(Array.from({ length: RATE_LIMIT }, (_, i) => RATE_LIMIT - 1 - i));
+  for (const child of [a, b]) {
+    const r = await gql(child, query, { token });
+    expect([child.name, r.status, r.errors?.[0]?.extensions?.code]).toEqual([child.name, 429, 'RATE_LIMITED']);
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+  }
+});
+
+test("a write through B invalidates A's cached public page", async () => {
+  const vendor = await createOrg(b, 'cache', true);
+  await publishAttestation(b, vendor, 2025);
+  const PAGE = `query PublicPage($slug: String!) { trustCenter(slug: $slug) { name headline description attestations { edges { node { id periodEnd freshness { state } } } } } }`;
+  const getPage = async (child: Child): Promise<{ cache: string | null; text: string }> => {
+    const res = await fetch(`${child.url}?query=${encodeURIComponent(PAGE)}&variables=${encodeURIComponent(JSON.stringify({ slug: vendor.slug }))}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(res.status).toBe(200);
+    return { cache: res.headers.get('x-cache'), text: JSON.stringify({ data: (JSON.parse(await res.text()) as { data: unknown }).data }) };
+  };
+  const postPage = async (child: Child): Promise<string> => JSON.stringify({ data: (await gql(child, PAGE, { variables: { slug: vendor.slug } })).data });
+
+  // The setup's own invalidations arrive asynchronously (NOTIFY after commit): a page computed meanwhile is not kept.
+  const cached = await until('A to serve the page from its cache', async () => {
+    const page = await getPage(a);
+    return page.cache === 'hit' ? page : null;
+  }, 5000);
+  const headline = `changed through B ${Date.now()}`;
+  ok(await gql(b, `mutation($h: String!) { updateTrustCenter(input: { headline: $h }) { errors { code } } }`, { token: vendor.token, org: vendor.slug, variables: { h: headline } }));
+  const fresh = await postPage(a);
+  expect((JSON.parse(fresh) as { data: { trustCenter: { headline: string } } }).data.trustCenter.headline).toBe(headline);
+  const started = Date.now();
+  const seen = await until('A to drop its cached page', async () => {
+    const page = await getPage(a);
+    return page.text === fresh ? page : null;
+  }, 2000);
+  expect(seen.text).not.toBe(cached.text);
+  expect(Date.now() - started).toBeLessThan(2000);
+  // And A caches the new page again.
+  expect((await getPage(a)).cache).toBe('hit');
+});
