@@ -128,7 +128,11 @@ export const trackingRepository = {
         [vendorIds],
       );
       const vendors: { id: string; slug: string; name: string }[] = await m.query(
-        `SELECT o.id, o.slug, o.name FROM organizations o JOIN trust_centers t ON t.org_id = o.id AND t.status = 'PUBLISHED' WHERE o.id = ANY($1)`,
+        // Two index-driven lookups joined after: as a plain join, the planner (misled by the RLS quals' selectivity)
+        // walked every published trust center and probed the 500-id array for each: 490 ms at 10,000 vendors.
+        `WITH o AS MATERIALIZED (SELECT id, slug, name FROM organizations WHERE id = ANY($1)),
+              t AS MATERIALIZED (SELECT org_id FROM trust_centers WHERE org_id = ANY($1) AND status = 'PUBLISHED')
+         SELECT o.id, o.slug, o.name FROM o JOIN t ON t.org_id = o.id`,
         [vendorIds],
       );
       const grants: { org_id: string }[] = await m.query(
