@@ -1,0 +1,167 @@
+import type { BenchDataset } from './dataset';
+
+/** What each scenario sends. A scenario is a sequence of requests: request(i) is the i-th one the bench sends. */
+export type ScenarioId = 'a' | 'a-post' | 'a-many' | 'b' | 'c' | 'c-wm' | 'd';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface Scenario {
+  id: ScenarioId;
+  title: string;
+  /** What the ratio is taken against: the bare Node server, or the SQL replay of a scenario's statements. */
+  baseline: { kind: 'bare-http' } | { kind: 'sql-replay'; of: ScenarioId };
+  /** Whether the ratio has a target (>= 0.5); informational rows report it without one. */
+  ratioTarget: boolean;
+  /** Writes: replayed inside BEGIN ... ROLLBACK. */
+  writes: boolean;
+  /** How many distinct requests exist (each request(i) may be sent once); Infinity when any may repeat. */
+  capacity: number;
+  /**
+   * Requests captured for the statement count (and replayed by the baseline, one set per replay connection). Repeatable
+   * reads capture two: the first may fill a cache, the second is the steady state the load test sees.
+   */
+  captures: number;
+  request(i: number): HttpRequest;
+  /** Beyond "HTTP 200, no errors": what a valid answer of this scenario contains. */
+  expect: RegExp;
+}
+
+/** Everything a visitor's trust-center page shows: profile, attestations with freshness, bridge letters, documents, subprocessors, NDA. */
+export const TRUST_CENTER_PAGE = `query TrustCenterPage($slug: String!) {
+  trustCenter(slug: $slug) {
+    id slug name headline description contactEmail websiteUrl publishedAt
+    freshnessPolicy { ageAnchor maxAgeMonths expiringSoonDays }
+    nda { id version title }
+    attestations(first: 20) {
+      edges { node {
+        id framework socType title scope periodStart periodEnd asOf issueDate auditor opinion trustServiceCriteria
+        exceptionCount certificateNumber certificateValidUntil gapBeforeDays
+        subserviceOrganizations { name method services }
+        bridgeLetters { coversFrom coversThrough issuedOn signedByName }
+        freshness { state ageDays anchorDate expiresOn daysUntilStale coveredThrough uncoveredDays }
+      } }
+      pageInfo { hasNextPage endCursor }
+    }
+    documents(first: 50) {
+      edges { node { id title kind visibility attestationId updatedAt } }
+      pageInfo { hasNextPage endCursor }
+    }
+    subprocessors { id name purpose location dataCategories websiteUrl }
+  }
+}`;
+
+export const VENDOR_STATUSES = `query VendorStatuses {
+  vendorStatuses(first: 100) {
+    edges { node {
+      status daysUntilStale evaluatedOn
+      reasons { code message }
+      vendor { id name domain onPlatform trustCenterSlug }
+      basedOn { framework socType periodEnd issueDate opinion exceptionCount source }
+      freshness { state ageDays expiresOn coveredThrough uncoveredDays }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+export const DOWNLOAD = `mutation Download($documentId: ID!) {
+  requestDocumentDownload(documentId: $documentId) {
+    download { url expiresAt fileName contentType sizeBytes watermarked }
+    errors { code message ndaVersion }
+  }
+}`;
+
+export const REQUEST_ACCESS = `mutation RequestAccess($input: RequestAccessInput!) {
+  requestAccess(input: $input) {
+    accessRequest { id state rule scope grantExpiresAt }
+    errors { code field message }
+  }
+}`;
+
+export const VERIFY_AUDIT = `{ verifyAuditLog { valid checkedEvents firstBrokenSeq reason } }`;
+
+const compact = (query: string): string => query.replace(/\s+/g, ' ').trim();
+
+function post(query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}, operationName?: string): HttpRequest {
+  return {
+    method: 'POST',
+    path: '/graphql',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query: compact(query), variables, ...(operationName ? { operationName } : {}) }),
+  };
+}
+
+/**
+ * An anonymous GET as a browser or CDN would send it. Apollo's CSRF prevention wants a header no simple form can set
+ * on a GET without a JSON content type; `apollo-require-preflight` is the documented one.
+ */
+function get(query: string, variables: Record<string, unknown>, operationName: string): HttpRequest {
+  const search = new URLSearchParams({ query: compact(query), variables: JSON.stringify(variables), operationName });
+  return { method: 'GET', path: `/graphql?${search.toString()}`, headers: { 'apollo-require-preflight': 'true' } };
+}
+
+const bearer = (token: string, org: string): Record<string, string> => ({ authorization: `Bearer ${token}`, 'x-org': org });
+
+export interface ScenarioTokens {
+  buyer: string;
+  watermarkUsers: string[];
+  requesters: string[];
+}
+
+export function buildScenarios(data: BenchDataset, tokens: ScenarioTokens, connections: number): Scenario[] {
+  const hot = get(TRUST_CENTER_PAGE, { slug: data.hotSlug }, 'TrustCenterPage');
+  const hotPost = post(TRUST_CENTER_PAGE, { slug: data.hotSlug }, {}, 'TrustCenterPage');
+  const slugs = data.vendorSlugs;
+  const manyGets = slugs.map((slug) => get(TRUST_CENTER_PAGE, { slug }, 'TrustCenterPage'));
+  const statuses = post(VENDOR_STATUSES, {}, bearer(tokens.buyer, data.customer.slug), 'VendorStatuses');
+  const downloads = data.downloadDocuments.map((d) => post(DOWNLOAD, { documentId: d.documentId }, bearer(tokens.buyer, data.customer.slug), 'Download'));
+  const vendorsCount = slugs.length;
+  return [
+    {
+      id: 'a', title: 'trustCenter page, anonymous GET (one hot slug)', baseline: { kind: 'bare-http' }, ratioTarget: true, writes: false,
+      capacity: Infinity, captures: 2, request: () => hot, expect: /"trustCenter":\{"id":/,
+    },
+    {
+      id: 'a-post', title: 'trustCenter page, anonymous POST (uncached path)', baseline: { kind: 'bare-http' }, ratioTarget: false, writes: false,
+      capacity: Infinity, captures: 2, request: () => hotPost, expect: /"trustCenter":\{"id":/,
+    },
+    {
+      id: 'a-many', title: `trustCenter page, anonymous GET over all ${vendorsCount} slugs`, baseline: { kind: 'bare-http' }, ratioTarget: false, writes: false,
+      capacity: Infinity, captures: 1, request: (i) => manyGets[i % manyGets.length]!, expect: /"trustCenter":\{"id":/,
+    },
+    {
+      id: 'b', title: `vendorStatuses(first: 100), customer watching ${data.watches.total} vendors`, baseline: { kind: 'sql-replay', of: 'b' }, ratioTarget: true, writes: false,
+      capacity: Infinity, captures: 2, request: () => statuses, expect: /"vendorStatuses":\{"edges":\[\{/,
+    },
+    {
+      id: 'c', title: `requestDocumentDownload, RESTRICTED, granted (${downloads.length} documents, watermark cached)`, baseline: { kind: 'sql-replay', of: 'c' }, ratioTarget: true, writes: true,
+      capacity: Infinity, captures: Math.min(connections, downloads.length), request: (i) => downloads[i % downloads.length]!, expect: /"url":"http/,
+    },
+    {
+      id: 'c-wm', title: 'requestDocumentDownload, first download per recipient (watermarks every request)', baseline: { kind: 'sql-replay', of: 'c' }, ratioTarget: false, writes: true,
+      capacity: tokens.watermarkUsers.length, captures: 1,
+      request: (i) => post(DOWNLOAD, { documentId: data.downloadDocuments[i % data.downloadDocuments.length]!.documentId }, bearer(tokens.watermarkUsers[i]!, data.customer.slug), 'Download'),
+      expect: /"watermarked":true/,
+    },
+    {
+      id: 'd', title: 'requestAccess, auto-approved by verified email domain (new pair each time)', baseline: { kind: 'sql-replay', of: 'd' }, ratioTarget: true, writes: true,
+      // Request i: requester i div V asks vendor i mod V, so consecutive requests hit different vendors (no shared audit chain).
+      capacity: tokens.requesters.length * vendorsCount, captures: connections,
+      request: (i) => {
+        const requester = Math.floor(i / vendorsCount);
+        const slug = slugs[i % vendorsCount]!;
+        return post(REQUEST_ACCESS, { input: { trustCenterSlug: slug, reason: 'Vendor security review' } }, bearer(tokens.requesters[requester]!, data.requesters[requester]!.orgSlug), 'RequestAccess');
+      },
+      expect: /"state":"APPROVED"/,
+    },
+  ];
+}
+
+/** Valid = HTTP 200, a `data` object, no GraphQL error anywhere (top-level or payload), and the scenario's own mark. */
+export function validBody(body: string, expect: RegExp): boolean {
+  return body.startsWith('{"data":{') && !body.includes('"errors":[{') && expect.test(body);
+}
