@@ -21,9 +21,14 @@ export interface CachedResponse {
   body: string;
   etag: string;
   contentType: string;
+  /** The operation name, for the request log line (a hit does not parse the URL's parameters again). */
+  operation?: string | null;
 }
 
 interface Entry extends CachedResponse {
+  /** The body as bytes and the 200 response's headers, computed once when stored (hits only copy them out). */
+  bytes_: Buffer;
+  headers: Record<string, string | number>;
   key: string;
   tags: string[];
   expiresAt: number;
@@ -66,7 +71,7 @@ export class PublicResponseCache {
     return this.generation;
   }
 
-  get(key: string): CachedResponse | undefined {
+  get(key: string): (CachedResponse & { bytes_: Buffer; headers: Record<string, string | number> }) | undefined {
     if (!this.enabled) return undefined;
     const entry = this.entries.get(key);
     if (!entry || entry.expiresAt <= this.now()) {
@@ -82,7 +87,7 @@ export class PublicResponseCache {
   }
 
   /** Stores unless an invalidation arrived since `generationAtStart` (the response may reflect rows now changed). */
-  set(key: string, response: CachedResponse, tags: string[], generationAtStart: number): boolean {
+  set(key: string, response: CachedResponse, tags: string[], generationAtStart: number, headers: Record<string, string> = {}): boolean {
     if (!this.enabled || tags.length === 0 || this.invalidatedSince(tags, generationAtStart)) {
       this.stats.skippedStores += 1;
       return false;
@@ -94,7 +99,11 @@ export class PublicResponseCache {
     }
     const old = this.entries.get(key);
     if (old) this.remove(old);
-    const entry: Entry = { ...response, key, tags, bytes, expiresAt: this.now() + this.options.ttlSeconds * 1000 };
+    const body = Buffer.from(response.body);
+    const entry: Entry = {
+      ...response, key, tags, bytes, expiresAt: this.now() + this.options.ttlSeconds * 1000, bytes_: body,
+      headers: { 'content-type': response.contentType, 'content-length': body.byteLength, 'x-cache': 'hit', ...headers },
+    };
     this.entries.set(key, entry);
     this.bytes += bytes;
     for (const tag of tags) {

@@ -169,6 +169,13 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
   const listenerUrl = (db.dataSource.options as { url?: string }).url;
   const listener = config.publicCache.maxEntries > 0 && listenerUrl ? new PublicChangeListener(listenerUrl, publicCache, logger) : null;
   await listener?.start();
+  // The UTC date for cache keys, recomputed at most once a second (a hit should not format a date).
+  let todayCache = { at: 0, value: '' };
+  const today = (): string => {
+    const t = now().getTime();
+    if (Math.floor(t / 1000) !== todayCache.at) todayCache = { at: Math.floor(t / 1000), value: todayUtc(new Date(t)) };
+    return todayCache.value;
+  };
   const publicHeaders = (etag: string): Record<string, string> => ({
     'cache-control': `public, max-age=${config.publicCache.httpMaxAgeSeconds}`,
     etag,
@@ -218,31 +225,38 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     const requestLog: { org: string | null; operation: string | null } = { org: null, operation: null };
     res.once('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info('request', { requestId, org: requestLog.org, operation: requestLog.operation, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10, statements: stats.statements });
+      logger.request({ requestId, org: requestLog.org, operation: requestLog.operation, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10, statements: stats.statements });
       observeRequest(requestLog.operation, res.statusCode, durationMs / 1000);
     });
     // Cache hits come first: they cost no SQL and no GraphQL execution, so they are served like a CDN would, without
     // touching the rate-limit counters in PostgreSQL (misses are counted as usual).
-    const cacheKey = isAnonymousRead(req) ? `${todayUtc(now())}|${req.headers.accept ?? ''}|${url.search}` : null;
+    const cacheKey = isAnonymousRead(req) ? `${today()}|${req.headers.accept ?? ''}|${url.search}` : null;
     if (cacheKey) {
       const hit = publicCache.get(cacheKey);
       observeCache(hit ? 'hit' : publicCache.enabled ? 'miss' : 'off');
       if (hit) {
-        requestLog.operation = operationNameOf(undefined, url);
+        requestLog.operation = hit.operation ?? null;
         if (etagMatches(req, hit.etag)) {
           res.writeHead(304, publicHeaders(hit.etag));
           return void res.end();
         }
-        res.writeHead(200, { 'content-type': hit.contentType, 'content-length': Buffer.byteLength(hit.body), 'x-cache': 'hit', ...publicHeaders(hit.etag) });
-        return void res.end(hit.body);
+        res.writeHead(200, hit.headers);
+        return void res.end(hit.bytes_);
       }
     }
     await withQueryStats(stats, async () => {
-      const byIp = await consume(db, [{ key: `ip:${ip}`, limit: config.rateLimits.perIpPerMinute }]);
-      if (byIp) setRateLimitHeaders(res, byIp);
-      if (byIp && !byIp.allowed) {
-        res.setHeader('retry-after', String(byIp.resetSeconds));
-        return sendJson(res, 429, { errors: [{ message: `Too many requests from this address: ${byIp.limit} a minute`, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: byIp.resetSeconds } }] });
+      // Anonymous requests are counted per address before anything else. A request with credentials has both its
+      // counters (address and principal) bumped in one statement once it is authenticated (one write, not two);
+      // if authentication fails, the address is still counted.
+      const ipKey = { key: `ip:${ip}`, limit: config.rateLimits.perIpPerMinute };
+      const deferIp = req.headers.authorization !== undefined;
+      if (!deferIp) {
+        const byIp = await consume(db, [ipKey]);
+        if (byIp) setRateLimitHeaders(res, byIp);
+        if (byIp && !byIp.allowed) {
+          res.setHeader('retry-after', String(byIp.resetSeconds));
+          return sendJson(res, 429, { errors: [{ message: `Too many requests from this address: ${byIp.limit} a minute`, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: byIp.resetSeconds } }] });
+        }
       }
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
@@ -299,12 +313,8 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
       const execution = apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
         context: async () => {
-          const principal = await principalOnce().catch((error: unknown) => {
-            throw isDatabaseUnavailable(error) ? unavailable() : error;
-          });
-          const principalKey = principal.apiKey ? `key:${principal.apiKey.id}` : principal.user ? `user:${principal.user.id}` : null;
-          if (principalKey) {
-            const decision = await consume(db, [{ key: principalKey, limit: config.rateLimits.perPrincipalPerMinute }]).catch((error: unknown) => {
+          const count = async (keys: { key: string; limit: number }[]): Promise<void> => {
+            const decision = await consume(db, keys).catch((error: unknown) => {
               throw isDatabaseUnavailable(error) ? unavailable() : error;
             });
             if (decision) setRateLimitHeaders(res, decision);
@@ -314,7 +324,17 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
                 extensions: { code: 'RATE_LIMITED', retryAfterSeconds: decision.resetSeconds, http: { status: 429 } },
               });
             }
+          };
+          let principal: Principal;
+          try {
+            principal = await principalOnce();
+          } catch (error) {
+            if (deferIp && !isDatabaseUnavailable(error)) await count([ipKey]); // bad credentials still count
+            throw isDatabaseUnavailable(error) ? unavailable() : error;
           }
+          const principalKey = principal.apiKey ? `key:${principal.apiKey.id}` : principal.user ? `user:${principal.user.id}` : null;
+          const keys = [...(principalKey ? [{ key: principalKey, limit: config.rateLimits.perPrincipalPerMinute }] : []), ...(deferIp ? [ipKey] : [])];
+          if (keys.length > 0) await count(keys);
           requestLog.org = principal.active?.slug ?? null;
           requestLog.operation = operationNameOf(body, url);
           const userAgent = headers.get('user-agent');
@@ -334,8 +354,8 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
       if (response.body.kind === 'complete') {
         const text = response.body.string;
         if (cacheKey && res.statusCode === 200 && !hasErrors(text)) {
-          const cached: CachedResponse = { body: text, etag: etagOf(text), contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8' };
-          publicCache.set(cacheKey, cached, [...(stats.readTags ?? [])], generationAtStart);
+          const cached: CachedResponse = { body: text, etag: etagOf(text), contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8', operation: requestLog.operation };
+          publicCache.set(cacheKey, cached, [...(stats.readTags ?? [])], generationAtStart, publicHeaders(cached.etag));
           for (const [key, value] of Object.entries(publicHeaders(cached.etag))) res.setHeader(key, value);
           res.setHeader('x-cache', 'miss');
           if (etagMatches(req, cached.etag)) {

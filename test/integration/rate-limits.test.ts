@@ -52,3 +52,17 @@ test('anonymous callers are limited per IP address', async () => {
   for (let i = 0; i < 3; i++) statuses.push((await ipLimited.gql(`{ __typename }`, { headers: { 'x-forwarded-for': ip } })).status);
   expect(statuses).toEqual([200, 200, 429]);
 });
+
+test('requests with credentials count against the address too, and so do bad credentials (one statement when authenticated)', async () => {
+  await freshWindow();
+  const org = await createOrg(ipLimited);
+  const ip = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}, 10.0.0.1`;
+  const asUser = ip();
+  const users: number[] = [];
+  for (let i = 0; i < 3; i++) users.push((await ipLimited.gql(`{ viewer { user { id } } }`, { token: org.owner.token, headers: { 'x-forwarded-for': asUser } })).status);
+  expect(users).toEqual([200, 200, 429]);
+  const forged = ip();
+  const bad: number[] = [];
+  for (let i = 0; i < 3; i++) bad.push((await ipLimited.gql(`{ viewer { user { id } } }`, { token: 'not-a-token', headers: { 'x-forwarded-for': forged } })).status);
+  expect(bad).toEqual([401, 401, 429]);
+});
