@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { AppConfig } from '../config/config';
 import type { Database } from '../db/database';
 import { withQueryStats, type QueryStats } from '../db/query-stats';
@@ -190,7 +190,8 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     persistedQueries: { cache: new PersistedQueryStore(db, manifest), ttl: null },
     includeStacktraceInErrorResponses: false,
     validationRules: limits.validationRules,
-    plugins: [ApolloServerPluginLandingPageDisabled(), loggingPlugin(logger), ...limits.plugins, textValidityPlugin(), costLimitPlugin(schema, config.limits.maxCost)],
+    // Cache-Control is ours (public-cache.ts); Apollo's cache-control plugin would only wrap every field resolver.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), loggingPlugin(logger), ...limits.plugins, textValidityPlugin(), costLimitPlugin(schema, config.limits.maxCost)],
   });
   await apollo.start();
 

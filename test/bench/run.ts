@@ -147,7 +147,8 @@ async function startServer(infra: Infra, db: { ownerUrl: string; appPassword: st
     WORKER_ENABLED: captureFile ? 'false' : 'true',
     ...(captureFile ? { TP_BENCH_CAPTURE_FILE: captureFile } : {}),
   };
-  const child = spawnNode(label, SERVER_ENTRY, { env, preload: [PRELOAD], logDir: infra.tmp });
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the measured server.
+  const child = spawnNode(label, SERVER_ENTRY, { env, preload: [PRELOAD], logDir: infra.tmp, nodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean) });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   let exited = false;

@@ -1,3 +1,4 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm, type JwtPayload } from 'jsonwebtoken';
 import type { JwtConfig } from '../../config/config';
 
@@ -34,7 +35,7 @@ const MAX_TOKEN_LENGTH = 8192;
  */
 export function verifyToken(token: string, config: JwtConfig, now: Date = new Date()): VerifiedClaims {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new TokenError('MALFORMED', token.length === 0 ? 'token empty' : 'token too large');
-  const key = config.algorithm === 'HS256' ? config.secret : config.publicKey;
+  const key = verificationKey(config);
   if (!key) throw new TokenError('BAD_SIGNATURE', 'no verification key configured');
   let payload: string | JwtPayload;
   try {
@@ -58,6 +59,21 @@ export function verifyToken(token: string, config: JwtConfig, now: Date = new Da
     throw new TokenError('MISSING_CLAIMS', 'token has no usable email claim');
   }
   return { subject: payload.sub, email: email.toLowerCase(), emailVerified: (payload as Record<string, unknown>).email_verified === true };
+}
+
+/**
+ * The key as a KeyObject, made once per configuration: given a string, jsonwebtoken tries createPublicKey on every
+ * verification (and for an HMAC secret, throws and falls back), which showed in profiles of authenticated requests.
+ */
+const keys = new WeakMap<JwtConfig, KeyObject | null>();
+function verificationKey(config: JwtConfig): KeyObject | null {
+  let key = keys.get(config);
+  if (key === undefined) {
+    if (config.algorithm === 'HS256') key = config.secret ? createSecretKey(Buffer.from(config.secret, 'utf8')) : null;
+    else key = config.publicKey ? createPublicKey(config.publicKey) : null;
+    keys.set(config, key);
+  }
+  return key;
 }
 
 function classify(error: unknown): TokenError {
