@@ -79,6 +79,8 @@ export interface AppConfig {
     maxTokens: number;
     /** Query cost, counting list sizes (`first`, default page size) as multipliers. */
     maxCost: number;
+    /** A request not answered within this many ms gets 503 TIMEOUT (0: no limit); SQL has DB_STATEMENT_TIMEOUT_MS. */
+    maxExecutionMs: number;
   };
   jobs: {
     /** Run the job worker in this process (webhooks, fan-out, the daily sweep). */
@@ -286,6 +288,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 20, 1, 1000),
       maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 3000, 100, 100000),
       maxCost: int(env, 'GRAPHQL_MAX_COST', 50000, 100, 10000000),
+      maxExecutionMs: int(env, 'GRAPHQL_MAX_EXECUTION_MS', 30000, 0, 600000),
     },
     jobs: {
       workerEnabled: bool(env, 'WORKER_ENABLED', true),

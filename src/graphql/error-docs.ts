@@ -21,6 +21,7 @@ const TOP_LEVEL: [string, string][] = [
   ['IDEMPOTENCY_KEY_INVALID', 'The Idempotency-Key header is not 1 to 255 visible ASCII characters, or was sent on a GET (HTTP 400).'],
   ['IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still running: retry after `Retry-After` seconds to get its result (HTTP 409).'],
   ['IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used in the last 24 hours for a different request or by another principal: use one key per request (HTTP 422).'],
+  ['TIMEOUT', 'No answer within GRAPHQL_MAX_EXECUTION_MS (HTTP 503), or a SQL statement ran past DB_STATEMENT_TIMEOUT_MS and was cancelled. A mutation answered with HTTP 503 TIMEOUT may still complete: retry with the same Idempotency-Key to get its result.'],
   ['SERVICE_UNAVAILABLE', 'PostgreSQL or object storage is unreachable right now; retry shortly (nothing was written).'],
   ['INTERNAL_SERVER_ERROR', 'A bug: the details are logged with the request id (X-Request-Id); nothing else is revealed.'],
 ];

@@ -9,7 +9,7 @@ import { StorageUnavailableError } from '../modules/storage/storage';
 const KNOWN_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'ORG_REQUIRED', 'BAD_USER_INPUT', 'SERVICE_UNAVAILABLE',
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE', 'COST_LIMIT_EXCEEDED', 'RATE_LIMITED',
+  'OPERATION_RESOLUTION_FAILURE', 'COST_LIMIT_EXCEEDED', 'RATE_LIMITED', 'TIMEOUT',
 ]);
 
 /** Errors from the database driver that mean "the database is not there right now", not "a bug". */
@@ -23,6 +23,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     ['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError'].includes(name) ||
     /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|read ECONNRESET|the database system is (shutting down|starting up)|not queryable|Query runner already released|connection provided by a query runner was already released/i.test(e?.message ?? '')
   );
+}
+
+/** SQLSTATE 57014: the statement was cancelled by statement_timeout. */
+export function isStatementTimeout(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } } | null;
+  return (e?.driverError?.code ?? e?.code) === '57014';
 }
 
 /** SQLSTATE class 22 (data exception): the database refused a value, not a bug in a query. */
@@ -66,6 +72,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   if (isDatabaseUnavailable(original)) {
     return { message: 'The service is temporarily unavailable; retry shortly', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  }
+  if (isStatementTimeout(original)) {
+    return { message: 'A database statement ran past DB_STATEMENT_TIMEOUT_MS and was cancelled (nothing was written by it); retry, or ask for less', path: formatted.path, extensions: { code: 'TIMEOUT' } };
   }
   if (isDataException(original)) {
     // PostgreSQL refused a value (class 22: out of range, malformed, unstorable text); the transaction rolled back.

@@ -345,10 +345,30 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
           });
         },
       });
+      // Past GRAPHQL_MAX_EXECUTION_MS the client is answered 503 TIMEOUT; the work itself runs on (each SQL statement
+      // is bounded by DB_STATEMENT_TIMEOUT_MS), and under an Idempotency-Key its eventual result is still kept, so a
+      // retry with the same key gets it instead of running a second time.
+      let timedOut = false;
+      const maxMs = config.limits.maxExecutionMs;
+      const timer = maxMs > 0 ? setTimeout(() => {
+        timedOut = true;
+        if (res.headersSent) return;
+        sendJson(res, 503, { errors: [{ message: `No answer within ${maxMs} ms; a mutation may still complete: retry with the same Idempotency-Key to get its result`, extensions: { code: 'TIMEOUT' } }] }, { 'cache-control': 'no-store', 'retry-after': '1' });
+      }, maxMs) : null;
       const response = await execution.catch(async (error: unknown) => {
         if (idempotent) await releaseKey(db, idempotent.orgId, idempotent.key).catch(() => undefined);
         throw error;
+      }).finally(() => {
+        if (timer) clearTimeout(timer);
       });
+      if (timedOut) {
+        if (idempotent && response.body.kind === 'complete') {
+          const text = response.body.string;
+          const status = response.status ?? 200;
+          await (wroteNothing(status, text) ? releaseKey(db, idempotent.orgId, idempotent.key) : completeKey(db, idempotent.orgId, idempotent.key, status, text)).catch(() => undefined);
+        } else if (idempotent) await releaseKey(db, idempotent.orgId, idempotent.key).catch(() => undefined);
+        return;
+      }
       for (const [key, value] of response.headers) res.setHeader(key, value);
       if (config.env !== 'production') res.setHeader('x-sql-statements', String(stats.statements));
       res.statusCode = response.status ?? 200;

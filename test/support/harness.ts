@@ -59,7 +59,7 @@ export async function startTestApp(options: { now?: () => Date; worker?: boolean
   const appUrl = process.env.TP_TEST_APP_URL;
   if (!ownerUrl || !appUrl) throw new Error('global setup did not run (TP_TEST_OWNER_URL missing)');
   const config = testConfig(options.env);
-  const dataSource = createDataSource({ url: appUrl, poolMax: 5 });
+  const dataSource = createDataSource({ url: appUrl, poolMax: 5, statementTimeoutMs: config.database.statementTimeoutMs });
   await dataSource.initialize();
   const db = new Database(dataSource);
   const storage = new Storage({

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { createOrg, type TestOrg } from '../support/factories';
+import { startTestApp, type TestApp } from '../support/harness';
+
+/** Slow requests get a coded answer, and an idempotent mutation that finishes late keeps its result for the retry. */
+let app: TestApp;
+let slowSql: TestApp;
+let vendor: TestOrg;
+beforeAll(async () => {
+  [app, slowSql] = await Promise.all([startTestApp({ env: { GRAPHQL_MAX_EXECUTION_MS: '300' } }), startTestApp({ env: { DB_STATEMENT_TIMEOUT_MS: '200' } })]);
+  vendor = await createOrg(app, { publish: true, prefix: 'slow' });
+});
+afterAll(async () => Promise.all([app.close(), slowSql.close()]));
+
+/** Holds the vendor's trust-center row locked (as the owner) while `work` runs, so updates of it wait (other tests do not). */
+async function whileLocked<T>(work: (release: () => Promise<void>) => Promise<T>): Promise<T> {
+  const client: pg.PoolClient = await app.owner.connect();
+  await client.query('BEGIN');
+  await client.query('SELECT 1 FROM trust_centers WHERE org_id = $1 FOR UPDATE', [vendor.id]);
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await client.query('COMMIT');
+    client.release();
+  };
+  try {
+    return await work(release);
+  } finally {
+    await release();
+  }
+}
+
+const UPDATE = `mutation($h: String!) { updateTrustCenter(input: { headline: $h }) { trustCenter { headline } errors { code } } }`;
+
+test('a request past GRAPHQL_MAX_EXECUTION_MS answers 503 TIMEOUT', async () => {
+  await whileLocked(async () => {
+    const started = Date.now();
+    const r = await app.gql(UPDATE, { token: vendor.owner.token, org: vendor.slug, variables: { h: 'slow' } });
+    expect(r.status).toBe(503);
+    expect(r.errors?.[0]?.extensions?.code).toBe('TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
+test('a mutation that times out for the client still completes; the retry with its Idempotency-Key gets the result', async () => {
+  const key = randomUUID();
+  const send = () => fetch(app.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${vendor.owner.token}`, 'x-org': vendor.slug, 'idempotency-key': key },
+    body: JSON.stringify({ query: UPDATE, variables: { h: 'late but kept' } }),
+  });
+  await whileLocked(async (release) => {
+    const first = await send();
+    expect(first.status).toBe(503);
+    expect(((await first.json()) as any).errors[0].extensions.code).toBe('TIMEOUT');
+    await release();
+  });
+  let retry = await send();
+  for (let i = 0; i < 50 && retry.status === 409; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    retry = await send();
+  }
+  expect(retry.headers.get('idempotent-replayed')).toBe('true');
+  expect(((await retry.json()) as any).data.updateTrustCenter.trustCenter.headline).toBe('late but kept');
+});
+
+test('a SQL statement past DB_STATEMENT_TIMEOUT_MS is cancelled and answered TIMEOUT, not INTERNAL', async () => {
+  await whileLocked(async () => {
+    const r = await slowSql.gql(UPDATE, { token: vendor.owner.token, org: vendor.slug, variables: { h: 'never' } });
+    expect(r.errors?.[0]?.extensions?.code).toBe('TIMEOUT');
+  });
+  const read = await app.gql(`query($s: String!) { trustCenter(slug: $s) { headline } }`, { variables: { s: vendor.slug } });
+  expect(read.data?.trustCenter.headline).not.toBe('never');
+});
