@@ -164,10 +164,14 @@ test('webhook URLs must be http(s); unknown event types are refused', async () =
 test('the daily sweep emits expiring_soon and stale once per transition, to the vendor and its followers, and records status history', async () => {
   const vendor = await createOrg(app, { publish: true, prefix: 'vendor' });
   const { customer } = await customerWatching(vendor);
+  // Watches the same vendor but is left out of the sweep (onlyOrgIds): the sweep records nothing for it.
+  const { customer: bystander } = await customerWatching(vendor);
   await createAttestation(app, vendor, { periodStart: '2025-01-01', periodEnd: '2025-12-31', issueDate: '2026-02-01' }, true);
   const service = new NotificationsService(app.db, createLogger('silent'));
   const run = async (on: string) => {
-    await service.sweep(new Date(`${on}T04:00:00Z`));
+    // Only this test's organizations: other files share the database, and the isolation matrix checks that nothing
+    // changes in its tenants (a sweep over everyone would record their status changes mid-check).
+    await service.sweep(new Date(`${on}T04:00:00Z`), { onlyOrgIds: [vendor.id, customer.id] });
     // Fan-out jobs were queued by the sweep; run them here (no worker in this test).
     const jobs = await app.owner.query(`SELECT j.id, j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'fanout_vendor_event' AND j.payload->>'vendorOrgId' = $1`, [vendor.id]);
     for (const job of jobs.rows) {
@@ -186,4 +190,7 @@ test('the daily sweep emits expiring_soon and stale once per transition, to the 
   expect(history.rows.map((r) => r.status)).toEqual(expect.arrayContaining(['EXPIRING_SOON', 'NON_COMPLIANT']));
   const statuses = history.rows.map((r) => r.status);
   expect(statuses.filter((s, i) => i > 0 && s === statuses[i - 1])).toEqual([]); // each change recorded once
+  const bySweep = async (orgId: string) => (await app.owner.query(`SELECT count(*)::int AS n FROM vendor_status_history WHERE org_id = $1 AND cause = 'daily freshness sweep'`, [orgId])).rows[0].n;
+  expect(await bySweep(customer.id)).toBeGreaterThan(0);
+  expect(await bySweep(bystander.id)).toBe(0);
 });

@@ -214,11 +214,14 @@ export class NotificationsService {
   /**
    * The daily sweep: each published attestation that entered EXPIRING_SOON or STALE since the last sweep emits its event
    * once (freshness_transitions remembers), to the vendor and its followers; then every customer's status history is
-   * brought up to date.
+   * brought up to date. `onlyOrgIds` restricts both halves to those organizations (re-running the sweep for one tenant;
+   * tests that share a database with others must not touch other files' tenants).
    */
-  async sweep(now = new Date()): Promise<{ transitions: number; statusChanges: number }> {
+  async sweep(now = new Date(), options: { onlyOrgIds?: readonly string[] } = {}): Promise<{ transitions: number; statusChanges: number }> {
     const today = todayUtc(now);
-    const vendors: { org_id: string }[] = await this.db.transaction({ publicReads: true }, (m) => m.query(`SELECT org_id FROM trust_centers WHERE status = 'PUBLISHED'`));
+    const only = options.onlyOrgIds ? [...options.onlyOrgIds] : null;
+    const vendors: { org_id: string }[] = await this.db.transaction({ publicReads: true }, (m) => m.query(
+      `SELECT org_id FROM trust_centers WHERE status = 'PUBLISHED' AND ($1::uuid[] IS NULL OR org_id = ANY($1::uuid[]))`, [only]));
     let transitions = 0;
     for (const { org_id: orgId } of vendors) {
       transitions += await this.db.transaction({ orgId }, async (m) => {
@@ -252,7 +255,8 @@ export class NotificationsService {
         return count;
       });
     }
-    const customers: { org_id: string }[] = await this.db.transaction({ systemSweep: true }, (m) => m.query(`SELECT DISTINCT org_id FROM vendor_watches`));
+    const customers: { org_id: string }[] = await this.db.transaction({ systemSweep: true }, (m) => m.query(
+      `SELECT DISTINCT org_id FROM vendor_watches WHERE $1::uuid[] IS NULL OR org_id = ANY($1::uuid[])`, [only]));
     let statusChanges = 0;
     const tracking = new TrackingService(this.db);
     for (const { org_id: orgId } of customers) statusChanges += await tracking.recordStatusChanges(system(orgId), today, now, 'daily freshness sweep');
