@@ -11,6 +11,7 @@ import { RateLimits1795707800000 } from './1795707800000-rate-limits';
 import { PublicCache1795708000000 } from './1795708000000-public-cache';
 import { Idempotency1795708000001 } from './1795708000001-idempotency';
 import { VisitorWall1795708000002 } from './1795708000002-visitor-wall';
+import { UncoveredDays1795708000003 } from './1795708000003-uncovered-days';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PublicCache1795708000000,
   Idempotency1795708000001,
   VisitorWall1795708000002,
+  UncoveredDays1795708000003,
 ];

@@ -14,6 +14,7 @@ export const STATUS_REASONS = [
   'MISSING_FRAMEWORK',
   'STALE_REPORT',
   'BRIDGE_LETTER_EXPIRED',
+  'UNCOVERED_TOO_LONG',
   'EXPIRING_SOON',
   'QUALIFIED_OPINION',
   'ADVERSE_OPINION',
@@ -39,8 +40,16 @@ export interface RequirementPolicy {
   maxAgeMonths: number;
   expiringSoonDays: number;
   ageAnchor: AgeAnchor;
-  /** Bridge letters extend the age anchor to the last covered day. */
+  /**
+   * Bridge letters extend the age anchor to the last covered day. Off by default: as DESIGN.md puts it, a report stays
+   * as old as its period, and bridge letters answer a different question (uncovered days, below).
+   */
   bridgeLettersCount: boolean;
+  /**
+   * The most days since the end of what the newest acceptable report covers (its period end, extended by chained
+   * bridge letters) that the buyer accepts; null: no limit. Beyond it the vendor is NON_COMPLIANT (UNCOVERED_TOO_LONG).
+   */
+  maxUncoveredDays: number | null;
   qualifiedOpinionNeedsReview: boolean;
   exceptionsNeedReview: boolean;
 }
@@ -50,7 +59,8 @@ export const DEFAULT_REQUIREMENT_POLICY: RequirementPolicy = Object.freeze({
   maxAgeMonths: 12,
   expiringSoonDays: 60,
   ageAnchor: 'PERIOD_END',
-  bridgeLettersCount: true,
+  bridgeLettersCount: false,
+  maxUncoveredDays: null,
   qualifiedOpinionNeedsReview: true,
   exceptionsNeedReview: false,
 }) as RequirementPolicy;
@@ -132,6 +142,13 @@ export function evaluateVendor(
   } else if (f.state === 'EXPIRING_SOON') {
     raise('EXPIRING_SOON', { code: 'EXPIRING_SOON', message: `The report goes stale after ${f.expiresOn} (${f.daysUntilStale} days).` });
   }
+  // Certificates cover their validity, not a period: uncovered days apply to reports only.
+  if (policy.maxUncoveredDays !== null && !best.certificateValidUntil && f.uncoveredDays !== null && f.uncoveredDays > policy.maxUncoveredDays) {
+    raise('NON_COMPLIANT', {
+      code: 'UNCOVERED_TOO_LONG',
+      message: `${f.uncoveredDays} days since ${f.coveredThrough} are covered by neither the report nor a bridge letter (your policy accepts ${policy.maxUncoveredDays}).`,
+    });
+  }
   if (best.opinion === 'ADVERSE' || best.opinion === 'DISCLAIMER') {
     raise('NON_COMPLIANT', { code: 'ADVERSE_OPINION', message: `The auditor's opinion is ${best.opinion.toLowerCase()}.` });
   } else if (best.opinion === 'QUALIFIED' && policy.qualifiedOpinionNeedsReview) {
@@ -151,5 +168,6 @@ export function validateRequirementPolicy(p: RequirementPolicy): string[] {
   if (p.accepted.length === 0 || p.accepted.length > 20) problems.push('accepted lists 1 to 20 kinds of evidence');
   if (!Number.isInteger(p.maxAgeMonths) || p.maxAgeMonths < 1 || p.maxAgeMonths > 60) problems.push('maxAgeMonths is 1 to 60');
   if (!Number.isInteger(p.expiringSoonDays) || p.expiringSoonDays < 0 || p.expiringSoonDays > 365) problems.push('expiringSoonDays is 0 to 365');
+  if (p.maxUncoveredDays !== null && (!Number.isInteger(p.maxUncoveredDays) || p.maxUncoveredDays < 0 || p.maxUncoveredDays > 3650)) problems.push('maxUncoveredDays is 0 to 3650, or null for no limit');
   return problems;
 }

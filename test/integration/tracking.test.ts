@@ -22,7 +22,7 @@ const WATCH = `mutation($i: WatchVendorInput!) { watchVendor(input: $i) {
   vendor { id name domain trustCenterSlug onPlatform notes createdAt } errors { code field message } } }`;
 const UNWATCH = `mutation($id: ID!) { unwatchVendor(watchId: $id) { watchId errors { code field message } } }`;
 const RECORD = `mutation($i: RecordVendorAttestationInput!) { recordVendorAttestation(input: $i) { attestationId errors { code field message } } }`;
-const POLICY_FIELDS = `accepted { framework socType } maxAgeMonths expiringSoonDays ageAnchor bridgeLettersCount qualifiedOpinionNeedsReview exceptionsNeedReview`;
+const POLICY_FIELDS = `accepted { framework socType } maxAgeMonths expiringSoonDays ageAnchor bridgeLettersCount maxUncoveredDays qualifiedOpinionNeedsReview exceptionsNeedReview`;
 const SET_POLICY = `mutation($i: SetRequirementPolicyInput!) { setRequirementPolicy(input: $i) { policy { ${POLICY_FIELDS} } errors { code field message } } }`;
 const CLEAR_OVERRIDE = `mutation($id: ID!) { clearRequirementPolicyOverride(watchId: $id) { policy { ${POLICY_FIELDS} } errors { code field message } } }`;
 const ORG_POLICY = `{ organization { id requirementPolicy { ${POLICY_FIELDS} } } }`;
@@ -286,10 +286,13 @@ describe('recordVendorAttestation', () => {
     expect((await statusOf(customer, id)).status).toBe('UNKNOWN');
   });
 
-  test('recorded bridge letters extend freshness like published ones', async () => {
+  test('recorded bridge letters cover days like published ones, and extend freshness only with bridgeLettersCount', async () => {
     const customer = await customerOrg();
     const id = await watchId(customer, { name: 'Echo Payments' });
     await recordOk(customer, recordedSoc2(id, '2025-12-31', { bridgeLetters: [{ coversFrom: '2026-01-01', coversThrough: '2026-03-31', issuedOn: '2026-04-05' }] }));
+    // Default policy: the letter covers days, the report stays as old as its period.
+    expect((await statusOf(customer, id)).freshness).toMatchObject({ anchorDate: '2025-12-31', expiresOn: '2026-12-31', coveredThrough: '2026-03-31' });
+    expect((await setPolicy(customer, { bridgeLettersCount: true })).errors).toEqual([]);
     const now = await statusOf(customer, id);
     expect(now.freshness).toMatchObject({ anchorDate: '2026-03-31', expiresOn: '2027-03-31', coveredThrough: '2026-03-31' });
     expect((await statusOf(customer, id, { asOf: '2027-02-15' })).status).toBe('EXPIRING_SOON');
@@ -429,9 +432,33 @@ describe('vendorStatuses of on-platform vendors', () => {
     expect((await trackingRows(customer.id)).recorded).toBe(0);
   });
 
-  test("the vendor's bridge letters extend freshness", async () => {
+  test("by default bridge letters cover days without making the report younger; maxUncoveredDays limits the gap", async () => {
     const customer = await customerOrg();
     const { vendor, attestationId } = await vendorWithReport(2025);
+    const id = await watchId(customer, { trustCenterSlug: vendor.slug });
+    expect((await setPolicy(customer, { maxUncoveredDays: 60 })).errors).toEqual([]);
+    const bare = await statusOf(customer, id);
+    expect(bare.status).toBe('NON_COMPLIANT');
+    // (ACCESS_NOT_GRANTED too: informational, the customer holds no grant to the restricted report.)
+    expect(codes(bare)).toEqual(['UNCOVERED_TOO_LONG', 'ACCESS_NOT_GRANTED']);
+    const added = await vendorMutation(vendor, `mutation($i: AddBridgeLetterInput!) { addBridgeLetter(input: $i) { bridgeLetter { id } errors { code message } } }`,
+      { i: { attestationId, coversFrom: '2026-01-01', coversThrough: '2026-03-31', issuedOn: '2026-04-10', signedByName: 'Pat CFO' } });
+    expect(added.addBridgeLetter.errors).toEqual([]);
+    // The vendor's letter (live, through its published data) brings the gap under the limit; the age stays put.
+    const covered = await statusOf(customer, id, { asOf: '2026-05-15' });
+    expect(covered.status).toBe('COMPLIANT');
+    expect(covered.freshness).toMatchObject({ anchorDate: '2025-12-31', expiresOn: '2026-12-31', coveredThrough: '2026-03-31', uncoveredDays: 45 });
+    expect(codes(await statusOf(customer, id, { asOf: '2026-06-01' }))).toEqual(['UNCOVERED_TOO_LONG', 'ACCESS_NOT_GRANTED']);
+    // null clears the limit.
+    expect((await setPolicy(customer, { maxUncoveredDays: null })).policy.maxUncoveredDays).toBeNull();
+    expect((await statusOf(customer, id, { asOf: '2026-06-01' })).status).toBe('COMPLIANT');
+    expect((await setPolicy(customer, { maxUncoveredDays: -1 })).errors.map((e: { code: string }) => e.code)).toEqual(['INVALID_POLICY']);
+  });
+
+  test("with bridgeLettersCount, the vendor's bridge letters extend freshness", async () => {
+    const customer = await customerOrg();
+    const { vendor, attestationId } = await vendorWithReport(2025);
+    expect((await setPolicy(customer, { bridgeLettersCount: true })).errors).toEqual([]);
     const added = await vendorMutation(vendor, `mutation($i: AddBridgeLetterInput!) { addBridgeLetter(input: $i) { bridgeLetter { id } errors { code message } } }`,
       { i: { attestationId, coversFrom: '2026-01-01', coversThrough: '2026-03-31', issuedOn: '2026-04-10', signedByName: 'Pat CFO' } });
     expect(added.addBridgeLetter.errors).toEqual([]);
@@ -471,7 +498,7 @@ describe('vendorStatuses of on-platform vendors', () => {
 
     const set = await setPolicy(customer, { exceptionsNeedReview: true });
     expect(set.errors).toEqual([]);
-    expect(set.policy).toMatchObject({ exceptionsNeedReview: true, maxAgeMonths: 12, expiringSoonDays: 60, ageAnchor: 'PERIOD_END', bridgeLettersCount: true, qualifiedOpinionNeedsReview: true });
+    expect(set.policy).toMatchObject({ exceptionsNeedReview: true, maxAgeMonths: 12, expiringSoonDays: 60, ageAnchor: 'PERIOD_END', bridgeLettersCount: false, maxUncoveredDays: null, qualifiedOpinionNeedsReview: true });
     const orgPolicy = ok(await app.gql(ORG_POLICY, as(customer))).organization.requirementPolicy;
     expect(orgPolicy).toEqual(set.policy);
 
@@ -772,7 +799,7 @@ test('vendorStatuses and portfolioSummary run the same number of statements for 
     }
     // The bridge letter of the first vendor was loaded too.
     const first = page.edges.find((e: { node: Entry }) => e.node.vendor.name === 'Bulk vendor 1');
-    expect(first.node.freshness.expiresOn).toBe('2027-03-31');
+    expect(first.node.freshness.coveredThrough).toBe('2026-03-31');
     statusCounts.push(r.statements);
 
     const s = await app.gql(SUMMARY, as(customer));

@@ -75,13 +75,14 @@ const policy = (overrides: Partial<RequirementPolicy> = {}): RequirementPolicy =
 const codes = (r: { reasons: { code: StatusReasonCode }[] }): StatusReasonCode[] => r.reasons.map((x) => x.code);
 
 describe('DEFAULT_REQUIREMENT_POLICY', () => {
-  it('accepts SOC 2 Type II or ISO 27001, 12 months from the period end, 60-day window, bridge letters count, qualified opinions reviewed', () => {
+  it('accepts SOC 2 Type II or ISO 27001, 12 months from the period end, 60-day window, bridge letters do not move the age, no uncovered-days limit, qualified opinions reviewed', () => {
     expect(DEFAULT_REQUIREMENT_POLICY).toEqual({
       accepted: [{ framework: 'SOC2', socType: 'TYPE_II' }, { framework: 'ISO27001', socType: null }],
       maxAgeMonths: 12,
       expiringSoonDays: 60,
       ageAnchor: 'PERIOD_END',
-      bridgeLettersCount: true,
+      bridgeLettersCount: false,
+      maxUncoveredDays: null,
       qualifiedOpinionNeedsReview: true,
       exceptionsNeedReview: false,
     });
@@ -253,19 +254,56 @@ describe('evaluateVendor: statuses and reasons', () => {
   });
 });
 
-describe('evaluateVendor: bridge letters', () => {
-  it('with bridgeLettersCount (PERIOD_END) age runs from the last covered day', () => {
+describe('evaluateVendor: uncovered days (DESIGN.md: bridge letters never move the age; buyers limit uncovered days)', () => {
+  it('by default the same bridged report ages from its period end, and uncovered days are only reported', () => {
     const r = evaluateVendor([bridged], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    expect(r.freshness).toMatchObject({ anchorDate: '2025-12-31', expiresOn: '2026-12-31', coveredThrough: '2026-03-31', uncoveredDays: 62 });
+    expect(r.status).toBe('COMPLIANT');
+  });
+
+  it('past maxUncoveredDays the vendor is NON_COMPLIANT with UNCOVERED_TOO_LONG; a bridge letter brings it back', () => {
+    const strict = policy({ maxUncoveredDays: 90 });
+    // Without the letter: 2025-12-31 to 2026-06-01 is 152 uncovered days.
+    const bare = evaluateVendor([soc2()], strict, d('2026-06-01'));
+    expect(bare.status).toBe('NON_COMPLIANT');
+    expect(codes(bare)).toEqual(['UNCOVERED_TOO_LONG']);
+    expect(bare.reasons[0]!.message).toContain('152 days since 2025-12-31');
+    // With the letter through 2026-03-31: 62 days, within the limit; the age is unchanged.
+    const withLetter = evaluateVendor([bridged], strict, d('2026-06-01'));
+    expect(withLetter.status).toBe('COMPLIANT');
+    expect(withLetter.freshness!.expiresOn).toBe('2026-12-31');
+    // The limit is inclusive: exactly 90 days is accepted, 91 is not.
+    expect(evaluateVendor([soc2()], strict, d('2026-03-31')).status).toBe('COMPLIANT');
+    expect(codes(evaluateVendor([soc2()], strict, d('2026-04-01')))).toEqual(['UNCOVERED_TOO_LONG']);
+  });
+
+  it('certificates cover their validity: no uncovered-days limit applies to them', () => {
+    const cert = iso({ id: 'iso', issueDate: d('2025-03-01'), certificateValidFrom: d('2025-03-01'), certificateValidUntil: d('2028-02-28') });
+    expect(evaluateVendor([cert], policy({ maxUncoveredDays: 0 }), d('2026-06-01')).status).toBe('COMPLIANT');
+  });
+
+  it('maxUncoveredDays is 0 to 3650 or null', () => {
+    expect(validateRequirementPolicy(policy({ maxUncoveredDays: -1 }))).toEqual(['maxUncoveredDays is 0 to 3650, or null for no limit']);
+    expect(validateRequirementPolicy(policy({ maxUncoveredDays: 1.5 }))).toHaveLength(1);
+    expect(validateRequirementPolicy(policy({ maxUncoveredDays: 0 }))).toEqual([]);
+  });
+});
+
+describe('evaluateVendor: bridge letters', () => {
+  // These cases are about the opt-in: bridge letters moving the age anchor (off by default, per DESIGN.md).
+  const counting = policy({ bridgeLettersCount: true });
+  it('with bridgeLettersCount (PERIOD_END) age runs from the last covered day', () => {
+    const r = evaluateVendor([bridged], counting, d('2026-06-01'));
     expect(r.status).toBe('COMPLIANT');
     expect(r.freshness).toMatchObject({ anchorDate: '2026-03-31', expiresOn: '2027-03-31', coveredThrough: '2026-03-31', uncoveredDays: 62 });
     // Fresh after the unbridged report would have gone stale...
-    expect(evaluateVendor([bridged], DEFAULT_REQUIREMENT_POLICY, d('2027-01-15')).status).toBe('COMPLIANT');
-    expect(evaluateVendor([bridged], DEFAULT_REQUIREMENT_POLICY, d('2027-02-15')).status).toBe('EXPIRING_SOON');
-    expect(evaluateVendor([bridged], DEFAULT_REQUIREMENT_POLICY, d('2027-03-31')).status).toBe('EXPIRING_SOON');
+    expect(evaluateVendor([bridged], counting, d('2027-01-15')).status).toBe('COMPLIANT');
+    expect(evaluateVendor([bridged], counting, d('2027-02-15')).status).toBe('EXPIRING_SOON');
+    expect(evaluateVendor([bridged], counting, d('2027-03-31')).status).toBe('EXPIRING_SOON');
   });
 
   it('BRIDGE_LETTER_EXPIRED when the letters extended the anchor and that too is past', () => {
-    const r = evaluateVendor([bridged], DEFAULT_REQUIREMENT_POLICY, d('2027-04-01'));
+    const r = evaluateVendor([bridged], counting, d('2027-04-01'));
     expect(r.status).toBe('NON_COMPLIANT');
     expect(codes(r)).toEqual(['BRIDGE_LETTER_EXPIRED']);
     expect(r.reasons[0]!.message).toContain('2026-03-31');
@@ -309,26 +347,26 @@ describe('evaluateVendor: bridge letters', () => {
 
   it('a letter issued after the evaluation date does not count yet', () => {
     // The letter is signed 2026-04-10: on 2026-04-05 the report is still anchored at its period end.
-    const before = buyerFreshness(bridged, DEFAULT_REQUIREMENT_POLICY, d('2026-04-05'));
+    const before = buyerFreshness(bridged, counting, d('2026-04-05'));
     expect(before).toMatchObject({ anchorDate: '2025-12-31', expiresOn: '2026-12-31', coveredThrough: '2025-12-31' });
-    const after = buyerFreshness(bridged, DEFAULT_REQUIREMENT_POLICY, d('2026-04-10'));
+    const after = buyerFreshness(bridged, counting, d('2026-04-10'));
     expect(after).toMatchObject({ anchorDate: '2026-03-31', expiresOn: '2027-03-31', coveredThrough: '2026-03-31' });
   });
 
   it('a letter that leaves a gap extends nothing: stale on the period-end schedule with STALE_REPORT', () => {
     const gap = soc2({ bridgeLetters: [letter('2026-01-05', '2026-03-31', '2026-04-10')] });
-    const f = buyerFreshness(gap, DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'));
+    const f = buyerFreshness(gap, counting, d('2026-06-01'));
     expect(f).toMatchObject({ anchorDate: '2025-12-31', expiresOn: '2026-12-31', coveredThrough: '2025-12-31' });
-    expect(codes(evaluateVendor([gap], DEFAULT_REQUIREMENT_POLICY, d('2027-01-01')))).toEqual(['STALE_REPORT']);
+    expect(codes(evaluateVendor([gap], counting, d('2027-01-01')))).toEqual(['STALE_REPORT']);
   });
 
   it('chained letters extend to the end of the chain', () => {
     const chained = soc2({ bridgeLetters: [letter('2026-02-01', '2026-03-31', '2026-04-05'), letter('2026-01-01', '2026-01-31', '2026-02-05')] });
-    expect(buyerFreshness(chained, DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'))).toMatchObject({ anchorDate: '2026-03-31', expiresOn: '2027-03-31' });
+    expect(buyerFreshness(chained, counting, d('2026-06-01'))).toMatchObject({ anchorDate: '2026-03-31', expiresOn: '2027-03-31' });
   });
 
   it('a Type I report anchors on its as-of date and is bridged the same way', () => {
-    const any = policy({ accepted: [{ framework: 'SOC2', socType: null }] });
+    const any = policy({ accepted: [{ framework: 'SOC2', socType: null }], bridgeLettersCount: true });
     const t1 = typeI({ bridgeLetters: [letter('2026-01-01', '2026-02-28', '2026-03-05')] });
     expect(buyerFreshness(typeI(), any, d('2026-06-01'))).toMatchObject({ anchorDate: '2025-12-31', expiresOn: '2026-12-31' });
     expect(buyerFreshness(t1, any, d('2026-06-01'))).toMatchObject({ anchorDate: '2026-02-28', expiresOn: '2027-02-28', coveredThrough: '2026-02-28' });
@@ -393,7 +431,7 @@ describe('evaluateVendor: which evidence decides', () => {
   it('bridge letters can make an older report the freshest', () => {
     // 2025-period report bridged through 2026-03-31 vs a Type II with period ending 2026-02-28 (expires 2027-02-28).
     const other = soc2({ id: 'soc2-feb', periodStart: d('2025-03-01'), periodEnd: d('2026-02-28'), issueDate: d('2026-04-01') });
-    expect(evaluateVendor([other, bridged], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01')).basedOn!.id).toBe('soc2-bridged');
+    expect(evaluateVendor([other, bridged], policy({ bridgeLettersCount: true }), d('2026-06-01')).basedOn!.id).toBe('soc2-bridged');
     expect(evaluateVendor([other, bridged], policy({ bridgeLettersCount: false }), d('2026-06-01')).basedOn!.id).toBe('soc2-feb');
   });
 
@@ -500,6 +538,7 @@ describe('properties', () => {
     expiringSoonDays: fc.integer({ min: 0, max: 365 }),
     ageAnchor: fc.constantFrom('PERIOD_END' as const, 'ISSUE_DATE' as const),
     bridgeLettersCount: fc.boolean(),
+    maxUncoveredDays: fc.option(fc.integer({ min: 0, max: 400 }), { nil: null }),
     qualifiedOpinionNeedsReview: fc.boolean(),
     exceptionsNeedReview: fc.boolean(),
   });

@@ -112,6 +112,7 @@ export class TrackedAttestationEntity {
 @Check('requirement_policies_age_anchor_check', `age_anchor IN ('PERIOD_END', 'ISSUE_DATE')`)
 @Check('requirement_policies_max_age_months_check', `max_age_months BETWEEN 1 AND 60`)
 @Check('requirement_policies_expiring_soon_days_check', `expiring_soon_days BETWEEN 0 AND 365`)
+@Check('requirement_policies_max_uncovered_days_check', `max_uncovered_days IS NULL OR max_uncovered_days BETWEEN 0 AND 3650`)
 export class RequirementPolicyEntity {
   @PrimaryColumn({ name: 'org_id', type: 'uuid', primaryKeyConstraintName: 'requirement_policies_pkey' })
   orgId: string;
@@ -134,8 +135,11 @@ export class RequirementPolicyEntity {
   @Column({ name: 'age_anchor', type: 'text', default: 'PERIOD_END' })
   ageAnchor: AgeAnchor;
 
-  @Column({ name: 'bridge_letters_count', type: 'boolean', default: true })
+  @Column({ name: 'bridge_letters_count', type: 'boolean', default: false })
   bridgeLettersCount: boolean;
+
+  @Column({ name: 'max_uncovered_days', type: 'integer', nullable: true })
+  maxUncoveredDays: number | null;
 
   @Column({ name: 'qualified_opinion_needs_review', type: 'boolean', default: true })
   qualifiedOpinionNeedsReview: boolean;

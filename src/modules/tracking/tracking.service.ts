@@ -44,6 +44,7 @@ export function policyOf(entity: RequirementPolicyEntity | null | undefined, fal
     expiringSoonDays: entity.expiringSoonDays,
     ageAnchor: entity.ageAnchor,
     bridgeLettersCount: entity.bridgeLettersCount,
+    maxUncoveredDays: entity.maxUncoveredDays,
     qualifiedOpinionNeedsReview: entity.qualifiedOpinionNeedsReview,
     exceptionsNeedReview: entity.exceptionsNeedReview,
   };
@@ -56,6 +57,8 @@ export interface PolicyInput {
   expiringSoonDays?: number | null;
   ageAnchor?: AgeAnchor | null;
   bridgeLettersCount?: boolean | null;
+  /** undefined: unchanged; null: no limit. */
+  maxUncoveredDays?: number | null;
   qualifiedOpinionNeedsReview?: boolean | null;
   exceptionsNeedReview?: boolean | null;
 }
@@ -185,6 +188,7 @@ export class TrackingService {
         expiringSoonDays: input.expiringSoonDays ?? current.expiringSoonDays,
         ageAnchor: input.ageAnchor ?? current.ageAnchor,
         bridgeLettersCount: input.bridgeLettersCount ?? current.bridgeLettersCount,
+        maxUncoveredDays: input.maxUncoveredDays === undefined ? current.maxUncoveredDays : input.maxUncoveredDays,
         qualifiedOpinionNeedsReview: input.qualifiedOpinionNeedsReview ?? current.qualifiedOpinionNeedsReview,
         exceptionsNeedReview: input.exceptionsNeedReview ?? current.exceptionsNeedReview,
       };

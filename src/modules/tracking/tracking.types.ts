@@ -43,8 +43,11 @@ export class RequirementPolicy {
   @Field(() => AgeAnchorEnum, { description: 'What age counts from.' })
   ageAnchor: AgeAnchor;
 
-  @Field({ description: 'Whether bridge letters extend freshness (age counts from the last covered day).' })
+  @Field({ description: 'Whether bridge letters extend freshness (age counts from the last covered day). Default false: a report stays as old as its period; limit uncovered days with maxUncoveredDays instead.' })
   bridgeLettersCount: boolean;
+
+  @Field(() => Int, { nullable: true, description: 'The most days past what the newest acceptable report covers (its period end, extended by chained bridge letters) that you accept; beyond it the vendor is NON_COMPLIANT with reason UNCOVERED_TOO_LONG. Null: no limit (the default). Reports only; certificates cover their validity.' })
+  maxUncoveredDays: number | null;
 
   @Field({ description: 'Whether a qualified opinion needs review.' })
   qualifiedOpinionNeedsReview: boolean;
@@ -387,9 +390,13 @@ export class SetRequirementPolicyInput {
   @IsOptional()
   ageAnchor?: AgeAnchor | null;
 
-  @Field({ nullable: true, description: 'Whether bridge letters extend freshness.' })
+  @Field({ nullable: true, description: 'Whether bridge letters extend freshness (default false).' })
   @IsOptional()
   bridgeLettersCount?: boolean;
+
+  @Field(() => Int, { nullable: true, description: 'The most uncovered days you accept past the newest report\'s coverage (0-3650); null clears the limit; omitted keeps it.' })
+  @IsOptional()
+  maxUncoveredDays?: number | null;
 
   @Field({ nullable: true, description: 'Whether a qualified opinion needs review.' })
   @IsOptional()
