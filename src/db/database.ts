@@ -61,13 +61,14 @@ export class Database {
 
   /**
    * Within an open transaction, act as another identity from here on: a lookup under a narrow setting (a slug, an
-   * API key id) that then works as the tenant it found, without a second round trip of BEGIN/COMMIT.
+   * API key id, a document id) that then works as the tenant it found, without a second round trip of BEGIN/COMMIT.
+   * The narrow lookup settings are cleared; org, user, visitor and customer organization are set as given.
    */
   async actAs(manager: EntityManager, identity: DbIdentity): Promise<void> {
     await manager.query(
       `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), set_config('app.org_slug', '', true),
-              set_config('app.visitor', $3, true)`,
-      [identity.orgId ?? '', identity.userId ?? '', identity.visitor ? 'on' : ''],
+              set_config('app.visitor', $3, true), set_config('app.customer_org_id', $4, true), set_config('app.document_id', '', true)`,
+      [identity.orgId ?? '', identity.userId ?? '', identity.visitor ? 'on' : '', identity.customerOrgId ?? ''],
     );
     const state = tagging.get(manager);
     if (state && identity.orgId) {

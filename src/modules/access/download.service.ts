@@ -43,18 +43,19 @@ export class DownloadService {
   ) {}
 
   async request(principal: Principal, actor: Actor, documentId: string, now = new Date()): Promise<DownloadResult> {
-    const orgId = await this.db.transaction({ documentId, userId: principal.user?.id }, (m) => documentRepository.orgIdOf(m, documentId));
-    if (!orgId) throw new NotFoundError('Document');
-    let scope = scopeForOrg(principal, orgId);
-    // A member downloads originals only if allowed to read documents (an API key needs a READ or PUBLISH scope);
-    // otherwise it is treated like anyone else: public files only.
-    const membership = principal.memberships.find((m) => m.orgId === orgId);
-    if (scope.isMember && (!membership || !principalAllows(principal, membership, 'document.read'))) scope = TenantScope.forVisitor(orgId, principal.user?.id ?? null);
-    // A user in several organizations says which one is asking (X-Org); a grant belongs to an organization.
-    if (!scope.isMember && principal.user && !principal.active && principal.memberships.length > 1) activeScope(principal);
-    const customer = scope.isMember ? null : principal.active;
-
-    return this.db.transaction({ ...scope.identity(), customerOrgId: customer?.orgId ?? null }, async (m) => {
+    // One transaction: find the document's tenant under the narrow document-id lookup, then act as that tenant.
+    return this.db.transaction({ documentId, userId: principal.user?.id }, async (m) => {
+      const orgId = await documentRepository.orgIdOf(m, documentId);
+      if (!orgId) throw new NotFoundError('Document');
+      let scope = scopeForOrg(principal, orgId);
+      // A member downloads originals only if allowed to read documents (an API key needs a READ or PUBLISH scope);
+      // otherwise it is treated like anyone else: public files only.
+      const membership = principal.memberships.find((mb) => mb.orgId === orgId);
+      if (scope.isMember && (!membership || !principalAllows(principal, membership, 'document.read'))) scope = TenantScope.forVisitor(orgId, principal.user?.id ?? null);
+      // A user in several organizations says which one is asking (X-Org); a grant belongs to an organization.
+      if (!scope.isMember && principal.user && !principal.active && principal.memberships.length > 1) activeScope(principal);
+      const customer = scope.isMember ? null : principal.active;
+      await this.db.actAs(m, { ...scope.identity(), customerOrgId: customer?.orgId ?? null });
       const document = await documentRepository.findById(m, scope, documentId);
       const trustCenter = await trustCenterRepository.forScope(m, scope);
       if (!document || !trustCenter || !document.currentVersionId) throw new NotFoundError('Document');
