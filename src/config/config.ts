@@ -69,6 +69,8 @@ export interface AppConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** On shutdown, in-flight requests get this long to finish; connections still open then are closed. */
+  shutdownDrainMs: number;
   /** Requests per minute, counted in PostgreSQL so every process shares them; 0 turns a limit off. */
   rateLimits: { perPrincipalPerMinute: number; perIpPerMinute: number };
   /** Abuse limits on GraphQL documents; each refusal answers a coded error. */
@@ -278,6 +280,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemo: bool(env, 'SEED_DEMO', dev),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', 10000, 0, 600000),
     rateLimits: {
       perPrincipalPerMinute: int(env, 'RATE_LIMIT_PER_PRINCIPAL', nodeEnv === 'test' ? 0 : 600, 0, 1_000_000),
       perIpPerMinute: int(env, 'RATE_LIMIT_PER_IP', nodeEnv === 'test' ? 0 : 1200, 0, 1_000_000),

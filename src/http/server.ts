@@ -30,8 +30,12 @@ export interface AppServer {
   apollo: ApolloServer<RequestContext>;
   /** Anonymous GET responses, dropped on PostgreSQL NOTIFY (see public-cache.ts). */
   publicCache: PublicResponseCache;
-  /** Stops accepting connections, lets in-flight requests finish, then stops Apollo. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish for up to `drainMs` (SHUTDOWN_DRAIN_MS), closes
+   * whatever is still open then (a client that stopped reading a large response would otherwise hold it forever),
+   * and stops Apollo.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 export interface ServerDeps {
@@ -401,8 +405,14 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
   };
 
   let closing = false;
+  // Responses not yet finished, so that close() can tell them to say Connection: close.
+  const inFlight = new Set<http.ServerResponse>();
   const httpServer = http.createServer((req, res) => {
     if (closing) res.shouldKeepAlive = false;
+    else {
+      inFlight.add(res);
+      res.once('close', () => inFlight.delete(res));
+    }
     handle(req, res).catch((error: unknown) => {
       if (error instanceof HttpError) return sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
       if (isDatabaseUnavailable(error)) {
@@ -424,15 +434,22 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     httpServer,
     apollo,
     publicCache,
-    async close() {
+    async close({ drainMs = config.shutdownDrainMs } = {}) {
       closing = true;
+      for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
       await listener?.stop();
       await new Promise<void>((resolve) => {
         // Idle keep-alive sockets would hold close() open (a load balancer keeps them for minutes): close them now and
         // as each in-flight request finishes; responses sent while closing say Connection: close.
         const sweep = setInterval(() => httpServer.closeIdleConnections(), 100);
+        // A request still running, or a response its client stopped reading, after the drain window is cut off.
+        const deadline = setTimeout(() => {
+          httpServer.getConnections((_error, open) => logger.warn('shutdown: drain window over, closing connections still open', { drainMs, open }));
+          httpServer.closeAllConnections();
+        }, drainMs);
         httpServer.close(() => {
           clearInterval(sweep);
+          clearTimeout(deadline);
           resolve();
         });
         httpServer.closeIdleConnections();

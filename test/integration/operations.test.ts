@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { startTestApp, type TestApp } from '../support/harness';
 
 /** What operators and developers get besides the API: GraphiQL (development), metrics, request ids. */
@@ -19,14 +20,18 @@ test('a browser gets GraphiQL at /graphql in development, with its assets served
   expect(html).not.toMatch(/https?:\/\/(?!localhost)[a-z]/i);
   for (const asset of ['react.js', 'react-dom.js', 'graphiql.js', 'graphiql.css']) {
     const res = await fetch(app.url.replace('/graphql', `/ide/${asset}`));
-    expect([asset, res.status]).toEqual([asset, 200]);
+    // Read the body: an unread 3.5 MB response keeps its connection busy, and the server's close() waiting on it.
+    const bytes = (await res.arrayBuffer()).byteLength;
+    expect([asset, res.status, bytes > 0]).toEqual([asset, 200, true]);
   }
 });
 
 test('production serves no IDE and no introspection', async () => {
   const page = await fetch(prod.url, { headers: { accept: 'text/html' } });
   expect(await page.text()).not.toContain('/ide/graphiql.js');
-  expect((await fetch(prod.url.replace('/graphql', '/ide/graphiql.js'))).status).toBe(404);
+  const asset = await fetch(prod.url.replace('/graphql', '/ide/graphiql.js'));
+  await asset.arrayBuffer();
+  expect(asset.status).toBe(404);
   const r = await prod.gql(`{ __schema { types { name } } }`);
   expect(r.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   const suggestion = await prod.gql(`{ trustCentr(slug: "x") { name } }`);
@@ -50,4 +55,39 @@ test('production refuses webhook targets on private or loopback addresses', asyn
   expect(created.errors).toBeUndefined();
   const r = await prod.gql(`mutation { a: createWebhookEndpoint(input: { url: "https://127.0.0.1/hook" }) { errors { code message } } b: createWebhookEndpoint(input: { url: "https://169.254.169.254/latest" }) { errors { code } } c: createWebhookEndpoint(input: { url: "http://8.8.8.8/hook" }) { errors { code } } }`, { token, org: slug });
   expect(r.data).toMatchObject({ a: { errors: [{ code: 'INVALID_URL' }] }, b: { errors: [{ code: 'INVALID_URL' }] }, c: { errors: [{ code: 'INVALID_URL' }] } });
+});
+
+test('shutdown lets in-flight requests finish, then closes what is still open once SHUTDOWN_DRAIN_MS is over', async () => {
+  const victim = await startTestApp();
+  const port = Number(new URL(victim.url).port);
+  const open = async (): Promise<{ socket: net.Socket; received: () => string; closed: Promise<void> }> => {
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    let text = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('error', () => undefined);
+    return { socket, received: () => text, closed: new Promise<void>((resolve) => socket.once('close', () => resolve())) };
+  };
+  const body = JSON.stringify({ query: '{ __typename }' });
+  const head = `POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;
+  // Two requests in flight when close() starts: one whose body will arrive, one whose body never does. Without a drain
+  // deadline, the second would hold close() until Node's 5-minute request timeout.
+  const finishing = await open();
+  const stuck = await open();
+  finishing.socket.write(head + body.slice(0, 5));
+  stuck.socket.write(head + body.slice(0, 5));
+  await new Promise((r) => setTimeout(r, 100));
+  const started = Date.now();
+  const closing = victim.server.close({ drainMs: 500 });
+  await new Promise((r) => setTimeout(r, 100));
+  finishing.socket.write(body.slice(5));
+  await closing;
+  const took = Date.now() - started;
+  await Promise.all([finishing.closed, stuck.closed]);
+  expect(finishing.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+  expect(finishing.received()).toMatch(/\r\nconnection: close\r\n/i);
+  expect(finishing.received()).toContain('{"data":{"__typename":"Query"}}');
+  expect(stuck.received()).toBe('');
+  expect(took).toBeGreaterThanOrEqual(450);
+  expect(took).toBeLessThan(5000);
+  await victim.close();
 });
