@@ -1,6 +1,6 @@
 import type { Framework, Opinion, SocType } from './attestation';
 import { compareDates, type CalendarDate } from './calendar-date';
-import { evaluateFreshness, type AgeAnchor, type AttestationFacts, type Freshness } from './freshness';
+import { evaluateFreshness, type AgeAnchor, type AttestationFacts, type Freshness, type FreshnessPolicy } from './freshness';
 
 /**
  * A buyer's view of a vendor: does what the vendor has published (or what the buyer recorded for an off-platform
@@ -85,8 +85,7 @@ const matches = (e: EvidenceFacts, a: AcceptedEvidence): boolean => e.framework 
 const describe = (a: AcceptedEvidence): string => (a.socType ? `${a.framework} ${a.socType.replace('_', ' ')}` : a.framework);
 
 /** Freshness under the buyer's policy; with bridge letters counting, age runs from the last covered day. */
-export function buyerFreshness(e: EvidenceFacts, policy: RequirementPolicy, on: CalendarDate): Freshness {
-  const freshnessPolicy = { anchor: policy.ageAnchor, maxAgeMonths: policy.maxAgeMonths, expiringSoonDays: policy.expiringSoonDays };
+export function buyerFreshness(e: EvidenceFacts, policy: RequirementPolicy, on: CalendarDate, freshnessPolicy: FreshnessPolicy = freshnessPolicyOf(policy)): Freshness {
   const base = evaluateFreshness(e, on, freshnessPolicy);
   const end = e.periodEnd ?? e.asOf ?? null;
   if (!policy.bridgeLettersCount || policy.ageAnchor !== 'PERIOD_END' || e.certificateValidUntil || !end || !base.coveredThrough) return base;
@@ -94,6 +93,8 @@ export function buyerFreshness(e: EvidenceFacts, policy: RequirementPolicy, on: 
   const bridged = evaluateFreshness({ ...e, periodEnd: base.coveredThrough, asOf: null, bridgeLetters: [] }, on, freshnessPolicy);
   return { ...bridged, coveredThrough: base.coveredThrough, uncoveredDays: base.uncoveredDays };
 }
+
+const freshnessPolicyOf = (policy: RequirementPolicy): FreshnessPolicy => ({ anchor: policy.ageAnchor, maxAgeMonths: policy.maxAgeMonths, expiringSoonDays: policy.expiringSoonDays });
 
 const SEVERITY: Record<VendorStatus, number> = { COMPLIANT: 0, EXPIRING_SOON: 1, NEEDS_REVIEW: 2, NON_COMPLIANT: 3, UNKNOWN: 4 };
 
@@ -110,9 +111,20 @@ export function evaluateVendor(
 ): VendorEvaluation {
   if (evidence === null) return { status: 'UNKNOWN', reasons: [{ code: 'NO_DATA', message: 'Nothing is known about this vendor yet.' }], basedOn: null, freshness: null };
   // Superseded reports stay evidence: at a past date they may have been the newest; today a newer one outranks them.
-  const issued = evidence.filter((e) => compareDates(e.issueDate, on) <= 0);
-  const acceptable = issued.filter((e) => policy.accepted.some((a) => matches(e, a)));
-  if (acceptable.length === 0) {
+  // One pass, no intermediate arrays (a portfolio runs this for every watched vendor on every request): the freshest
+  // acceptable evidence is the one with the latest expiry under this policy (ties: the latest issue date).
+  const freshnessPolicy = freshnessPolicyOf(policy);
+  let best: EvidenceFacts | null = null;
+  let f: Freshness | null = null;
+  for (const e of evidence) {
+    if (compareDates(e.issueDate, on) > 0 || !policy.accepted.some((a) => matches(e, a))) continue;
+    const ef = buyerFreshness(e, policy, on, freshnessPolicy);
+    if (best === null || f === null || compareDates(ef.expiresOn!, f.expiresOn!) > 0 || (ef.expiresOn === f.expiresOn && compareDates(e.issueDate, best.issueDate) > 0)) {
+      best = e;
+      f = ef;
+    }
+  }
+  if (best === null || f === null) {
     return {
       status: 'NON_COMPLIANT',
       reasons: [{ code: 'MISSING_FRAMEWORK', message: `No ${policy.accepted.map(describe).join(' or ')} issued by ${on}.` }],
@@ -120,10 +132,6 @@ export function evaluateVendor(
       freshness: null,
     };
   }
-  // The freshest evidence: the latest expiry under this policy (ties: the latest issue date).
-  const scored = acceptable.map((e) => ({ e, f: buyerFreshness(e, policy, on) }));
-  scored.sort((x, y) => compareDates(y.f.expiresOn!, x.f.expiresOn!) || compareDates(y.e.issueDate, x.e.issueDate));
-  const { e: best, f } = scored[0]!;
 
   let status: VendorStatus = 'COMPLIANT';
   const reasons: StatusReason[] = [];

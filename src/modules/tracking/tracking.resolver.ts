@@ -133,11 +133,12 @@ export class TrackingResolver {
     const byName = orderBy === 'NAME';
     const key = (v: VendorStatusView): [number, string, string] => [byName ? 0 : urgency(v), v.watch.name.toLowerCase(), v.watch.id];
     const compare = (a: [number, string, string], b: [number, string, string]): number => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
-    const filtered = all.filter((v) => !status?.length || status.includes(v.status)).sort((a, b) => compare(key(a), key(b)));
+    // Each key made once (not twice per comparison): a 500-vendor sort compares about 4,500 times.
+    const keyed = all.filter((v) => !status?.length || status.includes(v.status)).map((v) => ({ v, k: key(v) })).sort((a, b) => compare(a.k, b.k));
     const limit = page.first ?? DEFAULT_PAGE_SIZE;
     const after = page.after ? (decodeCursor(page.after, ['integer', 'text', 'uuid']) as [number, string, string]) : null;
-    const rest = after ? filtered.filter((v) => compare(key(v), after) > 0) : filtered;
-    return toPage(rest.slice(0, limit + 1), limit, Boolean(after), (v) => encodeCursor(key(v)), (v) => toEntry(v, on));
+    const rest = after ? keyed.filter((x) => compare(x.k, after) > 0) : keyed;
+    return toPage(rest.slice(0, limit + 1), limit, Boolean(after), (x) => encodeCursor(x.k), (x) => toEntry(x.v, on));
   }
 
   @Authorized('tracking.read')
