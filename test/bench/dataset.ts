@@ -18,6 +18,11 @@ export interface DatasetSpec {
   auditEventsPerVendor: number;
   /** Vendors the customer watches (on the platform, spread over the data set; off-platform ones fill up to this). */
   watches: number;
+  /**
+   * The second customer's watchlist, the same at every size (scenario b-mix): this many on the platform, the rest of
+   * `watches` recorded off it. With 100, the large set's b-mix does the small set's b work over 100 times the data.
+   */
+  mixOnPlatform: number;
   /** Vendors whose restricted documents the customer may download (grant + accepted NDA): scenario (c). */
   grantVendors: number;
   /** Distinct (requester, vendor) pairs available to scenario (d); requester organizations are made to cover them. */
@@ -42,12 +47,15 @@ export interface BenchDataset {
   hotSlug: string;
   vendorSlugs: string[];
   customer: { orgId: string; slug: string; buyer: BenchUser };
+  /** A second customer whose watchlist has the same shape at every size (scenario b-mix). */
+  mixCustomer: { orgId: string; slug: string; buyer: BenchUser };
   downloadDocuments: { documentId: string; vendorSlug: string }[];
   watermarkUsers: BenchUser[];
   requesters: (BenchUser & { orgSlug: string })[];
   /** Owner of vendor-00001 (its audit chain is verified through the API after the app appended to it). */
   firstVendorOwner: BenchUser & { orgSlug: string };
   watches: { total: number; onPlatform: number; offPlatform: number };
+  mixWatches: { total: number; onPlatform: number; offPlatform: number };
   rows: Record<string, number>;
   buildSeconds: number;
 }
@@ -138,6 +146,28 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
   const customerId = randomUUID();
   const buyerId = randomUUID();
   const buyer: BenchUser = { subject: 'bench|buyer@bench-customer.test', email: 'buyer@bench-customer.test' };
+  const mixOn = Math.min(spec.mixOnPlatform, V, spec.watches);
+  const mixId = randomUUID();
+  const mixBuyerId = randomUUID();
+  const mixBuyer: BenchUser = { subject: 'bench|buyer@bench-customer-mix.test', email: 'buyer@bench-customer-mix.test' };
+  // A customer's watchlist: `on` vendors on the platform (spread over the data set), then `off` recorded off it.
+  const watchlist = async (orgId: string, userId: string, on: number, off: number): Promise<void> => {
+    await q(`INSERT INTO requirement_policies (org_id, watch_id, accepted) VALUES ($1, NULL, '[{"framework":"SOC2","socType":"TYPE_II"},{"framework":"ISO27001","socType":null}]'::jsonb)`, [orgId]);
+    await q(`INSERT INTO vendor_watches (org_id, vendor_org_id, name, domain, created_by, created_at, updated_at)
+             SELECT $1, org_id, name, slug || '.test', $2, now() - make_interval(mins => n), now() - make_interval(mins => n)
+             FROM bv WHERE (n - 1) % GREATEST(1, $3::int / $4::int) = 0 ORDER BY n LIMIT $4::int`, [orgId, userId, V, on]);
+    if (off === 0) return;
+    await q(`CREATE TEMP TABLE bo AS SELECT i, gen_random_uuid() AS id FROM generate_series(1, $1::int) AS i`, [off]);
+    await q(`INSERT INTO vendor_watches (org_id, id, name, domain, notes, created_by, created_at, updated_at)
+             SELECT $1, id, 'Offline Vendor ' || i, 'offline-' || i || '.test', 'Not on the platform; reports recorded by us', $2, now() - make_interval(mins => i), now()
+             FROM bo`, [orgId, userId]);
+    await q(`INSERT INTO tracked_attestations (org_id, watch_id, framework, soc_type, period_start, period_end, issue_date, auditor, opinion,
+               trust_service_criteria, exception_count, created_by)
+             SELECT $1, id, 'SOC2', 'TYPE_II', (e - interval '1 year' + interval '1 day')::date, e, LEAST(e + 30, current_date), 'Offline Audit LLP', 'UNQUALIFIED',
+               ARRAY['SECURITY'], i % 2, $2
+             FROM (SELECT *, (date_trunc('month', current_date) - make_interval(months => 1 + i % 14) - interval '1 day')::date AS e FROM bo) s`, [orgId, userId]);
+    await q(`DROP TABLE bo`);
+  };
 
   const steps: [string, () => Promise<unknown>][] = [
     ['vendors', async () => {
@@ -255,22 +285,11 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
       await q(`INSERT INTO users (subject, email) SELECT 'bench|wm-' || lpad(i::text, 5, '0') || '@bench-customer.test', 'wm-' || lpad(i::text, 5, '0') || '@bench-customer.test'
                FROM generate_series(1, $1::int) AS i`, [spec.watermarkUsers]);
       await q(`INSERT INTO memberships (org_id, user_id, role) SELECT $1, id, 'VIEWER' FROM users WHERE subject LIKE 'bench|wm-%'`, [customerId]);
-      await q(`INSERT INTO requirement_policies (org_id, watch_id, accepted) VALUES ($1, NULL, '[{"framework":"SOC2","socType":"TYPE_II"},{"framework":"ISO27001","socType":null}]'::jsonb)`, [customerId]);
-      // On-platform watches spread over the whole data set; off-platform ones (recorded reports) fill up to spec.watches.
-      await q(`INSERT INTO vendor_watches (org_id, vendor_org_id, name, domain, created_by, created_at, updated_at)
-               SELECT $1, org_id, name, slug || '.test', $2, now() - make_interval(mins => n), now() - make_interval(mins => n)
-               FROM bv WHERE (n - 1) % GREATEST(1, $3::int / $4::int) = 0 ORDER BY n LIMIT $4::int`, [customerId, buyerId, V, watchedOn]);
-      if (watchedOff > 0) {
-        await q(`CREATE TEMP TABLE bo AS SELECT i, gen_random_uuid() AS id FROM generate_series(1, $1::int) AS i`, [watchedOff]);
-        await q(`INSERT INTO vendor_watches (org_id, id, name, domain, notes, created_by, created_at, updated_at)
-                 SELECT $1, id, 'Offline Vendor ' || i, 'offline-' || i || '.test', 'Not on the platform; reports recorded by us', $2, now() - make_interval(mins => i), now()
-                 FROM bo`, [customerId, buyerId]);
-        await q(`INSERT INTO tracked_attestations (org_id, watch_id, framework, soc_type, period_start, period_end, issue_date, auditor, opinion,
-                   trust_service_criteria, exception_count, created_by)
-                 SELECT $1, id, 'SOC2', 'TYPE_II', (e - interval '1 year' + interval '1 day')::date, e, LEAST(e + 30, current_date), 'Offline Audit LLP', 'UNQUALIFIED',
-                   ARRAY['SECURITY'], i % 2, $2
-                 FROM (SELECT *, (date_trunc('month', current_date) - make_interval(months => 1 + i % 14) - interval '1 day')::date AS e FROM bo) s`, [customerId, buyerId]);
-      }
+      await watchlist(customerId, buyerId, watchedOn, watchedOff);
+      await q(`INSERT INTO organizations (id, slug, name, email_domains) VALUES ($1, 'bench-customer-mix', 'Bench Mixed Portfolio Inc', ARRAY['bench-customer-mix.test'])`, [mixId]);
+      await q(`INSERT INTO users (id, subject, email) VALUES ($1, $2, $3)`, [mixBuyerId, mixBuyer.subject, mixBuyer.email]);
+      await q(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'OWNER')`, [mixId, mixBuyerId]);
+      await watchlist(mixId, mixBuyerId, mixOn, spec.watches - mixOn);
       // Scenario (c): an approved whole-trust-center grant and an accepted NDA at the first grantVendors vendors.
       await q(`CREATE TEMP TABLE bg AS SELECT n, org_id, gen_random_uuid() AS request_id FROM bv WHERE n <= $1`, [grantVendors]);
       await q(`INSERT INTO access_requests (org_id, id, requester_org_id, requester_org_name, requester_user_id, requester_email, scope, reason, state,
@@ -324,6 +343,7 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
     hotSlug: vendorSlug(Math.min(HOT_VENDOR, V)),
     vendorSlugs: vendors.map((v) => v.slug),
     customer: { orgId: customerId, slug: 'bench-customer', buyer },
+    mixCustomer: { orgId: mixId, slug: 'bench-customer-mix', buyer: mixBuyer },
     downloadDocuments: downloads.map((d) => ({ documentId: d.doc_id, vendorSlug: d.slug })),
     watermarkUsers: Array.from({ length: spec.watermarkUsers }, (_, i) => ({ subject: `bench|wm-${pad(i + 1)}@bench-customer.test`, email: `wm-${pad(i + 1)}@bench-customer.test` })),
     requesters: Array.from({ length: requesterOrgs }, (_, i) => ({
@@ -331,6 +351,7 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
     })),
     firstVendorOwner: { subject: `bench|owner@${vendorSlug(1)}.test`, email: `owner@${vendorSlug(1)}.test`, orgSlug: vendorSlug(1) },
     watches: { total: spec.watches, onPlatform: watchedOn, offPlatform: watchedOff },
+    mixWatches: { total: spec.watches, onPlatform: mixOn, offPlatform: spec.watches - mixOn },
     rows,
     buildSeconds: Math.round((Date.now() - started) / 100) / 10,
   };

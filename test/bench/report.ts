@@ -24,7 +24,7 @@ export interface ScenarioRow {
 
 export interface SizeReport {
   name: 'small' | 'large';
-  dataset: { vendors: number; rows: Record<string, number>; buildSeconds: number; hotSlug: string; watches: { total: number; onPlatform: number; offPlatform: number } };
+  dataset: { vendors: number; rows: Record<string, number>; buildSeconds: number; hotSlug: string; watches: { total: number; onPlatform: number; offPlatform: number }; mixWatches?: { total: number; onPlatform: number; offPlatform: number } };
   auditChainCheck: string;
   scenarios: ScenarioRow[];
   baselines: Record<string, LoadResult | null>;
@@ -108,7 +108,8 @@ export function markdown(report: BenchReport): string {
     const r = d.rows;
     lines.push(`## ${size.name}: ${fmt(d.vendors, 0)} vendors`, '');
     lines.push(`Built in ${fmt(d.buildSeconds, 1)} s: ${fmt(r.attestations, 0)} attestations, ${fmt(r.documents, 0)} documents, ${fmt(r.audit_events, 0)} audit events, ` +
-      `${fmt(r.subprocessors, 0)} subprocessors; the customer watches ${d.watches.total} vendors (${d.watches.onPlatform} on the platform, ${d.watches.offPlatform} recorded off-platform). ` +
+      `${fmt(r.subprocessors, 0)} subprocessors; the customer watches ${d.watches.total} vendors (${d.watches.onPlatform} on the platform, ${d.watches.offPlatform} recorded off-platform)` +
+      (d.mixWatches ? `; a second customer (b-mix) watches ${d.mixWatches.onPlatform} on the platform and ${d.mixWatches.offPlatform} recorded. ` : '. ') +
       `Hot slug: \`${d.hotSlug}\`. Audit chain check: ${size.auditChainCheck}.`, '');
     lines.push('| scenario | req/s | p50 ms | p99 ms | SQL stmts/req (tx) | SQL ms/req alone | peak RSS MB | baseline | baseline req/s | baseline p50 ms | ratio |');
     lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |');

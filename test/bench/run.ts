@@ -69,7 +69,7 @@ function parseOptions(argv: string[]): Options {
 function specFor(name: 'small' | 'large', options: Options): DatasetSpec {
   // Enough distinct requests for the scenarios that can send each one once, at rates well above what 2 cores reach.
   const seconds = options.durationSec + options.warmupSec;
-  const common = { watches: 500, grantVendors: 20, accessRequestPairs: seconds * 1500 + 100, watermarkUsers: seconds * 400 + 20, auditEventsPerVendor: 100 };
+  const common = { watches: 500, mixOnPlatform: 100, grantVendors: 20, accessRequestPairs: seconds * 1500 + 100, watermarkUsers: seconds * 400 + 20, auditEventsPerVendor: 100 };
   return name === 'small' ? { name, vendors: 100, ...common } : { name, vendors: 10_000, ...common };
 }
 
@@ -289,7 +289,7 @@ async function benchSize(infra: Infra, name: 'small' | 'large', options: Options
 
   const ttl = 6 * 3600;
   const token = (u: { subject: string; email: string }): string => signDevToken(infra.jwt, u, ttl);
-  const tokens = { buyer: token(data.customer.buyer), watermarkUsers: data.watermarkUsers.map(token), requesters: data.requesters.map(token) };
+  const tokens = { buyer: token(data.customer.buyer), mixBuyer: token(data.mixCustomer.buyer), watermarkUsers: data.watermarkUsers.map(token), requesters: data.requesters.map(token) };
   const all = buildScenarios(data, tokens, options.connections);
   const scenarios = options.scenarios ? all.filter((s) => options.scenarios!.includes(s.id)) : all;
   const cursors = new Map<ScenarioId, number>(scenarios.map((s) => [s.id, 0]));
@@ -425,7 +425,7 @@ async function benchSize(infra: Infra, name: 'small' | 'large', options: Options
   undoDrop();
   return {
     name,
-    dataset: { vendors: spec.vendors, rows: data.rows, buildSeconds: data.buildSeconds, hotSlug: data.hotSlug, watches: data.watches },
+    dataset: { vendors: spec.vendors, rows: data.rows, buildSeconds: data.buildSeconds, hotSlug: data.hotSlug, watches: data.watches, mixWatches: data.mixWatches },
     auditChainCheck,
     scenarios: rows,
     baselines,

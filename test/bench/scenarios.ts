@@ -1,7 +1,7 @@
 import type { BenchDataset } from './dataset';
 
 /** What each scenario sends. A scenario is a sequence of requests: request(i) is the i-th one the bench sends. */
-export type ScenarioId = 'a' | 'a-post' | 'a-many' | 'b' | 'c' | 'c-wm' | 'd';
+export type ScenarioId = 'a' | 'a-post' | 'a-many' | 'b' | 'b-mix' | 'c' | 'c-wm' | 'd';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -108,6 +108,7 @@ const bearer = (token: string, org: string): Record<string, string> => ({ author
 
 export interface ScenarioTokens {
   buyer: string;
+  mixBuyer: string;
   watermarkUsers: string[];
   requesters: string[];
 }
@@ -118,6 +119,8 @@ export function buildScenarios(data: BenchDataset, tokens: ScenarioTokens, conne
   const slugs = data.vendorSlugs;
   const manyGets = slugs.map((slug) => get(TRUST_CENTER_PAGE, { slug }, 'TrustCenterPage'));
   const statuses = post(VENDOR_STATUSES, {}, bearer(tokens.buyer, data.customer.slug), 'VendorStatuses');
+  const mixStatuses = post(VENDOR_STATUSES, {}, bearer(tokens.mixBuyer, data.mixCustomer.slug), 'VendorStatuses');
+  const mix = data.mixWatches;
   const downloads = data.downloadDocuments.map((d) => post(DOWNLOAD, { documentId: d.documentId }, bearer(tokens.buyer, data.customer.slug), 'Download'));
   const vendorsCount = slugs.length;
   return [
@@ -136,6 +139,12 @@ export function buildScenarios(data: BenchDataset, tokens: ScenarioTokens, conne
     {
       id: 'b', title: `vendorStatuses(first: 100), customer watching ${data.watches.total} vendors`, baseline: { kind: 'sql-replay', of: 'b' }, ratioTarget: true, writes: false,
       capacity: Infinity, captures: 2, request: () => statuses, expect: /"vendorStatuses":\{"edges":\[\{/,
+    },
+    {
+      // The same watchlist shape at every size, so its small-vs-large p50 compares equal work over more data.
+      id: 'b-mix', title: `vendorStatuses(first: 100), customer watching ${mix.onPlatform} vendors on the platform + ${mix.offPlatform} recorded (same shape at every size)`,
+      baseline: { kind: 'sql-replay', of: 'b-mix' }, ratioTarget: true, writes: false,
+      capacity: Infinity, captures: 2, request: () => mixStatuses, expect: /"vendorStatuses":\{"edges":\[\{/,
     },
     {
       id: 'c', title: `requestDocumentDownload, RESTRICTED, granted (${downloads.length} documents, watermark cached)`, baseline: { kind: 'sql-replay', of: 'c' }, ratioTarget: true, writes: true,
