@@ -93,9 +93,9 @@ export function addDays(d: CalendarDate, n: number): CalendarDate {
  */
 export function addMonths(d: CalendarDate, n: number): CalendarDate {
   assertInteger(n, 'addMonths');
-  const year = Number(d.slice(0, 4));
-  const month = Number(d.slice(5, 7));
-  const day = Number(d.slice(8, 10));
+  const year = digits(d, 0, 4);
+  const month = digits(d, 5, 2);
+  const day = digits(d, 8, 2);
   const monthIndex = year * 12 + (month - 1) + n;
   const newYear = Math.floor(monthIndex / 12);
   const newMonth = monthIndex - newYear * 12 + 1;

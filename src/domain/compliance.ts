@@ -114,17 +114,13 @@ export function evaluateVendor(
   // One pass, no intermediate arrays (a portfolio runs this for every watched vendor on every request): the freshest
   // acceptable evidence is the one with the latest expiry under this policy (ties: the latest issue date).
   const freshnessPolicy = freshnessPolicyOf(policy);
-  let best: EvidenceFacts | null = null;
-  let f: Freshness | null = null;
+  let chosen: { e: EvidenceFacts; f: Freshness } | null = null;
   for (const e of evidence) {
     if (compareDates(e.issueDate, on) > 0 || !policy.accepted.some((a) => matches(e, a))) continue;
-    const ef = buyerFreshness(e, policy, on, freshnessPolicy);
-    if (best === null || f === null || compareDates(ef.expiresOn!, f.expiresOn!) > 0 || (ef.expiresOn === f.expiresOn && compareDates(e.issueDate, best.issueDate) > 0)) {
-      best = e;
-      f = ef;
-    }
+    const f = buyerFreshness(e, policy, on, freshnessPolicy);
+    if (chosen === null || (compareDates(f.expiresOn!, chosen.f.expiresOn!) || compareDates(e.issueDate, chosen.e.issueDate)) > 0) chosen = { e, f };
   }
-  if (best === null || f === null) {
+  if (chosen === null) {
     return {
       status: 'NON_COMPLIANT',
       reasons: [{ code: 'MISSING_FRAMEWORK', message: `No ${policy.accepted.map(describe).join(' or ')} issued by ${on}.` }],
@@ -132,6 +128,7 @@ export function evaluateVendor(
       freshness: null,
     };
   }
+  const { e: best, f } = chosen;
 
   let status: VendorStatus = 'COMPLIANT';
   const reasons: StatusReason[] = [];

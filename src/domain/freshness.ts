@@ -254,7 +254,7 @@ function noneFreshness(evaluatedOn: CalendarDate): Freshness {
 }
 
 function isUsablePolicy(p: FreshnessPolicy): boolean {
-  return (p.anchor === 'PERIOD_END' || p.anchor === 'ISSUE_DATE') && isIntegerIn(p.maxAgeMonths, MAX_AGE_MONTHS_RANGE) && isIntegerIn(p.expiringSoonDays, EXPIRING_SOON_DAYS_RANGE);
+  return ANCHORS.includes(p.anchor) && isIntegerIn(p.maxAgeMonths, MAX_AGE_MONTHS_RANGE) && isIntegerIn(p.expiringSoonDays, EXPIRING_SOON_DAYS_RANGE);
 }
 
 function isIntegerIn(n: number, range: { readonly min: number; readonly max: number }): boolean {
