@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 /**
@@ -67,8 +68,12 @@ export interface AppConfig {
   migrateOnStart: boolean;
   seedDemo: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For hops to believe (proxy-addr semantics, walked from the socket outwards): a number of
+   * trusted hops in front of the app, or a list of addresses/CIDRs/names (loopback, linklocal, uniquelocal) of the
+   * proxies. Default: none, the client address is the socket's.
+   */
+  trustProxy: number | string[];
   /** On shutdown, in-flight requests get this long to finish; connections still open then are closed. */
   shutdownDrainMs: number;
   /** Requests per minute, counted in PostgreSQL so every process shares them; 0 turns a limit off. */
@@ -92,7 +97,17 @@ export interface AppConfig {
     sweepCron: string;
     /** Accept http:// webhook URLs (development: local receivers); production requires https. */
     allowHttpWebhooks: boolean;
+    /**
+     * Deliver webhooks to loopback, private, link-local and other non-public addresses. Off unless explicitly set
+     * (WEBHOOK_ALLOW_PRIVATE=true), whatever NODE_ENV says: the server must not become a probe of its own network.
+     */
+    allowPrivateWebhooks: boolean;
   };
+  /**
+   * Prometheus metrics: served on their own listener (never on the API port), bound to `host` (127.0.0.1 by default);
+   * `port` null turns them off. `token`, when set, is required as `Authorization: Bearer <token>`.
+   */
+  metrics: { host: string; port: number | null; token: string | null };
   /** Largest page a connection returns (Relay `first`). */
   maxPageSize: number;
   /**
@@ -279,7 +294,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     migrateOnStart: bool(env, 'MIGRATE_ON_START', dev),
     seedDemo: bool(env, 'SEED_DEMO', dev),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxyConfig(env),
     shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', 10000, 0, 600000),
     rateLimits: {
       perPrincipalPerMinute: int(env, 'RATE_LIMIT_PER_PRINCIPAL', nodeEnv === 'test' ? 0 : 600, 0, 1_000_000),
@@ -298,7 +313,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       concurrency: int(env, 'WORKER_CONCURRENCY', 2, 1, 50),
       sweepCron: cron(env, 'SWEEP_CRON', '0 3 * * *'),
       allowHttpWebhooks: bool(env, 'WEBHOOK_ALLOW_HTTP', dev),
+      allowPrivateWebhooks: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     },
+    metrics: metricsConfig(env),
     maxPageSize: 100,
     publicCache: {
       maxEntries: int(env, 'PUBLIC_CACHE_ENTRIES', 5000, 0, 1_000_000),
@@ -308,6 +325,37 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     operations: operationsConfig(env),
   };
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY: unset/0/false = trust no proxy; N = N hops; or a comma list of proxy addresses, CIDRs or names. */
+function trustProxyConfig(env: Env): AppConfig['trustProxy'] {
+  const raw = str(env, 'TRUST_PROXY');
+  if (raw === undefined || /^(0|false|no|off)$/i.test(raw)) return 0;
+  if (/^(true|yes|on)$/i.test(raw)) {
+    throw new ConfigError('TRUST_PROXY', 'say how many proxies stand in front of the app (e.g. 1) or list their addresses; "true" would let any client forge its address');
+  }
+  if (/^\d+$/.test(raw)) return int(env, 'TRUST_PROXY', 0, 0, 10);
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  for (const entry of entries) {
+    if (PROXY_NAMES.has(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const family = net.isIP(address ?? '');
+    const maxBits = family === 4 ? 32 : 128;
+    if (family === 0 || extra !== undefined || (bits !== undefined && (!/^\d+$/.test(bits) || Number(bits) > maxBits))) {
+      throw new ConfigError('TRUST_PROXY', `"${entry}" is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal`);
+    }
+  }
+  return entries;
+}
+
+function metricsConfig(env: Env): AppConfig['metrics'] {
+  const raw = str(env, 'METRICS_PORT');
+  const port = raw !== undefined && /^(off|false|no|none)$/i.test(raw) ? null : int(env, 'METRICS_PORT', 9464, 0, 65535);
+  const token = str(env, 'METRICS_TOKEN') ?? null;
+  if (token !== null && Buffer.byteLength(token, 'utf8') < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 bytes');
+  return { host: str(env, 'METRICS_HOST') ?? '127.0.0.1', port, token };
 }
 
 function operationsConfig(env: Env): AppConfig['operations'] {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import proxyaddr from 'proxy-addr';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { AppConfig } from '../config/config';
@@ -70,11 +71,20 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** The client address: the socket's, or the first X-Forwarded-For hop when a trusted proxy sets it. */
-function clientIp(req: IncomingMessage, trustProxy: boolean): string | null {
-  const forwarded = req.headers['x-forwarded-for'];
-  if (trustProxy && typeof forwarded === 'string' && forwarded.length > 0) return forwarded.split(',')[0]!.trim().slice(0, 64);
-  return req.socket.remoteAddress ?? null;
+/**
+ * Which X-Forwarded-For hops to believe (TRUST_PROXY), as proxy-addr walks them from the socket outwards: a number of
+ * hops (as Express counts them) or the proxies' addresses. The client address is the first hop not trusted, so a
+ * client can prepend whatever it likes to X-Forwarded-For and still be seen at the address our proxy saw.
+ */
+export function compileTrust(trust: AppConfig['trustProxy']): (address: string, hop: number) => boolean {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust.length === 0 ? () => false : proxyaddr.compile(trust);
+}
+
+/** The client address; null when the socket is already gone. */
+export function clientIp(req: IncomingMessage, trust: (address: string, hop: number) => boolean): string | null {
+  if (!req.socket.remoteAddress) return null;
+  return proxyaddr(req, trust).slice(0, 64);
 }
 
 function operationNameOf(body: unknown, url: URL): string | null {
@@ -168,6 +178,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
   const now = deps.now ?? (() => new Date());
   const schema = await buildAppSchema();
   const limits = armor(config);
+  const trustProxy = compileTrust(config.trustProxy);
   const manifest = config.operations.mode === 'registered' && config.operations.manifestPath ? loadManifest(config.operations.manifestPath) : null;
   const publicCache = new PublicResponseCache({ maxEntries: config.publicCache.maxEntries, maxBytes: config.publicCache.maxBytes, ttlSeconds: config.publicCache.ttlSeconds });
   const listenerUrl = (db.dataSource.options as { url?: string }).url;
@@ -224,7 +235,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
       return sendJson(res, 400, { errors: [{ message: 'Send exactly one Authorization header', extensions: { code: 'BAD_REQUEST' } }] });
     }
     const stats: QueryStats = { statements: 0 };
-    const ip = clientIp(req, config.trustProxy);
+    const ip = clientIp(req, trustProxy);
     const started = process.hrtime.bigint();
     // One line per GraphQL request: who (org, never the token), what (operation), how long, how many statements.
     const requestLog: { org: string | null; operation: string | null } = { org: null, operation: null };

@@ -7,7 +7,7 @@ let b: TestApp;
 let ipLimited: TestApp;
 beforeAll(async () => {
   const env = { RATE_LIMIT_PER_PRINCIPAL: '4', RATE_LIMIT_PER_IP: '0' };
-  [a, b, ipLimited] = await Promise.all([startTestApp({ env }), startTestApp({ env }), startTestApp({ env: { RATE_LIMIT_PER_IP: '2', TRUST_PROXY: 'true' } })]);
+  [a, b, ipLimited] = await Promise.all([startTestApp({ env }), startTestApp({ env }), startTestApp({ env: { RATE_LIMIT_PER_IP: '2', TRUST_PROXY: '1' } })]);
 });
 afterAll(async () => {
   await Promise.all([a.close(), b.close(), ipLimited.close()]);
