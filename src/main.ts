@@ -5,6 +5,7 @@ import { createDataSource } from './db/data-source';
 import { removeEmbeddedConnection } from './db/embedded-postgres';
 import { Database } from './db/database';
 import { createAppServer } from './http/server';
+import { startMetricsServer } from './http/metrics-server';
 import { startWorker } from './jobs/worker';
 import { createLogger } from './logger';
 import { prepareStorage } from './modules/storage/storage.bootstrap';
@@ -70,13 +71,15 @@ async function main(): Promise<void> {
   if (config.seedDemo) await seedDemo(db, logger, storage.storage);
   const server = await createAppServer({ config, db, logger, storage: storage.storage });
   const worker = config.jobs.workerEnabled
-    ? await startWorker({ connectionString: prepared.appUrl, db, logger, concurrency: config.jobs.concurrency, sweepCron: config.jobs.sweepCron, publicTargetsOnly: !config.jobs.allowHttpWebhooks })
+    ? await startWorker({ connectionString: prepared.appUrl, db, logger, concurrency: config.jobs.concurrency, sweepCron: config.jobs.sweepCron, publicTargetsOnly: !config.jobs.allowPrivateWebhooks })
     : null;
+  const metrics = await startMetricsServer(config.metrics);
   await new Promise<void>((resolve) => server.httpServer.listen(config.port, config.host, resolve));
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   process.stdout.write(banner(config, `http://${shownHost}:${port}/graphql`) + '\n');
+  if (metrics) logger.info('metrics listening', { url: metrics.url, token: config.metrics.token ? 'required' : 'none' });
 
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await server.close();
+      await metrics?.close();
       await worker?.stop();
       await db.close();
       await storage.stop();

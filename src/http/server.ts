@@ -17,7 +17,7 @@ import { GraphQLError } from 'graphql';
 import { resolvePrincipal, type Principal } from '../modules/auth/principal';
 import { claimKey, completeKey, KEY_PATTERN, releaseKey, requestHash, wroteNothing } from './idempotency';
 import { serveIdeAsset, serveIdePage } from './ide';
-import { metricsContentType, metricsText, observeRequest } from './metrics';
+import { observeRequest } from './metrics';
 import { consume, type RateLimitDecision } from './rate-limit';
 import { etagOf, PublicChangeListener, PublicResponseCache, type CachedResponse } from './public-cache';
 import { isRegistered, loadManifest, PersistedQueryStore, requestedOperation } from './operations';
@@ -215,10 +215,6 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (url.pathname === '/metrics' && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': metricsContentType });
-      return void res.end(await metricsText());
-    }
     if (url.pathname === '/readyz') {
       const checks = await readiness(db, deps.storage);
       return sendJson(res, checks.ready ? 200 : 503, checks);

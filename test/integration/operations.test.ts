@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { startTestApp, type TestApp } from '../support/harness';
+import { startMetricsServer } from '../../src/http/metrics-server';
+import { startTestApp, testConfig, type TestApp } from '../support/harness';
 
 /** What operators and developers get besides the API: GraphiQL (development), metrics, request ids. */
 let app: TestApp;
@@ -38,12 +39,17 @@ test('production serves no IDE and no introspection', async () => {
   expect(suggestion.errors?.[0]?.message).not.toMatch(/Did you mean/);
 });
 
-test('X-Request-Id is echoed (or made), and /metrics reports per-operation latency', async () => {
+test('X-Request-Id is echoed (or made), and the metrics listener (not the API port) reports per-operation latency', async () => {
   const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-abc.123' }, body: JSON.stringify({ query: 'query PublicPage { __typename }', operationName: 'PublicPage' }) });
   expect(res.headers.get('x-request-id')).toBe('req-abc.123');
   const made = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
   expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-  const metrics = await (await fetch(app.url.replace('/graphql', '/metrics'))).text();
+  const onApi = await fetch(app.url.replace('/graphql', '/metrics'));
+  await onApi.text();
+  expect(onApi.status).toBe(404);
+  const listener = await startMetricsServer(testConfig({ METRICS_PORT: '0' }).metrics);
+  const metrics = await (await fetch(listener!.url)).text();
+  await listener!.close();
   expect(metrics).toMatch(/graphql_request_duration_seconds_count\{operation="PublicPage",status="200"\} [1-9]/);
   expect(metrics).toContain('process_resident_memory_bytes');
 });
@@ -90,4 +96,29 @@ test('shutdown lets in-flight requests finish, then closes what is still open on
   expect(took).toBeGreaterThanOrEqual(450);
   expect(took).toBeLessThan(5000);
   await victim.close();
+});
+
+test('the metrics listener binds 127.0.0.1 by default, and with METRICS_TOKEN answers 401 without the bearer token', async () => {
+  expect(testConfig().metrics).toEqual({ host: '127.0.0.1', port: 9464, token: null });
+  expect(testConfig({ METRICS_PORT: 'off' }).metrics.port).toBeNull();
+  const token = 'metrics-token-0123456789';
+  const listener = (await startMetricsServer(testConfig({ METRICS_PORT: '0', METRICS_TOKEN: token }).metrics))!;
+  try {
+    expect(listener.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const statuses = [];
+    for (const authorization of [undefined, 'Bearer wrong', `Bearer ${token}x`, `bearer ${token}`]) {
+      const res = await fetch(listener.url, { headers: authorization ? { authorization } : {} });
+      await res.text();
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401]);
+    const ok = await fetch(listener.url, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('process_resident_memory_bytes');
+    const other = await fetch(listener.url.replace('/metrics', '/graphql'));
+    await other.text();
+    expect(other.status).toBe(404);
+  } finally {
+    await listener.close();
+  }
 });

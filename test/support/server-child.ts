@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   });
   const server = await createAppServer({ config, db, storage, logger });
   const worker = config.jobs.workerEnabled
-    ? await startWorker({ connectionString: appUrl, db, logger, concurrency: config.jobs.concurrency, sweepCron: null, publicTargetsOnly: !config.jobs.allowHttpWebhooks })
+    ? await startWorker({ connectionString: appUrl, db, logger, concurrency: config.jobs.concurrency, sweepCron: null, publicTargetsOnly: !config.jobs.allowPrivateWebhooks })
     : null;
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = server.httpServer.address() as AddressInfo;
