@@ -84,6 +84,10 @@ export interface AppConfig {
     maxAliases: number;
     maxDirectives: number;
     maxTokens: number;
+    /** Field selections per operation, fragments expanded (each duplicate counts). */
+    maxFields: number;
+    /** How often one field (response key) may repeat in one selection set. */
+    maxRepeats: number;
     /** Query cost, counting list sizes (`first`, default page size) as multipliers. */
     maxCost: number;
     /** A request not answered within this many ms gets 503 TIMEOUT (0: no limit); SQL has DB_STATEMENT_TIMEOUT_MS. */
@@ -305,6 +309,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 1, 1000),
       maxDirectives: int(env, 'GRAPHQL_MAX_DIRECTIVES', 20, 1, 1000),
       maxTokens: int(env, 'GRAPHQL_MAX_TOKENS', 3000, 100, 100000),
+      maxFields: int(env, 'GRAPHQL_MAX_FIELDS', 500, 10, 100000),
+      maxRepeats: int(env, 'GRAPHQL_MAX_REPEATED_FIELDS', 5, 1, 1000),
       maxCost: int(env, 'GRAPHQL_MAX_COST', 50000, 100, 10000000),
       maxExecutionMs: int(env, 'GRAPHQL_MAX_EXECUTION_MS', 30000, 0, 600000),
     },

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError } from 'type-graphql';
 import { NotFoundError } from '../modules/common/errors';
-import { LIMIT_CODES } from './limits';
+import { asTokenLimitError, LimitExceededError } from './limits';
 import { StorageUnavailableError } from '../modules/storage/storage';
 
 const KNOWN_CODES = new Set([
@@ -60,8 +60,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: 'BAD_USER_INPUT', validationErrors: details },
     };
   }
-  const limit = LIMIT_CODES.find((l) => l.pattern.test(formatted.message));
-  if (limit) return { message: formatted.message.replace(/^Syntax Error: /, ''), locations: formatted.locations, extensions: { code: limit.code } };
+  // Apollo wraps validation and parse errors (ValidationError, SyntaxError) around the rule's or the parser's error.
+  const inner = original instanceof GraphQLError ? (original.originalError ?? original) : original;
+  const limit = inner instanceof LimitExceededError ? inner : asTokenLimitError(inner);
+  if (limit) return { message: limit.message, locations: formatted.locations, extensions: { code: limit.code } };
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && KNOWN_CODES.has(code)) {
     const { http: _http, stacktrace: _stack, ...extensions } = formatted.extensions ?? {};

@@ -1,22 +1,146 @@
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getNamedType, getOperationAST, GraphQLError, visit, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  getNamedType, getOperationAST, GraphQLError, Kind, visit,
+  type ASTNode, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type SelectionSetNode, type ValidationContext, type ValidationRule,
+} from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { AppConfig } from '../config/config';
 import { DEFAULT_PAGE_SIZE } from './connection';
 
 /**
- * Abuse limits. Depth, aliases, directives, tokens and field suggestions come from graphql-armor; the cost limit
- * from graphql-query-complexity with an estimator that multiplies a connection's selection by its page size, so a
- * request's cost grows with the rows it can return.
+ * Abuse limits, each refused with HTTP 400 and a stable `extensions.code`:
+ * - tokens: graphql-js's own parser limit (`parseOptions.maxTokens`), so an oversized document is never parsed whole;
+ * - depth, aliases, directives and fields: one validation rule that walks each operation with its fragments expanded,
+ *   counting every field whatever its name (`__typename` included) and every repetition of a field;
+ * - cost: graphql-query-complexity, multiplying a connection's selection by its page size.
  */
-export const LIMIT_CODES: { pattern: RegExp; code: string }[] = [
-  { pattern: /^Syntax Error: Query depth limit of \d+ exceeded/, code: 'DEPTH_LIMIT_EXCEEDED' },
-  { pattern: /^Syntax Error: Aliases limit of \d+ exceeded/, code: 'ALIAS_LIMIT_EXCEEDED' },
-  { pattern: /^Syntax Error: Directives limit of \d+ exceeded/, code: 'DIRECTIVE_LIMIT_EXCEEDED' },
-  { pattern: /^Syntax Error: Token limit of \d+ exceeded/, code: 'TOKEN_LIMIT_EXCEEDED' },
-];
+export type LimitCode = 'DEPTH_LIMIT_EXCEEDED' | 'ALIAS_LIMIT_EXCEEDED' | 'DIRECTIVE_LIMIT_EXCEEDED' | 'FIELD_LIMIT_EXCEEDED' | 'TOKEN_LIMIT_EXCEEDED';
+
+/** A document over one of the limits; format-error.ts answers it with its `code`. */
+export class LimitExceededError extends GraphQLError {
+  constructor(readonly code: LimitCode, message: string, nodes?: readonly ASTNode[]) {
+    super(message, { nodes, extensions: { code } });
+  }
+}
+
+/** graphql-js's parse error for `maxTokens` (16.x words it "more that N tokens"; tolerate a corrected spelling). */
+const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more th(?:at|an) (\d+) tokens\. Parsing aborted\.$/;
+
+/** The parser's token-limit refusal as a LimitExceededError, or null for any other error. */
+export function asTokenLimitError(error: unknown): LimitExceededError | null {
+  const message = error instanceof Error ? error.message : '';
+  const match = TOKEN_LIMIT_MESSAGE.exec(message);
+  return match ? new LimitExceededError('TOKEN_LIMIT_EXCEEDED', `Token limit of ${match[1]} exceeded: send a smaller document.`) : null;
+}
+
+export interface DocumentLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  /** Field selections in an operation, fragments expanded (duplicates count: each is validated and merged). */
+  maxFields: number;
+  /** How often one response key may be selected in one selection set (`{ a a a }`). */
+  maxRepeats: number;
+  /** Leave `__schema { ... }` out of the counts (GraphiQL's introspection query, where introspection is on). */
+  ignoreSchemaIntrospection: boolean;
+}
+
+interface Counts { fields: number; aliases: number; directives: number; depth: number; repeats: number; repeated: string | null }
+
+const ZERO: Counts = { fields: 0, aliases: 0, directives: 0, depth: 0, repeats: 0, repeated: null };
+
+function measure(document: DocumentNode, limits: DocumentLimits): Map<ASTNode, Counts> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const memo = new Map<string, Counts>();
+  const visiting = new Set<string>();
+
+  const fragmentCounts = (name: string): Counts => {
+    const known = memo.get(name);
+    if (known) return known;
+    const fragment = fragments.get(name);
+    // Unknown fragments and cycles are graphql-js's to report (KnownFragmentNames, NoFragmentCycles).
+    if (!fragment || visiting.has(name)) return ZERO;
+    visiting.add(name);
+    const counts = walk(fragment.selectionSet);
+    visiting.delete(name);
+    memo.set(name, counts);
+    return counts;
+  };
+
+  function walk(set: SelectionSetNode): Counts {
+    const total: Counts = { fields: 0, aliases: 0, directives: 0, depth: 0, repeats: 0, repeated: null };
+    const keys = new Map<string, number>();
+    const add = (c: Counts, depthOffset: number): void => {
+      total.fields += c.fields;
+      total.aliases += c.aliases;
+      total.directives += c.directives;
+      total.depth = Math.max(total.depth, c.depth + depthOffset);
+      if (c.repeats > total.repeats) {
+        total.repeats = c.repeats;
+        total.repeated = c.repeated;
+      }
+    };
+    for (const selection of set.selections) {
+      total.directives += selection.directives?.length ?? 0;
+      if (selection.kind === Kind.FIELD) {
+        if (limits.ignoreSchemaIntrospection && selection.name.value === '__schema') continue;
+        const key = selection.alias?.value ?? selection.name.value;
+        const seen = (keys.get(key) ?? 0) + 1;
+        keys.set(key, seen);
+        if (seen > total.repeats) {
+          total.repeats = seen;
+          total.repeated = key;
+        }
+        total.fields += 1;
+        if (selection.alias) total.aliases += 1;
+        total.depth = Math.max(total.depth, 1);
+        if (selection.selectionSet) add(walk(selection.selectionSet), 1);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        add(walk(selection.selectionSet), 0);
+      } else {
+        add(fragmentCounts(selection.name.value), 0);
+      }
+    }
+    return total;
+  }
+
+  const result = new Map<ASTNode, Counts>();
+  for (const d of document.definitions) {
+    if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+    const counts = walk(d.selectionSet);
+    counts.directives += (d.directives?.length ?? 0) + (d.variableDefinitions ?? []).reduce((n, v) => n + (v.directives?.length ?? 0), 0);
+    result.set(d, counts);
+  }
+  return result;
+}
+
+/** One validation rule for depth, aliases, directives and fields; each operation is measured once, on entering the document. */
+export function documentLimitsRule(limits: DocumentLimits): ValidationRule {
+  return (context: ValidationContext) => ({
+    Document(document) {
+      for (const [operation, c] of measure(document, limits)) {
+        const refuse = (code: LimitCode, message: string): void => context.reportError(new LimitExceededError(code, message, [operation]));
+        if (c.depth > limits.maxDepth) refuse('DEPTH_LIMIT_EXCEEDED', `Query depth limit of ${limits.maxDepth} exceeded (found ${c.depth}).`);
+        if (c.aliases > limits.maxAliases) refuse('ALIAS_LIMIT_EXCEEDED', `Aliases limit of ${limits.maxAliases} exceeded (found ${c.aliases}).`);
+        if (c.directives > limits.maxDirectives) refuse('DIRECTIVE_LIMIT_EXCEEDED', `Directives limit of ${limits.maxDirectives} exceeded (found ${c.directives}).`);
+        if (c.fields > limits.maxFields) refuse('FIELD_LIMIT_EXCEEDED', `Field limit of ${limits.maxFields} exceeded (found ${c.fields}, fragments expanded): ask for fewer fields.`);
+        else if (c.repeats > limits.maxRepeats) refuse('FIELD_LIMIT_EXCEEDED', `"${c.repeated}" is selected ${c.repeats} times in one selection set; at most ${limits.maxRepeats}.`);
+      }
+      return false; // nothing below the document is visited by this rule
+    },
+  });
+}
+
+/** In production, `__schema` (the whole-schema dump) is refused; `__type(name:)` and `__typename` stay available. */
+export const NoSchemaDumpRule: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === '__schema') {
+      context.reportError(new GraphQLError('Schema introspection (__schema) is disabled on this server; the schema is published with its documentation.', { nodes: [node] }));
+    }
+  },
+});
 
 const listSizeEstimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
   // Connections: each of up to `first` edges costs what its selection costs.
@@ -27,17 +151,15 @@ const listSizeEstimator: ComplexityEstimator = ({ args, childComplexity, field }
   return undefined;
 };
 
-export function armor(config: AppConfig): { plugins: ApolloServerPlugin[]; validationRules: ValidationRule[] } {
+/** Apollo options and validation rules for the configured limits. */
+export function documentLimits(config: AppConfig): { validationRules: ValidationRule[]; parseOptions: { maxTokens: number } } {
   const l = config.limits;
-  const protection = new ApolloArmor({
-    maxDepth: { n: l.maxDepth, exposeLimits: true, flattenFragments: true },
-    maxAliases: { n: l.maxAliases, exposeLimits: true },
-    maxDirectives: { n: l.maxDirectives, exposeLimits: true },
-    maxTokens: { n: l.maxTokens, exposeLimits: true },
-    costLimit: { enabled: false },
-    blockFieldSuggestion: { enabled: config.env === 'production' },
-  }).protect();
-  return { plugins: protection.plugins, validationRules: protection.validationRules };
+  const production = config.env === 'production';
+  const rule = documentLimitsRule({
+    maxDepth: l.maxDepth, maxAliases: l.maxAliases, maxDirectives: l.maxDirectives, maxFields: l.maxFields, maxRepeats: l.maxRepeats,
+    ignoreSchemaIntrospection: !production,
+  });
+  return { validationRules: production ? [rule, NoSchemaDumpRule] : [rule], parseOptions: { maxTokens: l.maxTokens } };
 }
 
 export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloServerPlugin {

@@ -9,7 +9,7 @@ import { withQueryStats, type QueryStats } from '../db/query-stats';
 import { buildContext, type RequestContext } from '../graphql/context';
 import { formatError, isDatabaseUnavailable } from '../graphql/format-error';
 import { StorageUnavailableError } from '../modules/storage/storage';
-import { armor, costLimitPlugin, textValidityPlugin } from '../graphql/limits';
+import { costLimitPlugin, documentLimits, textValidityPlugin } from '../graphql/limits';
 import { buildAppSchema } from '../graphql/schema';
 import type { Logger } from '../logger';
 import type { Storage } from '../modules/storage/storage';
@@ -165,6 +165,26 @@ function unavailable(): GraphQLError {
   return new GraphQLError('The service is temporarily unavailable; retry shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
 }
 
+/** Request errors the GraphQL-over-HTTP spec wants answered 200 under `application/json` (400 stays for our limits). */
+const SPEC_REQUEST_ERRORS = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+
+/**
+ * GraphQL-over-HTTP, "application/json" (the legacy media type a client gets when it does not ask for
+ * application/graphql-response+json): a document that fails to parse or validate, or variables that fail coercion,
+ * SHOULD still be answered 200, since a legacy client reads errors from the body. Apollo answers 400 whatever the
+ * media type; this only relaxes those three cases, never the limits, rate limits or authentication.
+ */
+function legacyJsonRequestError(contentType: string | undefined, text: string): boolean {
+  if (!contentType?.startsWith('application/json')) return false;
+  try {
+    const body = JSON.parse(text) as { data?: unknown; errors?: { extensions?: { code?: unknown } }[] };
+    return body.data === undefined && Array.isArray(body.errors) && body.errors.length > 0 &&
+      body.errors.every((e) => typeof e.extensions?.code === 'string' && SPEC_REQUEST_ERRORS.has(e.extensions.code));
+  } catch {
+    return false;
+  }
+}
+
 function hasErrors(text: string): boolean {
   try {
     return (JSON.parse(text) as { errors?: unknown }).errors !== undefined;
@@ -177,7 +197,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
   const { config, db, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const schema = await buildAppSchema();
-  const limits = armor(config);
+  const limits = documentLimits(config);
   const trustProxy = compileTrust(config.trustProxy);
   const manifest = config.operations.mode === 'registered' && config.operations.manifestPath ? loadManifest(config.operations.manifestPath) : null;
   const publicCache = new PublicResponseCache({ maxEntries: config.publicCache.maxEntries, maxBytes: config.publicCache.maxBytes, ttlSeconds: config.publicCache.ttlSeconds });
@@ -199,14 +219,18 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
-    introspection: config.env !== 'production',
+    // Introspection stays on for single types (`__type(name:)`, which the GraphQL-over-HTTP audit and client tools
+    // use); production refuses the whole-schema dump (`__schema`, see limits.ts) and hides field suggestions.
+    introspection: true,
+    hideSchemaDetailsFromClientErrors: config.env === 'production',
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     persistedQueries: { cache: new PersistedQueryStore(db, manifest), ttl: null },
     includeStacktraceInErrorResponses: false,
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     // Cache-Control is ours (public-cache.ts); Apollo's cache-control plugin would only wrap every field resolver.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), loggingPlugin(logger), ...limits.plugins, textValidityPlugin(), costLimitPlugin(schema, config.limits.maxCost)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), loggingPlugin(logger), textValidityPlugin(), costLimitPlugin(schema, config.limits.maxCost)],
   });
   await apollo.start();
 
@@ -385,6 +409,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') {
         const text = response.body.string;
+        if (res.statusCode === 400 && legacyJsonRequestError(response.headers.get('content-type'), text)) res.statusCode = 200;
         if (cacheKey && res.statusCode === 200 && !hasErrors(text)) {
           const cached: CachedResponse = { body: text, etag: etagOf(text), contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8', operation: requestLog.operation };
           publicCache.set(cacheKey, cached, [...(stats.readTags ?? [])], generationAtStart, publicHeaders(cached.etag));

@@ -12,12 +12,14 @@ beforeAll(async () => {
 afterAll(async () => app.close());
 
 const as = () => ({ token: org.owner.token, org: org.slug });
+/** Request errors are HTTP 400 under application/graphql-response+json (under application/json the spec asks for 200). */
+const strict = () => ({ ...as(), headers: { accept: 'application/graphql-response+json' } });
 
 test('a variable that does not fit its type is BAD_USER_INPUT with HTTP 400, not a 500 from the cost limit', async () => {
-  const r = await app.gql(`mutation($id: ID!) { publishAttestation(id: $id) { errors { code } } }`, { ...as(), variables: { id: [] } });
+  const r = await app.gql(`mutation($id: ID!) { publishAttestation(id: $id) { errors { code } } }`, { ...strict(), variables: { id: [] } });
   expect(r.status).toBe(400);
   expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-  const big = await app.gql(`query($n: Int) { organization { attestations(first: $n) { edges { node { id } } } } }`, { ...as(), variables: { n: 2 ** 40 } });
+  const big = await app.gql(`query($n: Int) { organization { attestations(first: $n) { edges { node { id } } } } }`, { ...strict(), variables: { n: 2 ** 40 } });
   expect(big.status).toBe(400);
   expect(big.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
 });
@@ -26,7 +28,7 @@ test.each([
   ['a NUL character', 'notes \u0000 here'],
   ['an unpaired surrogate', 'name \udfff'],
 ])('text with %s is refused up front as BAD_USER_INPUT, in variables and in literals', async (_what, text) => {
-  const viaVariable = await app.gql(`mutation($n: String!) { createApiKey(input: { name: $n, scopes: [READ] }) { errors { code } } }`, { ...as(), variables: { n: text } });
+  const viaVariable = await app.gql(`mutation($n: String!) { createApiKey(input: { name: $n, scopes: [READ] }) { errors { code } } }`, { ...strict(), variables: { n: text } });
   expect(viaVariable.status).toBe(400);
   expect(viaVariable.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   const literal = JSON.stringify(text); // a GraphQL string literal with the escape

@@ -248,7 +248,7 @@ describe('automatic persisted queries', () => {
 
   test('a hash that does not match the text is refused', async () => {
     const res = await fetch(app.url, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
       body: JSON.stringify({ query: QUERY, variables: { slug: vendor.slug }, extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } }),
     });
     expect(res.status).toBe(400);

@@ -7,7 +7,7 @@ let b: TestApp;
 let ipLimited: TestApp;
 beforeAll(async () => {
   const env = { RATE_LIMIT_PER_PRINCIPAL: '4', RATE_LIMIT_PER_IP: '0' };
-  [a, b, ipLimited] = await Promise.all([startTestApp({ env }), startTestApp({ env }), startTestApp({ env: { RATE_LIMIT_PER_IP: '2', TRUST_PROXY: '1' } })]);
+  [a, b, ipLimited] = await Promise.all([startTestApp({ env }), startTestApp({ env }), startTestApp({ env: { RATE_LIMIT_PER_IP: '2', TRUST_PROXY: '2' } })]);
 });
 afterAll(async () => {
   await Promise.all([a.close(), b.close(), ipLimited.close()]);
@@ -47,7 +47,7 @@ test('a principal gets its limit across two processes, with RateLimit headers, t
 test('anonymous callers are limited per IP address', async () => {
   await freshWindow();
   const statuses: number[] = [];
-  // A client address of its own (through a trusted proxy's X-Forwarded-For), so no other test shares its counter.
+  // A client address of its own, behind two trusted proxies (TRUST_PROXY=2: the socket's peer and 10.0.0.1), so no other test shares its counter.
   const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}, 10.0.0.1`;
   for (let i = 0; i < 3; i++) statuses.push((await ipLimited.gql(`{ __typename }`, { headers: { 'x-forwarded-for': ip } })).status);
   expect(statuses).toEqual([200, 200, 429]);
