@@ -12,8 +12,10 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Daily freshness sweep schedule (graphile-worker crontab syntax); null disables it. */
   sweepCron?: string | null;
-  fetchImpl?: typeof fetch;
-  /** Refuse non-public webhook targets at delivery (production). */
+  /**
+   * Refuse non-public webhook targets at each connection (default true, in every NODE_ENV); main.ts passes false only
+   * for WEBHOOK_ALLOW_PRIVATE=true.
+   */
   publicTargetsOnly?: boolean;
 }
 
@@ -26,7 +28,7 @@ export interface Worker {
  * runs once at a time, and the crontab fires once per schedule across all of them).
  */
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
-  const service = new NotificationsService(options.db, options.logger, options.fetchImpl, options.publicTargetsOnly ?? false);
+  const service = new NotificationsService(options.db, options.logger, { publicTargetsOnly: options.publicTargetsOnly ?? true });
   const taskList: TaskList = {
     fanout_vendor_event: async (payload) => {
       await service.fanOut(payload as VendorEvent);
@@ -56,6 +58,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     async stop() {
       await runner.stop();
       await pool.end();
+      await service.close();
     },
   };
 }

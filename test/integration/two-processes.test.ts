@@ -47,6 +47,8 @@ let receiverUrl: string;
 const received: Received[] = [];
 let a: Child;
 let b: Child;
+/** What any child needs to boot here (the database, the object store, the token secret), and nothing else. */
+let baseEnv: Record<string, string>;
 
 const config = testConfig();
 const tokenFor = (email: string): string => signDevToken(config.jwt, { subject: `test|${email}`, email }, 3600);
@@ -167,6 +169,10 @@ beforeAll(async () => {
   await migrate(ownerUrl, appPassword);
   appUrl = appRoleUrl(ownerUrl, appPassword);
   owner = new pg.Pool({ connectionString: ownerUrl, max: 2 });
+  baseEnv = {
+    JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: os.tmpdir(),
+    APP_DATABASE_URL: appUrl, S3_ENDPOINT: s3, S3_BUCKET: TEST_BUCKET, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER',
+  };
 
   receiver = http.createServer((req, res) => {
     let body = '';
@@ -180,10 +186,10 @@ beforeAll(async () => {
   await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
 
+  // The webhook receiver is on 127.0.0.1: a private target, which the children must be told to allow.
   const env = {
-    NODE_ENV: 'test', LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: os.tmpdir(),
-    APP_DATABASE_URL: appUrl, S3_ENDPOINT: s3, S3_BUCKET: TEST_BUCKET, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER',
-    RATE_LIMIT_PER_PRINCIPAL: String(RATE_LIMIT), RATE_LIMIT_PER_IP: '0', WORKER_ENABLED: 'true', DB_POOL_MAX: '4',
+    ...baseEnv, NODE_ENV: 'test', LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_PRINCIPAL: String(RATE_LIMIT), RATE_LIMIT_PER_IP: '0', WORKER_ENABLED: 'true', DB_POOL_MAX: '4', WEBHOOK_ALLOW_PRIVATE: 'true',
   };
   [a, b] = await Promise.all([startChild('A', env), startChild('B', env)]);
 }, 40_000);
@@ -289,4 +295,22 @@ test("a write through B invalidates A's cached public page", async () => {
   expect(Date.now() - started).toBeLessThan(2000);
   // And A caches the new page again.
   expect((await getPage(a)).cache).toBe('hit');
+});
+
+test('a server with the defaults (NODE_ENV and WEBHOOK_ALLOW_PRIVATE unset) refuses private webhook targets', async () => {
+  // Its worker stays off: it would share A's and B's queue (its own deliveries are refused at connect time, which
+  // webhooks.test.ts and webhook-ssrf.test.ts check with the worker's and the service's defaults).
+  const c = await startChild('C', { ...baseEnv, LOG_LEVEL: 'warn', WORKER_ENABLED: 'false' });
+  try {
+    const org = await createOrg(c, 'defaults');
+    const port = new URL(receiverUrl).port;
+    for (const url of [receiverUrl, `http://[::ffff:7f00:1]:${port}/hooks`, `http://2130706433:${port}/hooks`, `http://localhost:${port}/hooks`, 'https://169.254.169.254/latest', 'https://[::1]/x']) {
+      const r = await gql(c, `mutation($u: String!) { createWebhookEndpoint(input: { url: $u }) { endpoint { id } errors { code message } } }`, { token: org.token, org: org.slug, variables: { u: url } });
+      expect(r.errors).toBeUndefined();
+      expect([url, r.data!.createWebhookEndpoint.endpoint, r.data!.createWebhookEndpoint.errors[0]?.code]).toEqual([url, null, 'INVALID_URL']);
+      expect(r.data!.createWebhookEndpoint.errors[0].message).toMatch(/non-public address|is local/);
+    }
+  } finally {
+    await stopChild(c);
+  }
 });

@@ -9,7 +9,9 @@ import { createAttestation, createOrg, expectNoErrors, type TestOrg } from '../s
 
 /**
  * Webhooks end to end: a vendor's publication reaches a watching customer's endpoint on a local receiver, signed;
- * the queue survives a restart and two workers never deliver one event twice.
+ * the queue survives a restart and two workers never deliver one event twice. Local receivers are private targets:
+ * the harness allows them (WEBHOOK_ALLOW_PRIVATE=true) and the workers and services here say so (publicTargetsOnly:
+ * false); the last test starts a worker with its defaults, which refuses them.
  */
 interface Received { headers: http.IncomingHttpHeaders; body: string }
 
@@ -65,7 +67,7 @@ async function customerWatching(vendor: TestOrg, eventTypes: string[] = []): Pro
 test('a published report reaches a watching customer as a signed webhook and a notification', async () => {
   const vendor = await createOrg(app, { publish: true, prefix: 'vendor' });
   const { customer, secret } = await customerWatching(vendor, ['attestation.published']);
-  const worker = await startWorker({ connectionString: process.env.TP_TEST_APP_URL!, db: app.db, logger: createLogger('silent'), sweepCron: null });
+  const worker = await startWorker({ connectionString: process.env.TP_TEST_APP_URL!, db: app.db, logger: createLogger('silent'), sweepCron: null, publicTargetsOnly: false });
   try {
     await createAttestation(app, vendor, {}, true);
     const hit = await until('the webhook', async () => received.find((r) => JSON.parse(r.body).vendorOrganizationId === vendor.id));
@@ -98,7 +100,7 @@ test('jobs queued while no worker runs are delivered after a restart, once each,
   await createAttestation(app, vendor, {}, true);
   const [{ n }] = (await app.owner.query(`SELECT count(*)::int AS n FROM graphile_worker._private_jobs`)).rows;
   expect(n).toBeGreaterThan(0);
-  const workers = await Promise.all([1, 2].map(() => startWorker({ connectionString: process.env.TP_TEST_APP_URL!, db: app.db, logger: createLogger('silent'), sweepCron: null })));
+  const workers = await Promise.all([1, 2].map(() => startWorker({ connectionString: process.env.TP_TEST_APP_URL!, db: app.db, logger: createLogger('silent'), sweepCron: null, publicTargetsOnly: false })));
   try {
     const mine = () => received.filter((r) => JSON.parse(r.body).vendorOrganizationId === vendor.id);
     await until('three deliveries', async () => mine().length >= 3);
@@ -118,7 +120,7 @@ test('jobs queued while no worker runs are delivered after a restart, once each,
 test('a failed attempt is recorded and retried; the last failure marks the delivery FAILED; repeated failures disable the endpoint', async () => {
   const vendor = await createOrg(app, { publish: true, prefix: 'vendor' });
   const { customer, endpointId } = await customerWatching(vendor);
-  const service = new NotificationsService(app.db, createLogger('silent'));
+  const service = new NotificationsService(app.db, createLogger('silent'), { publicTargetsOnly: false });
   const delivery = async (): Promise<string> => {
     const r = expectNoErrors(await app.gql(`mutation($id: ID!) { testWebhookEndpoint(id: $id) { id status } }`, { token: customer.owner.token, org: customer.slug, variables: { id: endpointId } }));
     return r.testWebhookEndpoint.id;
@@ -193,4 +195,25 @@ test('the daily sweep emits expiring_soon and stale once per transition, to the 
   const bySweep = async (orgId: string) => (await app.owner.query(`SELECT count(*)::int AS n FROM vendor_status_history WHERE org_id = $1 AND cause = 'daily freshness sweep'`, [orgId])).rows[0].n;
   expect(await bySweep(customer.id)).toBeGreaterThan(0);
   expect(await bySweep(bystander.id)).toBe(0);
+});
+
+test('a worker started with its defaults refuses private targets: the delivery fails and the receiver hears nothing', async () => {
+  const vendor = await createOrg(app, { publish: true, prefix: 'vendor' });
+  const { customer, endpointId } = await customerWatching(vendor);
+  const worker = await startWorker({ connectionString: process.env.TP_TEST_APP_URL!, db: app.db, logger: createLogger('silent'), sweepCron: null });
+  let deliveryId = '';
+  try {
+    deliveryId = expectNoErrors(await app.gql(`mutation($id: ID!) { testWebhookEndpoint(id: $id) { id } }`, { token: customer.owner.token, org: customer.slug, variables: { id: endpointId } })).testWebhookEndpoint.id;
+    const row = await until('the refused attempt', async () => {
+      const { rows } = await app.owner.query(`SELECT status, attempts, last_status_code, last_error FROM webhook_deliveries WHERE id = $1`, [deliveryId]);
+      return rows[0]?.attempts >= 1 ? rows[0] : null;
+    });
+    expect(row).toMatchObject({ status: 'PENDING', attempts: 1, last_status_code: null });
+    expect(row.last_error).toMatch(/^webhook host 127\.0\.0\.1 is a non-public address \(127\.0\.0\.1: loopback\)$/);
+    expect(received.filter((r) => r.headers['x-trust-portal-delivery'] === deliveryId)).toEqual([]);
+  } finally {
+    await worker.stop();
+    // Its retry must not be delivered by a later (private-allowing) worker.
+    await app.owner.query(`DELETE FROM graphile_worker._private_jobs WHERE key = $1`, [`delivery:${deliveryId}`]);
+  }
 });

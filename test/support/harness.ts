@@ -44,17 +44,23 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Tests deliver webhooks to receivers on 127.0.0.1, so the harness allows private webhook targets explicitly
+ * (WEBHOOK_ALLOW_PRIVATE=true) unless the test asks for production (which keeps the server's default: refused) or
+ * sets WEBHOOK_ALLOW_PRIVATE itself.
+ */
 export function testConfig(overrides: Record<string, string> = {}) {
   return loadConfig({
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: os.tmpdir(),
     LOG_LEVEL: 'silent',
+    ...(overrides.NODE_ENV === 'production' ? {} : { WEBHOOK_ALLOW_PRIVATE: 'true' }),
     ...overrides,
   });
 }
 
-export async function startTestApp(options: { now?: () => Date; worker?: boolean; fetchImpl?: typeof fetch; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(options: { now?: () => Date; worker?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
   const ownerUrl = process.env.TP_TEST_OWNER_URL;
   const appUrl = process.env.TP_TEST_APP_URL;
   if (!ownerUrl || !appUrl) throw new Error('global setup did not run (TP_TEST_OWNER_URL missing)');
@@ -73,7 +79,7 @@ export async function startTestApp(options: { now?: () => Date; worker?: boolean
   });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   // Jobs (fan-out, webhooks) run only where a test asks for them: other files share the queue and must not race.
-  const worker = options.worker ? await startWorker({ connectionString: appUrl, db, logger: createLogger('silent'), sweepCron: null, fetchImpl: options.fetchImpl }) : null;
+  const worker = options.worker ? await startWorker({ connectionString: appUrl, db, logger: createLogger('silent'), sweepCron: null, publicTargetsOnly: !config.jobs.allowPrivateWebhooks }) : null;
   const { port } = server.httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 2 });

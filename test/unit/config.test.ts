@@ -97,6 +97,16 @@ describe('loadConfig defaults', () => {
   it('treats blank values as unset', () => {
     expect(loadConfig(devEnv({ PORT: '  ', LOG_LEVEL: '' })).port).toBe(4000);
   });
+
+  it('refuses private webhook targets in every NODE_ENV (NODE_ENV unset included) unless WEBHOOK_ALLOW_PRIVATE=true', () => {
+    expect(devEnv().NODE_ENV).toBeUndefined();
+    for (const env of [devEnv(), devEnv({ NODE_ENV: 'development' }), devEnv({ NODE_ENV: 'test' }), prodEnv(), devEnv({ WEBHOOK_ALLOW_PRIVATE: '' }), devEnv({ WEBHOOK_ALLOW_PRIVATE: 'false' })]) {
+      expect([env.NODE_ENV, env.WEBHOOK_ALLOW_PRIVATE, loadConfig(env).jobs.allowPrivateWebhooks]).toEqual([env.NODE_ENV, env.WEBHOOK_ALLOW_PRIVATE, false]);
+    }
+    expect(loadConfig(devEnv({ WEBHOOK_ALLOW_PRIVATE: 'true' })).jobs.allowPrivateWebhooks).toBe(true);
+    expect(loadConfig(prodEnv({ WEBHOOK_ALLOW_PRIVATE: 'true' })).jobs.allowPrivateWebhooks).toBe(true);
+    expect(failingVariable(devEnv({ WEBHOOK_ALLOW_PRIVATE: 'sometimes' }))).toBe('WEBHOOK_ALLOW_PRIVATE');
+  });
 });
 
 describe('loadConfig refuses bad values, naming the variable', () => {

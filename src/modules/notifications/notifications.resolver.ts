@@ -33,7 +33,7 @@ export class NotificationsMutationResolver {
   @Authorized('webhooks.manage')
   @Mutation(() => CreateWebhookEndpointPayload, { description: 'Add a webhook endpoint (OWNER, ADMIN); the signing secret is returned once.' })
   async createWebhookEndpoint(@Arg('input', { description: 'The endpoint.' }) input: CreateWebhookEndpointInput, @Ctx() ctx: RequestContext): Promise<CreateWebhookEndpointPayload> {
-    const r = await service(ctx).createEndpoint(activeScope(ctx.principal), input, ctx.config.jobs.allowHttpWebhooks);
+    const r = await service(ctx).createEndpoint(activeScope(ctx.principal), input, { allowPlainHttp: ctx.config.jobs.allowHttpWebhooks, allowPrivateTargets: ctx.config.jobs.allowPrivateWebhooks });
     return { endpoint: r.endpoint ? toEndpoint(r.endpoint) : null, secret: r.secret, errors: r.errors };
   }
 

@@ -10,7 +10,8 @@ import { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, isUuid, type PayloadError } from '../common/errors';
 import { TrackingService } from '../tracking/tracking.service';
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from './notifications.entity';
-import { assertPublicHost } from './ssrf';
+import { assertPublicHost, type Lookup } from './ssrf';
+import { WebhookClient } from './webhook-client';
 
 export const DELIVERY_MAX_ATTEMPTS = 8;
 /** An endpoint whose deliveries keep failing (each after all its retries) is switched off. */
@@ -18,6 +19,17 @@ export const DISABLE_AFTER_FAILED_DELIVERIES = 5;
 const DELIVERY_TIMEOUT_MS = 10_000;
 
 export type WebhookErrorCode = 'INVALID_URL' | 'INVALID_EVENT_TYPE';
+
+export interface WebhookDeliveryOptions {
+  /**
+   * Deliver only to public addresses, checked at each connection (the default). Only WEBHOOK_ALLOW_PRIVATE=true turns
+   * it off, for development against local receivers. (createEndpoint is told separately, per call.)
+   */
+  publicTargetsOnly?: boolean;
+  /** Host name resolution for the guard (the system resolver unless a test answers). */
+  lookup?: Lookup;
+  connectTimeoutMs?: number;
+}
 
 /** Signature header value: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the endpoint secret>`. */
 export function signWebhook(secret: string, timestamp: number, body: string): string {
@@ -29,17 +41,32 @@ const system = (orgId: string): TenantScope => TenantScope.forSystem(orgId);
 
 /** Events reaching organizations: the in-app feed, webhook endpoints and their signed, retried deliveries. */
 export class NotificationsService {
+  private client: WebhookClient | null = null;
+
   constructor(
     private readonly db: Database,
     private readonly logger: Logger,
-    private readonly fetchImpl: typeof fetch = fetch,
-    /** Production refuses non-public webhook targets at each delivery (development delivers to local receivers). */
-    private readonly publicTargetsOnly = false,
+    private readonly webhooks: WebhookDeliveryOptions = {},
   ) {}
+
+  /** Closes the delivery connections (the worker does when it stops). */
+  async close(): Promise<void> {
+    await this.client?.close();
+    this.client = null;
+  }
+
+  private webhookClient(): WebhookClient {
+    this.client ??= new WebhookClient({ allowPrivate: this.webhooks.publicTargetsOnly === false, lookup: this.webhooks.lookup, connectTimeoutMs: this.webhooks.connectTimeoutMs });
+    return this.client;
+  }
 
   // ---- endpoints ----------------------------------------------------------------------------------------------
 
-  async createEndpoint(scope: TenantScope, input: { url: string; eventTypes?: string[] | null; description?: string | null }, allowPlainHttp: boolean) {
+  /**
+   * `allowPrivateTargets` (WEBHOOK_ALLOW_PRIVATE) is all that lets a URL name a local or private host; the scheme plays
+   * no part. This check answers early with INVALID_URL; each delivery checks again at connect time (DNS can change).
+   */
+  async createEndpoint(scope: TenantScope, input: { url: string; eventTypes?: string[] | null; description?: string | null }, { allowPlainHttp, allowPrivateTargets }: { allowPlainHttp: boolean; allowPrivateTargets: boolean }) {
     const none = { endpoint: null as WebhookEndpointEntity | null, secret: null as string | null };
     let url: URL;
     try {
@@ -50,10 +77,9 @@ export class NotificationsService {
     if (url.protocol !== 'https:' && !(allowPlainHttp && url.protocol === 'http:')) {
       return { ...none, errors: [{ code: 'INVALID_URL' as WebhookErrorCode, field: 'url', message: allowPlainHttp ? 'url must be http(s).' : 'url must be https.' }] };
     }
-    if (!allowPlainHttp) {
-      // Production: only public targets (checked again at each delivery, as DNS can change).
+    if (!allowPrivateTargets) {
       try {
-        await assertPublicHost(url.hostname);
+        await assertPublicHost(url.hostname, this.webhooks.lookup);
       } catch (e) {
         return { ...none, errors: [{ code: 'INVALID_URL' as WebhookErrorCode, field: 'url', message: e instanceof Error ? e.message : 'url is not a public address.' }] };
       }
@@ -166,10 +192,11 @@ export class NotificationsService {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
-      if (this.publicTargetsOnly) await assertPublicHost(new URL(endpoint.url).hostname);
-      const res = await this.fetchImpl(endpoint.url, {
-        method: 'POST',
-        redirect: 'manual',
+      const { protocol } = new URL(endpoint.url);
+      if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`webhook url scheme ${protocol} is not http(s)`);
+      // The client checks the address it connects to, at connect time (unless WEBHOOK_ALLOW_PRIVATE), and never
+      // follows redirects.
+      const res = await this.webhookClient().post(endpoint.url, {
         signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
         headers: {
           'content-type': 'application/json',
@@ -181,8 +208,8 @@ export class NotificationsService {
         body,
       });
       statusCode = res.status;
-      await res.body?.cancel().catch(() => undefined);
-      if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+      if (res.status >= 300 && res.status < 400) error = `HTTP ${res.status}: redirects are not followed`;
+      else if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
