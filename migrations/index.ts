@@ -12,6 +12,7 @@ import { PublicCache1795708000000 } from './1795708000000-public-cache';
 import { Idempotency1795708000001 } from './1795708000001-idempotency';
 import { VisitorWall1795708000002 } from './1795708000002-visitor-wall';
 import { UncoveredDays1795708000003 } from './1795708000003-uncovered-days';
+import { VisitorWrites1795708000004 } from './1795708000004-visitor-writes';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Idempotency1795708000001,
   VisitorWall1795708000002,
   UncoveredDays1795708000003,
+  VisitorWrites1795708000004,
 ];

@@ -165,4 +165,21 @@ describe('the visitor wall: a non-member in a vendor tenant (app.visitor = on) s
     });
     expect(tc).toBe(0);
   });
+
+  test('a visitor writes nothing in the vendor tenant: no membership, no edit of a published report (issue 11, item 8)', async () => {
+    const vendor = await createOrg(app, { publish: true, prefix: 'wallw' });
+    const published = await createAttestation(app, vendor, {}, true);
+    const stranger = await createOrg(app);
+    const { rows: [user] } = await app.owner.query(`SELECT id FROM users WHERE subject = $1`, [`test|${stranger.owner.email}`]);
+    const asVisitor = <T>(work: (c: pg.PoolClient) => Promise<T>) => asApp(vendor.id, async (c) => {
+      await c.query(`SELECT set_config('app.visitor', 'on', true), set_config('app.user_id', $1, true), set_config('app.customer_org_id', $2, true)`, [user.id, stranger.id]);
+      return work(c);
+    });
+    await expect(asVisitor((c) => c.query(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'OWNER')`, [vendor.id, user.id]))).rejects.toThrow(/row-level security/);
+    expect((await asVisitor((c) => c.query(`UPDATE attestations SET title = 'defaced' WHERE id = $1`, [published]))).rowCount).toBe(0);
+    expect((await asVisitor((c) => c.query(`UPDATE trust_centers SET status = 'DRAFT'`))).rowCount).toBe(0);
+    expect((await asVisitor((c) => c.query(`DELETE FROM memberships`))).rowCount).toBe(0);
+    // The same statements as a member of the vendor (no visitor flag) do write: the wall is the visitor setting.
+    expect((await asApp(vendor.id, (c) => c.query(`UPDATE attestations SET title = 'edited' WHERE id = $1`, [published]))).rowCount).toBe(1);
+  });
 });

@@ -11,7 +11,7 @@ import {
 import type { Database } from '../../db/database';
 import { auditActor, auditLog } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
-import type { TenantScope } from '../auth/tenant-scope';
+import { TenantScope } from '../auth/tenant-scope';
 import { isUniqueViolation, NotFoundError, type Actor, type PayloadError } from '../common/errors';
 import { tenancyRepository } from '../tenancy/tenancy.repository';
 import { documentRepository } from '../documents/document.repository';
@@ -258,10 +258,14 @@ export class AccessService {
       });
       await accessRepository.addEvent(m, vendor, { requestId: request.id, fromState: null, toState: 'REQUESTED', actorUserId: customer.userId, reason: request.reason });
       await auditLog.append(m, vendor.orgId, { ...auditActor(actor), action: 'access.requested', targetType: 'access_request', targetId: request.id, details: { customer: customer.name, documents: requested.length || 'all restricted' } });
-      if (decision.kind === 'AUTO_APPROVE') {
-        request = await this.approve(m, vendor, request, trustCenter, { actor, rule: decision.rule, decidedBy: null, reason: null, grantDays: null, now });
-      } else if (decision.kind === 'BLOCKED') {
-        request = await this.deny(m, vendor, request, { actor, rule: decision.rule, decidedBy: null, reason: `Refused by policy: ${decision.rule}`, now });
+      if (decision.kind === 'AUTO_APPROVE' || decision.kind === 'BLOCKED') {
+        // The vendor's policy decides, not the customer: the decision's writes (grants, the request's new state) run as
+        // the system in the vendor's tenant, since the database refuses them to a visitor.
+        const system = TenantScope.forSystem(vendor.orgId);
+        await this.db.actAs(m, system.identity());
+        request = decision.kind === 'AUTO_APPROVE'
+          ? await this.approve(m, system, request, trustCenter, { actor, rule: decision.rule, decidedBy: null, reason: null, grantDays: null, now })
+          : await this.deny(m, system, request, { actor, rule: decision.rule, decidedBy: null, reason: `Refused by policy: ${decision.rule}`, now });
       }
       return { accessRequest: request as AccessRequestEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
     });
