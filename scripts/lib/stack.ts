@@ -84,7 +84,7 @@ export class Stack {
   }
 
   async startS3(): Promise<void> {
-    this.s3 = await startEmbeddedS3({ directory: path.join(this.dir, 's3'), bucket: BUCKET, port: this.s3Port || undefined });
+    this.s3 = await startEmbeddedS3({ directory: path.join(this.dir, 's3'), bucket: BUCKET, port: this.s3Port || undefined, secretAccessKey: 'S3RVER' });
     this.s3Endpoint = this.s3.endpoint;
     this.s3Port = Number(new URL(this.s3.endpoint).port);
   }

@@ -1,3 +1,4 @@
+import contentDisposition from 'content-disposition';
 import type { Framework } from './attestation';
 
 export const DOCUMENT_KINDS = ['SOC_REPORT', 'BRIDGE_LETTER', 'PEN_TEST', 'POLICY', 'CERTIFICATE', 'INSURANCE', 'QUESTIONNAIRE', 'OTHER'] as const;
@@ -68,11 +69,26 @@ export function checkUpload(u: UploadRequest, maxBytes: number): { code: UploadR
 }
 
 /**
- * A Content-Disposition value that survives any file name: quoted ASCII, other characters replaced by "_".
- * (The RFC 5987 `filename*=UTF-8''...` form would keep Unicode names, but the embedded S3 endpoint canonicalises its
- * `'` and `*` differently from the SDK and rejects the signature.)
+ * Characters that never belong in a name a browser saves: path separators, C0 and C1 controls (CR/LF among them) and
+ * DEL, line and paragraph separators, bidirectional controls (U+202E shows "report\u202Efdp.exe" as "reportexe.pdf") and
+ * lone surrogates (not text at all: percent-encoding them throws).
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_FILE_NAME = /[/\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The Content-Disposition of a download, built by the `content-disposition` package (RFC 6266, with RFC 5987's
+ * `filename*=UTF-8''...` for names outside ASCII): the header is always printable ASCII, quotes are escaped, and a
+ * Unicode name survives in `filename*`. Unsafe characters (above) become "_" first, so no part of a name is dropped as
+ * a "path"; clients that ignore `filename*` get an ASCII fallback (accents dropped, anything else outside ASCII as "_").
  */
 export function attachmentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"`;
+  const name = fileName.replace(UNSAFE_IN_FILE_NAME, '_');
+  if (name === '') return contentDisposition(undefined, { type: 'attachment' }); // the package would send an empty filename*
+  const fallback = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]/gu, '_')
+    .replace(/[/\\]/g, '_'); // NFKD turns fullwidth slashes into path separators the name itself does not have
+  return contentDisposition(name, { type: 'attachment', fallback });
 }

@@ -2,14 +2,18 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import contentDisposition from 'content-disposition';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/modules/storage/embedded-s3';
 import { Storage, StorageUnavailableError } from '../../src/modules/storage/storage';
 
-/** The storage module against the embedded S3 endpoint, which checks SigV4 signatures and expiry like S3 does. */
+/**
+ * The storage module against the embedded S3 endpoint, which checks SigV4 signatures and expiry like S3 does and refuses
+ * unsigned requests (test/integration/embedded-s3.test.ts proves that part).
+ */
 let s3: EmbeddedS3;
 let storage: Storage;
 const settings = (endpoint: string) => ({
-  endpoint, bucket: 'test-bucket', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER',
+  endpoint, bucket: 'test-bucket', region: 'us-east-1', accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey,
   forcePathStyle: true, uploadUrlTtlSeconds: 60, downloadUrlTtlSeconds: 60,
 });
 
@@ -49,7 +53,8 @@ test('a presigned GET downloads as an attachment; a tampered or expired URL is r
   const get = await storage.presignDownload('a/3', 'SOC 2 – Report.pdf', 'application/pdf');
   const ok = await fetch(get.url);
   expect(ok.status).toBe(200);
-  expect(ok.headers.get('content-disposition')).toContain('attachment; filename="SOC 2 _ Report.pdf"');
+  // The Unicode name travels as filename* (RFC 5987) inside a signed response-content-disposition.
+  expect(contentDisposition.parse(ok.headers.get('content-disposition')!)).toEqual({ type: 'attachment', parameters: { filename: 'SOC 2 – Report.pdf' } });
   expect(Buffer.from(await ok.arrayBuffer())).toEqual(body);
 
   const tampered = new URL(get.url);

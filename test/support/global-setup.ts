@@ -35,7 +35,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.TP_TEST_OWNER_URL = ownerUrl;
   process.env.TP_TEST_APP_URL = appRoleUrl(ownerUrl, appPassword);
   process.env.TP_TEST_MODE = embedded ? 'embedded' : 'external';
-  const s3 = await startEmbeddedS3({ directory: mkdtempSync(path.join(os.tmpdir(), 'trust-portal-test-s3-')), bucket: TEST_BUCKET });
+  // A pinned secret: the harness and child servers sign with S3RVER/S3RVER. Unsigned requests are still refused.
+  const s3 = await startEmbeddedS3({ directory: mkdtempSync(path.join(os.tmpdir(), 'trust-portal-test-s3-')), bucket: TEST_BUCKET, secretAccessKey: 'S3RVER' });
   process.env.TP_TEST_S3_ENDPOINT = s3.endpoint;
   globalThis.__TP_TEST__ = { embedded, adminUrl, database, s3 };
   process.stdout.write(`\n[test] PostgreSQL: ${embedded ? 'embedded (temporary)' : 'TEST_DATABASE_URL'}; database ${database}\n`);
