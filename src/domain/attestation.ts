@@ -1,8 +1,10 @@
-import { addDays, addMonths, compareDates, monthsBetween, type CalendarDate } from './calendar-date';
+import { addMonthsToDayNumber, compareDates, fromDayNumber, MAX_DATE, toDayNumber, type CalendarDate } from './calendar-date';
 
 /**
  * Attestation rules with no I/O: what a valid report or certificate looks like, and what may extend it.
  * Services call these and turn violations into typed payload errors; the database repeats the hard ones as CHECKs.
+ * Total over every representable date: date arithmetic runs on day numbers with no range limit, so a stored report
+ * dated 9999-12-31 gets the same verdicts as any other instead of a RangeError.
  */
 export const FRAMEWORKS = [
   'SOC1', 'SOC2', 'SOC3', 'ISO27001', 'ISO27701', 'PCI_DSS', 'HIPAA', 'HITRUST', 'CSA_STAR', 'GDPR', 'OTHER',
@@ -110,9 +112,12 @@ export function checkAttestation(a: AttestationFields): RuleOutcome {
     } else if (compareDates(a.periodStart, a.periodEnd) >= 0) {
       err('INVALID_PERIOD', 'periodEnd', `periodStart (${a.periodStart}) must be before periodEnd (${a.periodEnd}).`);
     } else if (a.socType === 'TYPE_II') {
-      const months = monthsBetween(a.periodStart, addDays(a.periodEnd, 1));
-      const overTwelve = compareDates(addDays(a.periodEnd, 1), addMonths(a.periodStart, 12)) > 0;
-      if (months < 3 || overTwelve) {
+      // In whole months up to the day after the end (monthsBetween's rule): fewer than 3, or past 12.
+      const start = toDayNumber(a.periodStart);
+      const dayAfterEnd = toDayNumber(a.periodEnd) + 1;
+      const underThree = addMonthsToDayNumber(start, 3) > dayAfterEnd;
+      const overTwelve = dayAfterEnd > addMonthsToDayNumber(start, 12);
+      if (underThree || overTwelve) {
         warnings.push({
           code: 'PERIOD_LENGTH_UNUSUAL',
           field: 'periodEnd',
@@ -196,21 +201,25 @@ export function checkBridgeLetter(input: BridgeLetterCheckInput): RuleViolation<
   if (compareDates(letter.coversFrom, letter.coversThrough) > 0) {
     errors.push({ code: 'INVALID_PERIOD', field: 'coversThrough', message: 'coversThrough must not be before coversFrom.' });
   }
-  const expectedStart = addDays(input.coveredThrough ?? reportEnd, 1);
-  if (letter.coversFrom !== expectedStart) {
+  // Day numbers, not dates: the day after coverage ending 9999-12-31 exists, it just has no date to write.
+  const expectedStart = toDayNumber(input.coveredThrough ?? reportEnd) + 1;
+  if (toDayNumber(letter.coversFrom) !== expectedStart) {
     errors.push({
       code: 'BRIDGE_LETTER_GAP',
       field: 'coversFrom',
-      message: `A bridge letter starts the day after the coverage it extends: expected ${expectedStart}, got ${letter.coversFrom}.`,
+      message: expectedStart > toDayNumber(MAX_DATE)
+        ? `The report is already covered through ${MAX_DATE}, the last supported date: no bridge letter can extend it.`
+        : `A bridge letter starts the day after the coverage it extends: expected ${fromDayNumber(expectedStart)}, got ${letter.coversFrom}.`,
     });
   }
   // Whole months after the period end, counted from the day after it: a letter after 2025-09-30 may run through 2025-12-31.
-  const limit = addDays(addMonths(addDays(reportEnd, 1), input.maxMonths), -1);
-  if (compareDates(letter.coversThrough, limit) > 0) {
+  const limit = addMonthsToDayNumber(toDayNumber(reportEnd) + 1, input.maxMonths) - 1;
+  if (toDayNumber(letter.coversThrough) > limit) {
+    // coversThrough is a representable date past the limit, so the limit is representable too.
     errors.push({
       code: 'BRIDGE_LETTER_TOO_LONG',
       field: 'coversThrough',
-      message: `Bridge letters may cover at most ${input.maxMonths} months after the period end (through ${limit}).`,
+      message: `Bridge letters may cover at most ${input.maxMonths} months after the period end (through ${fromDayNumber(limit)}).`,
     });
   }
   if (compareDates(letter.issuedOn, reportEnd) <= 0) {

@@ -17,6 +17,25 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MIN_DAY_NUMBER = Date.UTC(MIN_YEAR, 0, 1) / MS_PER_DAY;
 const MAX_DAY_NUMBER = Date.UTC(MAX_YEAR, 11, 31) / MS_PER_DAY;
 
+/** The first and last days this module can represent. */
+export const MIN_DATE = '1000-01-01' as CalendarDate;
+export const MAX_DATE = '9999-12-31' as CalendarDate;
+
+/**
+ * The dates the API accepts as input (the Date scalar refuses others). Far inside MIN_DATE..MAX_DATE on purpose: what
+ * the rules derive from an input (an expiry 60 months on, a bridge-letter limit, the day before a range) must stay
+ * representable, and no report, letter or evaluation date outside these years is anything but a typo.
+ */
+export const INPUT_DATE_RANGE: { readonly min: CalendarDate; readonly max: CalendarDate } = Object.freeze({
+  min: '1900-01-01' as CalendarDate,
+  max: '2999-12-31' as CalendarDate,
+});
+
+/** Whether `d` is a date the API accepts as input (INPUT_DATE_RANGE). */
+export function isInputDate(d: CalendarDate): boolean {
+  return compareDates(d, INPUT_DATE_RANGE.min) >= 0 && compareDates(d, INPUT_DATE_RANGE.max) <= 0;
+}
+
 /** Number of days in a month; `month` is 1-12. */
 export function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
@@ -52,16 +71,30 @@ export function calendarDate(value: string): CalendarDate {
 /** Days since 1970-01-01 (negative before it). */
 export function toDayNumber(d: CalendarDate): number {
   // Digits read in place (no substrings): a portfolio evaluation calls this thousands of times per request.
-  const year = digits(d, 0, 4);
-  const month = digits(d, 5, 2);
-  const day = digits(d, 8, 2);
-  // Days from civil (proleptic Gregorian), after Howard Hinnant's algorithm; equal to Date.UTC(...) / MS_PER_DAY.
+  return daysFromCivil(digits(d, 0, 4), digits(d, 5, 2), digits(d, 8, 2));
+}
+
+/** Days from civil (proleptic Gregorian, any year), after Howard Hinnant's algorithm; equal to Date.UTC(...) / MS_PER_DAY. */
+function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yearOfEra = y - era * 400;
   const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
   const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146097 + dayOfEra - 719468;
+}
+
+/** Inverse of daysFromCivil for any day number (Hinnant's civil_from_days): [year, month 1-12, day 1-31]. */
+function civilFromDays(n: number): [number, number, number] {
+  const z = n + 719468;
+  const era = Math.floor(z / 146097);
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return [yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day];
 }
 
 function digits(s: string, from: number, count: number): number {
@@ -93,16 +126,51 @@ export function addDays(d: CalendarDate, n: number): CalendarDate {
  */
 export function addMonths(d: CalendarDate, n: number): CalendarDate {
   assertInteger(n, 'addMonths');
-  const year = digits(d, 0, 4);
-  const month = digits(d, 5, 2);
-  const day = digits(d, 8, 2);
+  const [year, month, day] = shiftMonths(digits(d, 0, 4), digits(d, 5, 2), digits(d, 8, 2), n);
+  if (year < MIN_YEAR || year > MAX_YEAR) {
+    throw new RangeError(`${d} + ${n} months is outside the supported years ${MIN_YEAR}-${MAX_YEAR}`);
+  }
+  return format(year, month, day);
+}
+
+/**
+ * addDays and addMonths that never throw at the edges of the calendar: a result before MIN_DATE or after MAX_DATE
+ * saturates there. For dates derived from stored data (an expiry 12 months after a report dated 9999-06-30), where
+ * "the last day we can represent" is the honest answer and an exception would be a 500.
+ */
+export function addDaysClamped(d: CalendarDate, n: number): CalendarDate {
+  assertInteger(n, 'addDaysClamped');
+  return fromDayNumberClamped(toDayNumber(d) + n);
+}
+
+export function addMonthsClamped(d: CalendarDate, n: number): CalendarDate {
+  assertInteger(n, 'addMonthsClamped');
+  return fromDayNumberClamped(addMonthsToDayNumber(toDayNumber(d), n));
+}
+
+/** The date of day number `n`, saturating at MIN_DATE / MAX_DATE instead of throwing. */
+export function fromDayNumberClamped(n: number): CalendarDate {
+  if (Number.isNaN(n)) throw new RangeError('fromDayNumberClamped: NaN');
+  return fromDayNumber(Math.min(MAX_DAY_NUMBER, Math.max(MIN_DAY_NUMBER, Math.trunc(n))));
+}
+
+/**
+ * addMonths on day numbers, with no range limit: for comparisons whose operands may lie past MAX_DATE (the day after a
+ * period ending 9999-12-31, plus three months), where clamping would change the answer.
+ */
+export function addMonthsToDayNumber(dayNumber: number, n: number): number {
+  assertInteger(dayNumber, 'addMonthsToDayNumber');
+  assertInteger(n, 'addMonthsToDayNumber');
+  const [year, month, day] = civilFromDays(dayNumber);
+  return daysFromCivil(...shiftMonths(year, month, day, n));
+}
+
+/** `n` months after the civil date, clamping the day to the end of a shorter month. */
+function shiftMonths(year: number, month: number, day: number, n: number): [number, number, number] {
   const monthIndex = year * 12 + (month - 1) + n;
   const newYear = Math.floor(monthIndex / 12);
   const newMonth = monthIndex - newYear * 12 + 1;
-  if (newYear < MIN_YEAR || newYear > MAX_YEAR) {
-    throw new RangeError(`${d} + ${n} months is outside the supported years ${MIN_YEAR}-${MAX_YEAR}`);
-  }
-  return format(newYear, newMonth, Math.min(day, daysInMonth(newYear, newMonth)));
+  return [newYear, newMonth, Math.min(day, daysInMonth(newYear, newMonth))];
 }
 
 /** `to - from` in days; negative when `to` is earlier. */

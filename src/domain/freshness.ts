@@ -6,7 +6,7 @@
 
 import {
   addDays,
-  addMonths,
+  addMonthsClamped,
   type CalendarDate,
   compareDates,
   daysBetween,
@@ -52,7 +52,9 @@ export interface Freshness {
   evaluatedOn: CalendarDate;
   anchorDate: CalendarDate | null;
   ageDays: number | null;
+  /** Anchor + maximum age, or a certificate's expiry; saturates at MAX_DATE (9999-12-31) when that lies beyond it. */
   expiresOn: CalendarDate | null;
+  /** Days from the evaluation date to `expiresOn` (as reported, so saturated too). */
   daysUntilStale: number | null;
   coveredThrough: CalendarDate | null;
   uncoveredDays: number | null;
@@ -103,6 +105,8 @@ export function validateFreshnessPolicy(p: FreshnessPolicy): string[] {
 /**
  * Freshness of one attestation on `evaluatedOn`.
  * NONE (all other fields null) when there are no facts or the report was not issued yet.
+ * Total over every representable date (years 1000-9999): an expiry past 9999-12-31 saturates there rather than
+ * throwing, so a stored report dated late 9999 reads as fresh through the end of the calendar.
  * Throws RangeError only for an invalid policy: that is a configuration bug, not report data.
  */
 export function evaluateFreshness(
@@ -227,7 +231,7 @@ function describeAttestation(
     policy.anchor === 'ISSUE_DATE' || coverageEnd === null ? facts.issueDate : coverageEnd;
   return {
     anchorDate,
-    expiresOn: addMonths(anchorDate, policy.maxAgeMonths),
+    expiresOn: addMonthsClamped(anchorDate, policy.maxAgeMonths),
     // Without a period or as-of date we don't know what was examined, so claim no coverage.
     coverage:
       coverageEnd === null ? null : coveredThrough(coverageEnd, facts.bridgeLetters ?? [], evaluatedOn),

@@ -6,15 +6,18 @@ import {
   type AttestationStatus,
   type BridgeLetterCheckInput,
   canTransition,
+  CERTIFICATE_FRAMEWORKS,
   checkAttestation,
   checkBridgeLetter,
   checkPublishable,
+  FRAMEWORKS,
   OPINIONS,
   reportDate,
   type RuleViolation,
   TRUST_SERVICE_CRITERIA,
 } from '../../src/domain/attestation';
-import { addDays, addMonths, calendarDate, fromDayNumber, toDayNumber } from '../../src/domain/calendar-date';
+import { addDays, addMonths, calendarDate, fromDayNumber, monthsBetween, toDayNumber } from '../../src/domain/calendar-date';
+import { anyDateArb, anyDayArb, dateWithin, LAST_DAY } from '../support/calendar-arbitraries';
 
 const d = calendarDate;
 
@@ -571,6 +574,98 @@ describe('checkAttestation property', () => {
           expect(outcome.warnings.every((w) => w.code === 'PERIOD_LENGTH_UNUSUAL')).toBe(true);
         },
       ),
+    );
+  });
+});
+
+describe('the whole calendar (issue #11: a draft with a period in year 9999 was a 500)', () => {
+  it('measures Type II periods ending on 9999-12-31 like any other', () => {
+    const period = (start: string, end: string) => checkAttestation({ ...soc2TypeII, periodStart: d(start), periodEnd: d(end), issueDate: d('9999-12-31') });
+    expect(period('9999-01-01', '9999-12-31')).toEqual({ errors: [], warnings: [] }); // 12 months
+    expect(period('9999-10-01', '9999-12-31')).toEqual({ errors: [], warnings: [] }); // 3 months
+    expect(codes(period('9999-10-02', '9999-12-31').warnings)).toEqual(['PERIOD_LENGTH_UNUSUAL']); // shorter
+    expect(period('9999-10-02', '9999-12-31').warnings[0]!.message).toMatch(/shorter/);
+    expect(codes(period('9998-12-31', '9999-12-31').warnings)).toEqual(['PERIOD_LENGTH_UNUSUAL']); // a day longer
+    expect(period('9998-12-31', '9999-12-31').warnings[0]!.message).toMatch(/longer/);
+  });
+
+  it('bridge letters: coverage through 9999-12-31 leaves nothing to extend; a limit past the calendar never bites', () => {
+    const report = { framework: 'SOC2' as const, status: 'PUBLISHED' as const, periodEnd: d('9999-12-31'), asOf: null };
+    const full = checkBridgeLetter({ report, coveredThrough: null, letter: { coversFrom: d('9999-12-31'), coversThrough: d('9999-12-31'), issuedOn: d('9999-12-31') }, maxMonths: 3, today: d('9999-12-31') });
+    expect(full).toContainEqual({ code: 'BRIDGE_LETTER_GAP', field: 'coversFrom', message: expect.stringContaining('already covered through 9999-12-31') });
+    const october = { ...report, periodEnd: d('9999-10-31') };
+    expect(checkBridgeLetter({ report: october, coveredThrough: null, letter: { coversFrom: d('9999-11-01'), coversThrough: d('9999-12-31'), issuedOn: d('9999-11-02') }, maxMonths: 3, today: d('9999-12-31') })).toEqual([]);
+  });
+
+  const fieldsArb: fc.Arbitrary<AttestationFields> = fc.record({
+    framework: fc.constantFrom(...FRAMEWORKS),
+    socType: fc.constantFrom(null, 'TYPE_I' as const, 'TYPE_II' as const),
+    start: anyDayArb,
+    length: fc.integer({ min: -30, max: 800 }),
+    issueLag: fc.integer({ min: -30, max: 400 }),
+    hasPeriod: fc.boolean(),
+    asOf: fc.option(anyDateArb, { nil: null }),
+    validity: fc.option(fc.integer({ min: -30, max: 4 * 366 }), { nil: null }),
+    opinion: fc.constantFrom(null, ...OPINIONS),
+  }).map((x): AttestationFields => {
+    const end = dateWithin(x.start, x.length);
+    return {
+      framework: x.framework, socType: x.socType, opinion: x.opinion, trustServiceCriteria: ['SECURITY'],
+      periodStart: x.hasPeriod ? fromDayNumber(x.start) : null, periodEnd: x.hasPeriod ? end : null, asOf: x.asOf,
+      issueDate: dateWithin(toDayNumber(end), x.issueLag),
+      certificateValidFrom: x.validity === null ? null : fromDayNumber(x.start),
+      certificateValidUntil: x.validity === null ? null : dateWithin(x.start, x.validity),
+    };
+  });
+
+  it('checkAttestation and checkPublishable never throw', () => {
+    fc.assert(
+      fc.property(fieldsArb, anyDateArb, (fields, today) => {
+        expect(() => checkAttestation(fields)).not.toThrow();
+        expect(() => checkPublishable(fields, today)).not.toThrow();
+        if (CERTIFICATE_FRAMEWORKS.includes(fields.framework)) expect(() => checkAttestation({ ...fields, certificateValidUntil: null })).not.toThrow();
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('warns about a Type II period exactly by the monthsBetween rule, wherever the calendar can state it', () => {
+    fc.assert(
+      fc.property(anyDayArb, fc.integer({ min: 1, max: 500 }), (startDay, length) => {
+        const periodStart = fromDayNumber(startDay);
+        const periodEnd = dateWithin(startDay, length);
+        if (periodEnd === periodStart) return;
+        const warned = codes(checkAttestation({ ...soc2TypeII, periodStart, periodEnd, issueDate: periodEnd }).warnings).includes('PERIOD_LENGTH_UNUSUAL');
+        // The reference needs the day after the end and the start + 12 months as dates: skip where they are not.
+        if (toDayNumber(periodEnd) >= LAST_DAY || toDayNumber(addDays(periodEnd, 1)) > toDayNumber(d('9998-12-31'))) return;
+        const dayAfter = addDays(periodEnd, 1);
+        expect(warned).toBe(monthsBetween(periodStart, dayAfter) < 3 || dayAfter > addMonths(periodStart, 12));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('checkBridgeLetter never throws', () => {
+    fc.assert(
+      fc.property(
+        anyDayArb, fc.integer({ min: 0, max: 400 }), fc.integer({ min: -5, max: 5 }), fc.integer({ min: -5, max: 400 }), fc.integer({ min: -5, max: 60 }),
+        fc.integer({ min: 1, max: 12 }), fc.boolean(), anyDateArb,
+        (end, coveredBy, startOffset, length, issueLag, maxMonths, typeI, today) => {
+          const periodEnd = fromDayNumber(end);
+          const covered = dateWithin(end, coveredBy);
+          const coversFrom = dateWithin(toDayNumber(covered), 1 + startOffset);
+          const coversThrough = dateWithin(toDayNumber(coversFrom), length);
+          const input: BridgeLetterCheckInput = {
+            report: { framework: 'SOC2', status: 'PUBLISHED', periodEnd: typeI ? null : periodEnd, asOf: typeI ? periodEnd : null },
+            coveredThrough: coveredBy === 0 ? null : covered,
+            letter: { coversFrom, coversThrough, issuedOn: dateWithin(toDayNumber(coversFrom), issueLag) },
+            maxMonths,
+            today,
+          };
+          expect(() => checkBridgeLetter(input)).not.toThrow();
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });

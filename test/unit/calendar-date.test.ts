@@ -1,20 +1,29 @@
 import fc from 'fast-check';
 import {
   addDays,
+  addDaysClamped,
   addMonths,
+  addMonthsClamped,
+  addMonthsToDayNumber,
   calendarDate,
   type CalendarDate,
   compareDates,
   daysBetween,
   daysInMonth,
   fromDayNumber,
+  fromDayNumberClamped,
+  INPUT_DATE_RANGE,
+  isInputDate,
+  MAX_DATE,
   maxDate,
+  MIN_DATE,
   minDate,
   monthsBetween,
   parseCalendarDate,
   toDayNumber,
   todayUtc,
 } from '../../src/domain/calendar-date';
+import { anyDateArb, anyDayArb, FIRST_DAY, LAST_DAY } from '../support/calendar-arbitraries';
 
 const d = calendarDate;
 
@@ -303,5 +312,76 @@ describe('todayUtc', () => {
 
   it('rejects an invalid Date', () => {
     expect(() => todayUtc(new Date('not a date'))).toThrow(RangeError);
+  });
+});
+
+describe('the edges of the calendar (issue #11: a report dated late 9999 was a 500)', () => {
+  it('names its first and last days', () => {
+    expect([MIN_DATE, MAX_DATE]).toEqual(['1000-01-01', '9999-12-31']);
+    expect(toDayNumber(MAX_DATE) - toDayNumber(MIN_DATE)).toBe(LAST_DAY - FIRST_DAY);
+  });
+
+  it('takes API inputs from 1900-01-01 to 2999-12-31 only', () => {
+    expect(INPUT_DATE_RANGE).toEqual({ min: '1900-01-01', max: '2999-12-31' });
+    for (const ok of ['1900-01-01', '2025-06-30', '2999-12-31']) expect(isInputDate(d(ok))).toBe(true);
+    for (const no of ['1000-01-01', '1899-12-31', '3000-01-01', '9999-12-31']) expect(isInputDate(d(no))).toBe(false);
+  });
+
+  it('leaves room above the input range for everything the rules derive from an input (60 months, letters, a day)', () => {
+    expect(() => addDays(addMonths(addDays(INPUT_DATE_RANGE.max, 1), 72), 1)).not.toThrow();
+    expect(() => addDays(addMonths(INPUT_DATE_RANGE.min, -72), -30)).not.toThrow();
+  });
+
+  it('addMonthsClamped and addDaysClamped saturate at the edges instead of throwing', () => {
+    expect(addMonthsClamped(d('9999-06-30'), 12)).toBe('9999-12-31');
+    expect(addMonthsClamped(d('9999-12-31'), 60)).toBe('9999-12-31');
+    expect(addMonthsClamped(d('1000-06-30'), -12)).toBe('1000-01-01');
+    expect(addDaysClamped(d('9999-12-31'), 1)).toBe('9999-12-31');
+    expect(addDaysClamped(d('1000-01-01'), -1)).toBe('1000-01-01');
+    expect(fromDayNumberClamped(Number.MAX_SAFE_INTEGER)).toBe(MAX_DATE);
+    expect(fromDayNumberClamped(-Number.MAX_SAFE_INTEGER)).toBe(MIN_DATE);
+    expect(() => fromDayNumberClamped(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('addMonthsClamped is addMonths wherever that is defined, and MAX_DATE / MIN_DATE beyond', () => {
+    fc.assert(
+      fc.property(anyDateArb, fc.integer({ min: -240, max: 240 }), (date, n) => {
+        const clamped = addMonthsClamped(date, n);
+        let exact: CalendarDate | null = null;
+        try {
+          exact = addMonths(date, n);
+        } catch (error) {
+          expect(error).toBeInstanceOf(RangeError);
+        }
+        expect(clamped).toBe(exact ?? (n > 0 ? MAX_DATE : MIN_DATE));
+      }),
+    );
+  });
+
+  it('addDaysClamped is addDays wherever that is defined', () => {
+    fc.assert(
+      fc.property(anyDayArb, fc.integer({ min: -5000, max: 5000 }), (day, n) => {
+        const expected = Math.min(LAST_DAY, Math.max(FIRST_DAY, day + n));
+        expect(toDayNumber(addDaysClamped(fromDayNumber(day), n))).toBe(expected);
+      }),
+    );
+  });
+
+  it('addMonthsToDayNumber is addMonths on day numbers, with no range limit', () => {
+    fc.assert(
+      fc.property(anyDateArb, fc.integer({ min: -240, max: 240 }), (date, n) => {
+        const day = addMonthsToDayNumber(toDayNumber(date), n);
+        try {
+          expect(day).toBe(toDayNumber(addMonths(date, n)));
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+          expect(n > 0 ? day > LAST_DAY : day < FIRST_DAY).toBe(true);
+        }
+        // Months are added to the civil date (clamping the day), so adding 0 is the identity, even past the edges.
+        expect(addMonthsToDayNumber(day, 0)).toBe(day);
+      }),
+    );
+    // The day after 9999-12-31 plus three months: 10000-03-31, without a date to write it as.
+    expect(addMonthsToDayNumber(LAST_DAY + 1, 3) - 1).toBe(LAST_DAY + 31 + 29 + 31);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Framework, Opinion } from '../../src/domain/attestation';
-import { addDays, addMonths, calendarDate, fromDayNumber, toDayNumber } from '../../src/domain/calendar-date';
+import { addDays, addMonths, calendarDate, compareDates, fromDayNumber, MAX_DATE, toDayNumber } from '../../src/domain/calendar-date';
 import {
   buyerFreshness,
   DEFAULT_REQUIREMENT_POLICY,
@@ -12,6 +12,7 @@ import {
   validateRequirementPolicy,
 } from '../../src/domain/compliance';
 import type { BridgeLetterFacts, FreshnessState } from '../../src/domain/freshness';
+import { anyDayArb, dateWithin } from '../support/calendar-arbitraries';
 
 /**
  * The buyer's status rules (src/domain/compliance.ts), worked through by hand. Dates are chosen so every expected
@@ -614,6 +615,71 @@ describe('properties', () => {
           expect(p.ageAnchor).toBe('PERIOD_END');
           expect(r.freshness!.anchorDate).toBe(r.freshness!.coveredThrough);
         }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('the whole calendar (issue #11: a watched vendor with a report dated late 9999 was a 500)', () => {
+  it('a report whose age runs past 9999-12-31 is fresh through the last day of the calendar', () => {
+    const far = soc2({ periodStart: d('9999-01-01'), periodEnd: d('9999-12-31'), issueDate: d('9999-12-31') });
+    expect(evaluateVendor([far], DEFAULT_REQUIREMENT_POLICY, d('9999-12-31'))).toMatchObject({
+      status: 'EXPIRING_SOON', reasons: [{ code: 'EXPIRING_SOON' }], freshness: { expiresOn: '9999-12-31', daysUntilStale: 0 },
+    });
+    // Bridge letters counting move the anchor to the last covered day; that expiry leaves the calendar too.
+    const letters = soc2({ periodStart: d('9998-10-01'), periodEnd: d('9999-09-30'), issueDate: d('9999-10-15'), bridgeLetters: [letter('9999-10-01', '9999-12-31', '9999-10-20')] });
+    const f = buyerFreshness(letters, policy({ bridgeLettersCount: true, maxAgeMonths: 60 }), d('9999-11-01'));
+    expect(f).toMatchObject({ state: 'EXPIRING_SOON', anchorDate: '9999-12-31', expiresOn: '9999-12-31', coveredThrough: '9999-12-31' });
+  });
+
+  const wholePolicyArb: fc.Arbitrary<RequirementPolicy> = fc.record({
+    accepted: fc.constantFrom<RequirementPolicy['accepted']>(DEFAULT_REQUIREMENT_POLICY.accepted, [{ framework: 'SOC2', socType: null }]),
+    maxAgeMonths: fc.integer({ min: 1, max: 60 }),
+    expiringSoonDays: fc.integer({ min: 0, max: 365 }),
+    ageAnchor: fc.constantFrom('PERIOD_END' as const, 'ISSUE_DATE' as const),
+    bridgeLettersCount: fc.boolean(),
+    maxUncoveredDays: fc.option(fc.integer({ min: 0, max: 3650 }), { nil: null }),
+    qualifiedOpinionNeedsReview: fc.boolean(),
+    exceptionsNeedReview: fc.boolean(),
+  });
+
+  const wholeEvidenceArb: fc.Arbitrary<EvidenceFacts> = fc.oneof(
+    fc.record({ end: anyDayArb, length: fc.integer({ min: 1, max: 400 }), lag: fc.integer({ min: 0, max: 200 }), typeI: fc.boolean(), letters: fc.array(fc.integer({ min: 0, max: 120 }), { maxLength: 3 }), id: fc.uuid() })
+      .map((x): EvidenceFacts => {
+        const bridgeLetters: BridgeLetterFacts[] = [];
+        let covered = x.end;
+        for (const len of x.letters) {
+          const from = dateWithin(covered, 1);
+          const through = dateWithin(covered, 1 + len);
+          bridgeLetters.push({ coversFrom: from, coversThrough: through, issuedOn: dateWithin(toDayNumber(through), 1) });
+          covered = toDayNumber(through);
+        }
+        const end = fromDayNumber(x.end);
+        return soc2({
+          id: x.id, socType: x.typeI ? 'TYPE_I' : 'TYPE_II', periodStart: x.typeI ? null : dateWithin(x.end, -x.length), periodEnd: x.typeI ? null : end,
+          asOf: x.typeI ? end : null, issueDate: dateWithin(x.end, x.lag), bridgeLetters,
+        });
+      }),
+    fc.record({ issue: anyDayArb, validity: fc.integer({ min: 1, max: 4 * 366 }), id: fc.uuid() })
+      .map((x): EvidenceFacts => iso({ id: x.id, issueDate: fromDayNumber(x.issue), certificateValidFrom: fromDayNumber(x.issue), certificateValidUntil: dateWithin(x.issue, x.validity) })),
+  );
+
+  it('evaluateVendor never throws, and status severity never improves as the date moves forward', () => {
+    const SEVERITY: Record<VendorStatus, number> = { COMPLIANT: 0, EXPIRING_SOON: 1, NEEDS_REVIEW: 2, NON_COMPLIANT: 3, UNKNOWN: 4 };
+    fc.assert(
+      fc.property(fc.array(wholeEvidenceArb, { minLength: 1, maxLength: 4 }), wholePolicyArb, anyDayArb, fc.integer({ min: 0, max: 5 * 366 }), (evidence, p, day, step) => {
+        // From the day the last piece of evidence (and its letters) appeared, so the same evidence decides both days.
+        const latest = Math.max(day, ...evidence.flatMap((e) => [toDayNumber(e.issueDate), ...(e.bridgeLetters ?? []).map((l) => toDayNumber(l.issuedOn))]));
+        const a = evaluateVendor(evidence, p, fromDayNumber(latest));
+        const b = evaluateVendor(evidence, p, dateWithin(latest, step));
+        for (const r of [a, b]) {
+          if (r.freshness) {
+            expect(compareDates(r.freshness.expiresOn!, MAX_DATE)).toBeLessThanOrEqual(0);
+            expect(r.freshness.daysUntilStale).toBe(toDayNumber(r.freshness.expiresOn!) - toDayNumber(r.freshness.evaluatedOn));
+          }
+        }
+        expect(SEVERITY[b.status]).toBeGreaterThanOrEqual(SEVERITY[a.status]);
       }),
       { numRuns: 500 },
     );

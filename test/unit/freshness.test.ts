@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import {
   addDays,
+  addMonths,
   calendarDate,
   type CalendarDate,
   compareDates,
   daysBetween,
   fromDayNumber,
+  MAX_DATE,
   maxDate,
   toDayNumber,
 } from '../../src/domain/calendar-date';
@@ -22,6 +24,7 @@ import {
   periodGapDays,
   validateFreshnessPolicy,
 } from '../../src/domain/freshness';
+import { anyDayArb, dateWithin } from '../support/calendar-arbitraries';
 
 const d = calendarDate;
 
@@ -903,6 +906,94 @@ describe('coverage gap properties', () => {
           }
         },
       ),
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------
+// The whole calendar (issue #11: a report dated late 9999 answered INTERNAL_SERVER_ERROR)
+// ---------------------------------------------------------------------------
+
+describe('evaluateFreshness near 9999-12-31', () => {
+  it('saturates an expiry past the calendar at its last day', () => {
+    const facts: AttestationFacts = { periodStart: d('9999-01-01'), periodEnd: d('9999-12-31'), issueDate: d('9999-12-31') };
+    expect(evaluateFreshness(facts, d('9999-12-31'))).toEqual({
+      state: 'EXPIRING_SOON', evaluatedOn: '9999-12-31', anchorDate: '9999-12-31', ageDays: 0,
+      expiresOn: '9999-12-31', daysUntilStale: 0, coveredThrough: '9999-12-31', uncoveredDays: 0,
+    });
+    const typeI: AttestationFacts = { asOf: d('9999-06-30'), issueDate: d('9999-07-30') };
+    const policy: FreshnessPolicy = { anchor: 'ISSUE_DATE', maxAgeMonths: 60, expiringSoonDays: 30 };
+    expect(evaluateFreshness(typeI, d('9999-08-01'), policy)).toMatchObject({ state: 'CURRENT', anchorDate: '9999-07-30', expiresOn: '9999-12-31', daysUntilStale: 152 });
+  });
+
+  it('keeps an expiry that fits: 9998-12-31 + 12 months is 9999-12-31', () => {
+    const facts: AttestationFacts = { periodStart: d('9998-01-01'), periodEnd: d('9998-12-31'), issueDate: d('9999-01-15') };
+    expect(evaluateFreshness(facts, d('9999-06-30'))).toMatchObject({ state: 'CURRENT', expiresOn: '9999-12-31', daysUntilStale: 184 });
+  });
+});
+
+describe('freshness over the whole calendar (years 1000-9999)', () => {
+  /** Letters chained from `end`, clipped to the calendar. */
+  const lettersArb = (end: number): fc.Arbitrary<BridgeLetterFacts[]> =>
+    fc.array(fc.record({ step: fc.integer({ min: -30, max: 30 }), length: fc.integer({ min: 0, max: 400 }), lag: fc.integer({ min: -30, max: 60 }) }), { maxLength: 4 })
+      .map((specs) => {
+        let previous = end;
+        return specs.map(({ step, length, lag }) => {
+          const from = dateWithin(previous, 1 + step);
+          const through = dateWithin(toDayNumber(from), length);
+          previous = toDayNumber(through);
+          return { coversFrom: from, coversThrough: through, issuedOn: dateWithin(previous, lag) };
+        });
+      });
+
+  const wholeFactsArb: fc.Arbitrary<AttestationFacts> = fc.oneof(
+    anyDayArb.chain((end) => fc.record({ length: fc.integer({ min: 1, max: 800 }), lag: fc.integer({ min: 0, max: 400 }), letters: lettersArb(end) })
+      .map(({ length, lag, letters }) => ({ periodStart: dateWithin(end, -length), periodEnd: fromDayNumber(end), issueDate: dateWithin(end, lag), bridgeLetters: letters }))),
+    anyDayArb.chain((asOf) => fc.record({ lag: fc.integer({ min: 0, max: 400 }), letters: lettersArb(asOf) })
+      .map(({ lag, letters }) => ({ asOf: fromDayNumber(asOf), issueDate: dateWithin(asOf, lag), bridgeLetters: letters }))),
+    fc.record({ issue: anyDayArb, validity: fc.integer({ min: 0, max: 4 * 366 }), hasFrom: fc.boolean() })
+      .map(({ issue, validity, hasFrom }) => ({ issueDate: fromDayNumber(issue), certificateValidFrom: hasFrom ? fromDayNumber(issue) : null, certificateValidUntil: dateWithin(issue, validity) })),
+    anyDayArb.map((issue) => ({ issueDate: fromDayNumber(issue) })),
+  );
+
+  /** An evaluation date anywhere, or (mostly) soon after the issue date, where expiry matters. */
+  const caseArb = wholeFactsArb.chain((facts) => fc.record({
+    facts: fc.constant(facts),
+    policy: policyArb,
+    on: fc.oneof(anyDayArb.map(fromDayNumber), fc.integer({ min: 0, max: 6 * 366 }).map((k) => dateWithin(toDayNumber(facts.issueDate), k))),
+  }));
+
+  it('never throws, and its fields agree with each other', () => {
+    fc.assert(
+      fc.property(caseArb, ({ facts, policy, on }) => {
+        const f = evaluateFreshness(facts, on, policy);
+        if (f.state === 'NONE') return;
+        expect(compareDates(f.expiresOn!, MAX_DATE)).toBeLessThanOrEqual(0);
+        expect(f.daysUntilStale).toBe(daysBetween(on, f.expiresOn!));
+        expect(f.ageDays).toBe(daysBetween(f.anchorDate!, on));
+        if (!facts.certificateValidUntil) {
+          // Anchor + maximum age where the calendar has that day; its last day where it does not.
+          let exact: CalendarDate = MAX_DATE;
+          try {
+            exact = addMonths(f.anchorDate!, policy.maxAgeMonths);
+          } catch (error) {
+            if (!(error instanceof RangeError)) throw error;
+          }
+          expect(f.expiresOn).toBe(exact);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('coveredThrough and coverageGaps never throw', () => {
+    fc.assert(
+      fc.property(anyDayArb.chain((end) => fc.tuple(fc.constant(end), lettersArb(end), anyDayArb)), fc.array(fc.tuple(anyDayArb, fc.integer({ min: 1, max: 800 })), { maxLength: 5 }), ([end, letters, on], spans) => {
+        expect(() => coveredThrough(fromDayNumber(end), letters, fromDayNumber(on))).not.toThrow();
+        const periods = spans.map(([e, length], i) => ({ id: String(i), periodStart: dateWithin(e, -length), periodEnd: fromDayNumber(e) }));
+        expect(() => coverageGaps(periods)).not.toThrow();
+      }),
+      { numRuns: 300 },
     );
   });
 });
