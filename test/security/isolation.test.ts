@@ -374,6 +374,7 @@ const NO_TARGET: Record<string, string> = {
   vendorStatuses: 'the caller\'s own watchlist (filters and a cursor, no id)',
   verifyAuditLog: 'the active organization\'s own audit chain',
   addSubprocessor: 'adds to the active organization\'s own trust center',
+  createSubprocessor: 'adds to the active organization\'s own trust center',
   createApiKey: 'creates a key in the active organization',
   createAttestation: 'creates a draft in the active organization',
   createNdaTemplate: 'creates a draft NDA in the active organization',

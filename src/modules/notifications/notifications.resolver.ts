@@ -1,9 +1,11 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { ValidationError } from 'class-validator';
+import { Arg, ArgumentValidationError, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { checkWebUrl, safeWebUrl } from '../../domain/url';
 import { VENDOR_EVENT_TYPES, emitVendorEvent } from '../../jobs/events';
 import type { RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { activeScope, authorizeOrg, scopeForOrg } from '../auth/principal';
-import { NotFoundError, isUuid } from '../common/errors';
+import { NotFoundError, isUuid, type PayloadError } from '../common/errors';
 import { Organization } from '../tenancy/tenancy.types';
 import { TrustCenter } from '../trust-center/trust-center.types';
 import { TrustCenterService } from '../trust-center/trust-center.service';
@@ -15,6 +17,8 @@ import {
   NotificationConnection,
   Subprocessor,
   SubprocessorInput,
+  SubprocessorPayload,
+  type SubprocessorErrorCode,
   SubscribeToVendorInput,
   SubscriptionPayload,
   VendorSubscription,
@@ -25,7 +29,8 @@ import {
 const toEndpoint = (e: WebhookEndpointEntity): WebhookEndpoint =>
   Object.assign(new WebhookEndpoint(), { orgId: e.orgId, id: e.id, url: e.url, description: e.description, eventTypes: e.eventTypes, enabled: e.enabled, disabledReason: e.disabledReason, consecutiveFailures: e.consecutiveFailures, createdAt: e.createdAt });
 const toSubscription = (s: VendorSubscriptionEntity): VendorSubscription => ({ id: s.id, vendorOrganizationId: s.vendorOrgId, eventTypes: s.eventTypes, createdAt: s.createdAt });
-const toSubprocessor = (s: SubprocessorEntity): Subprocessor => ({ id: s.id, name: s.name, purpose: s.purpose, location: s.location, dataCategories: s.dataCategories, websiteUrl: s.websiteUrl, updatedAt: s.updatedAt });
+// websiteUrl is served only if it passes today's check: a row stored before it (or written around the API) links nowhere.
+const toSubprocessor = (s: SubprocessorEntity): Subprocessor => ({ id: s.id, name: s.name, purpose: s.purpose, location: s.location, dataCategories: s.dataCategories, websiteUrl: safeWebUrl(s.websiteUrl), updatedAt: s.updatedAt });
 const service = (ctx: RequestContext): NotificationsService => new NotificationsService(ctx.db, ctx.logger);
 
 @Resolver()
@@ -105,15 +110,22 @@ export class NotificationsMutationResolver {
   }
 
   @Authorized('trustCenter.update')
-  @Mutation(() => Subprocessor, { description: 'Add a subprocessor to the trust center (EDITOR and above); followers are told.' })
+  @Mutation(() => SubprocessorPayload, { description: 'Add a subprocessor to the trust center (EDITOR and above); followers are told. Refusals (an invalid websiteUrl) come back in `errors`.' })
+  async createSubprocessor(@Arg('input', { description: 'The subprocessor.' }) input: SubprocessorInput, @Ctx() ctx: RequestContext): Promise<SubprocessorPayload> {
+    const r = await insertSubprocessor(ctx, input);
+    return { subprocessor: r.subprocessor ? toSubprocessor(r.subprocessor) : null, errors: r.errors };
+  }
+
+  @Authorized('trustCenter.update')
+  @Mutation(() => Subprocessor, {
+    description: 'Add a subprocessor to the trust center (EDITOR and above); followers are told. A refusal (an invalid websiteUrl) is a top-level BAD_USER_INPUT whose `extensions.validationErrors` names the field and the code (INVALID_URL).',
+    deprecationReason: 'Use createSubprocessor: it answers refusals as payload errors.',
+  })
   async addSubprocessor(@Arg('input', { description: 'The subprocessor.' }) input: SubprocessorInput, @Ctx() ctx: RequestContext): Promise<Subprocessor> {
-    const scope = activeScope(ctx.principal);
-    return toSubprocessor(await ctx.db.transaction(scope.identity(), async (m) => {
-      const repo = m.getRepository(SubprocessorEntity);
-      const saved = await repo.save(repo.create({ orgId: scope.orgId, name: input.name.trim(), purpose: input.purpose.trim(), location: input.location.trim(), dataCategories: input.dataCategories ?? [], websiteUrl: input.websiteUrl ?? null }));
-      await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'subprocessors.changed', title: `Subprocessor added: ${saved.name}`, data: { change: 'added', subprocessorId: saved.id, name: saved.name, location: saved.location } });
-      return saved;
-    }));
+    const r = await insertSubprocessor(ctx, input);
+    // Its return type has no room for payload errors (changing it would break clients): the refusal goes top-level.
+    if (!r.subprocessor) throw new ArgumentValidationError(r.errors.map((e) => Object.assign(new ValidationError(), { property: e.field ?? 'input', constraints: { [e.code]: e.message }, children: [] })));
+    return toSubprocessor(r.subprocessor);
   }
 
   @Authorized('trustCenter.update')
@@ -128,6 +140,24 @@ export class NotificationsMutationResolver {
     });
     return id;
   }
+}
+
+/** Adds a subprocessor unless its input is refused (checked before anything is written). */
+async function insertSubprocessor(ctx: RequestContext, input: SubprocessorInput): Promise<{ subprocessor: SubprocessorEntity | null; errors: PayloadError<SubprocessorErrorCode>[] }> {
+  const scope = activeScope(ctx.principal);
+  let websiteUrl: string | null = null;
+  if (input.websiteUrl !== undefined && input.websiteUrl !== null && input.websiteUrl !== '') {
+    const url = checkWebUrl(input.websiteUrl);
+    if (!url.ok) return { subprocessor: null, errors: [{ code: 'INVALID_URL', field: 'websiteUrl', message: `websiteUrl ${url.message}.` }] };
+    websiteUrl = url.href;
+  }
+  const subprocessor = await ctx.db.transaction(scope.identity(), async (m) => {
+    const repo = m.getRepository(SubprocessorEntity);
+    const saved = await repo.save(repo.create({ orgId: scope.orgId, name: input.name.trim(), purpose: input.purpose.trim(), location: input.location.trim(), dataCategories: input.dataCategories ?? [], websiteUrl }));
+    await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'subprocessors.changed', title: `Subprocessor added: ${saved.name}`, data: { change: 'added', subprocessorId: saved.id, name: saved.name, location: saved.location } });
+    return saved;
+  });
+  return { subprocessor, errors: [] };
 }
 
 const toDelivery = (d: WebhookDeliveryEntity): WebhookDelivery => ({

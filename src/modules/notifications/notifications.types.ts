@@ -125,11 +125,43 @@ export class Subprocessor {
   @Field(() => [String], { description: 'Categories of data it processes.' })
   dataCategories: string[];
 
-  @Field(() => String, { nullable: true, description: 'Website.' })
+  @Field(() => String, { nullable: true, description: 'Website: an absolute http(s) URL, normalized (null when none is set).' })
   websiteUrl: string | null;
 
   @Field(() => Date, { description: 'Last change.' })
   updatedAt: Date;
+}
+
+export type SubprocessorErrorCode = 'INVALID_URL';
+
+export const SubprocessorErrorCodeEnum = { INVALID_URL: 'INVALID_URL' } as const satisfies Record<SubprocessorErrorCode, SubprocessorErrorCode>;
+registerEnumType(SubprocessorErrorCodeEnum, {
+  name: 'SubprocessorErrorCode',
+  description: 'Why a subprocessor change was refused.',
+  valuesConfig: {
+    INVALID_URL: { description: 'createSubprocessor: websiteUrl is not an absolute http:// or https:// URL with a host, or it has a user name or password, spaces, control or invisible characters, a backslash, or more than 2048 characters.' },
+  } satisfies Record<SubprocessorErrorCode, { description: string }>,
+});
+
+@ObjectType({ description: 'A refused subprocessor change.' })
+export class SubprocessorError {
+  @Field(() => SubprocessorErrorCodeEnum, { description: 'Machine-readable reason.' })
+  code: SubprocessorErrorCode;
+
+  @Field(() => String, { nullable: true, description: 'The input field at fault, if one is.' })
+  field: string | null;
+
+  @Field({ description: 'Human-readable explanation.' })
+  message: string;
+}
+
+@ObjectType({ description: 'Result of createSubprocessor.' })
+export class SubprocessorPayload {
+  @Field(() => Subprocessor, { nullable: true, description: 'The subprocessor added (null when refused).' })
+  subprocessor: Subprocessor | null;
+
+  @Field(() => [SubprocessorError], { description: 'Why it was refused (empty on success).' })
+  errors: SubprocessorError[];
 }
 
 export const WebhookErrorCodeEnum = { INVALID_URL: 'INVALID_URL', INVALID_EVENT_TYPE: 'INVALID_EVENT_TYPE' } as const satisfies Record<WebhookErrorCode, WebhookErrorCode>;
@@ -223,8 +255,8 @@ export class SubprocessorInput {
   @ArrayMaxSize(50)
   dataCategories?: string[] | null;
 
-  @Field(() => String, { nullable: true, description: 'Website.' })
+  // No @MaxLength: the URL check owns the limit (2048), so an over-long one is INVALID_URL like any other bad URL.
+  @Field(() => String, { nullable: true, description: 'Website: an absolute http:// or https:// URL with a host, at most 2048 characters; stored normalized. Null or "" for none.' })
   @IsOptional()
-  @MaxLength(2000)
   websiteUrl?: string | null;
 }

@@ -1,5 +1,6 @@
 import type { Database } from '../../db/database';
 import type { AgeAnchor } from '../../domain/freshness';
+import { checkWebUrl } from '../../domain/url';
 import type { TenantScope } from '../auth/tenant-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
@@ -29,17 +30,16 @@ export interface TrustCenterResult {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function validate(c: TrustCenterChanges): PayloadError<TrustCenterErrorCode>[] {
+/** The refusals, and the changes as they are stored (a website as its normalized URL; "" clears it like null). */
+function validate(input: TrustCenterChanges): { errors: PayloadError<TrustCenterErrorCode>[]; changes: TrustCenterChanges } {
   const errors: PayloadError<TrustCenterErrorCode>[] = [];
+  const c: TrustCenterChanges = { ...input };
   if (c.contactEmail && !EMAIL.test(c.contactEmail)) errors.push({ code: 'INVALID_EMAIL', field: 'contactEmail', message: 'contactEmail is not an email address.' });
-  if (c.websiteUrl) {
-    let ok = false;
-    try {
-      ok = ['https:', 'http:'].includes(new URL(c.websiteUrl).protocol);
-    } catch {
-      ok = false;
-    }
-    if (!ok) errors.push({ code: 'INVALID_URL', field: 'websiteUrl', message: 'websiteUrl must be an http(s) URL.' });
+  if (c.websiteUrl === '') c.websiteUrl = null;
+  if (c.websiteUrl !== undefined && c.websiteUrl !== null) {
+    const url = checkWebUrl(c.websiteUrl);
+    if (url.ok) c.websiteUrl = url.href;
+    else errors.push({ code: 'INVALID_URL', field: 'websiteUrl', message: `websiteUrl ${url.message}.` });
   }
   const range = (field: keyof TrustCenterChanges, min: number, max: number): void => {
     const v = c[field];
@@ -50,7 +50,7 @@ function validate(c: TrustCenterChanges): PayloadError<TrustCenterErrorCode>[] {
   range('maxAgeMonths', 1, 60);
   range('expiringSoonDays', 0, 365);
   range('bridgeLetterMaxMonths', 1, 12);
-  return errors;
+  return { errors, changes: c };
 }
 
 export interface PublicTrustCenter {
@@ -79,8 +79,8 @@ export class TrustCenterService {
     return { trustCenter: found.trustCenter, scope: found.scope, organizationName: found.organization.name };
   }
 
-  async update(scope: TenantScope, changes: TrustCenterChanges): Promise<TrustCenterResult> {
-    const errors = validate(changes);
+  async update(scope: TenantScope, input: TrustCenterChanges): Promise<TrustCenterResult> {
+    const { errors, changes } = validate(input);
     return this.db.transaction(scope.identity(), async (m) => {
       const current = await trustCenterRepository.forScope(m, scope, true);
       if (!current) throw new NotFoundError('Trust center');

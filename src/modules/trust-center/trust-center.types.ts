@@ -1,6 +1,7 @@
 import { IsOptional, MaxLength } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { AgeAnchor } from '../../domain/freshness';
+import { safeWebUrl } from '../../domain/url';
 import { AgeAnchorEnum, TrustCenterStatusEnum } from '../../graphql/enums';
 import type { TrustCenterEntity, TrustCenterStatus } from './trust-center.entity';
 import type { TrustCenterErrorCode } from './trust-center.service';
@@ -42,7 +43,7 @@ export class TrustCenter {
   @Field(() => String, { nullable: true, description: 'Security contact email.' })
   contactEmail: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Website.' })
+  @Field(() => String, { nullable: true, description: 'Website: an absolute http(s) URL, normalized (null when none is set).' })
   websiteUrl: string | null;
 
   @Field(() => Date, { nullable: true, description: 'When it was last published.' })
@@ -65,7 +66,8 @@ export function toTrustCenter(e: TrustCenterEntity, org: { slug: string; name: s
     headline: e.headline,
     description: e.description,
     contactEmail: e.contactEmail,
-    websiteUrl: e.websiteUrl,
+    // Served only if it passes today's check: a row stored before it (or written around the API) links nowhere.
+    websiteUrl: safeWebUrl(e.websiteUrl),
     publishedAt: e.publishedAt,
     freshnessPolicy: { ageAnchor: e.ageAnchor, maxAgeMonths: e.maxAgeMonths, expiringSoonDays: e.expiringSoonDays },
     bridgeLetterMaxMonths: e.bridgeLetterMaxMonths,
@@ -84,7 +86,7 @@ registerEnumType(TrustCenterErrorCodeEnum, {
   description: 'Why a trust center change was refused.',
   valuesConfig: {
     INVALID_EMAIL: { description: 'updateTrustCenter: contactEmail is not an email address.' },
-    INVALID_URL: { description: 'updateTrustCenter: websiteUrl is not an http(s) URL.' },
+    INVALID_URL: { description: 'updateTrustCenter: websiteUrl is not an absolute http:// or https:// URL with a host, or it has a user name or password, spaces, control or invisible characters, a backslash, or more than 2048 characters.' },
     INVALID_SETTING: { description: 'updateTrustCenter: maxAgeMonths (1-60), expiringSoonDays (0-365) or bridgeLetterMaxMonths (1-12) is not a whole number in its range.' },
     ALREADY_PUBLISHED: { description: 'publishTrustCenter: the trust center is already published.' },
     NOT_PUBLISHED: { description: 'unpublishTrustCenter: the trust center is not published.' },
@@ -129,9 +131,9 @@ export class UpdateTrustCenterInput {
   @MaxLength(320)
   contactEmail?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Website (http or https).' })
+  // No @MaxLength: the URL check owns the limit (2048), so an over-long one is INVALID_URL like any other bad URL.
+  @Field(() => String, { nullable: true, description: 'Website: an absolute http:// or https:// URL with a host, at most 2048 characters; stored normalized. Null or "" clears it.' })
   @IsOptional()
-  @MaxLength(2000)
   websiteUrl?: string | null;
 
   @Field(() => AgeAnchorEnum, { nullable: true, description: 'What a report\'s age counts from.' })
