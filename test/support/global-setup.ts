@@ -32,8 +32,14 @@ export default async function globalSetup(): Promise<void> {
   const ownerUrl = await ensureDatabase(adminUrl, database);
   const appPassword = randomBytes(16).toString('hex');
   await migrate(ownerUrl, appPassword);
+  // The migrated database is the template each test file's own database is cloned from (file-database.ts); the
+  // URLs below name it until a file's setup points them at its copy.
   process.env.TP_TEST_OWNER_URL = ownerUrl;
   process.env.TP_TEST_APP_URL = appRoleUrl(ownerUrl, appPassword);
+  process.env.TP_TEST_TEMPLATE_DATABASE = database;
+  process.env.TP_TEST_TEMPLATE_OWNER_URL = ownerUrl;
+  process.env.TP_TEST_TEMPLATE_APP_URL = appRoleUrl(ownerUrl, appPassword);
+  process.env.TP_TEST_ADMIN_URL = adminUrl;
   process.env.TP_TEST_MODE = embedded ? 'embedded' : 'external';
   // A pinned secret: the harness and child servers sign with S3RVER/S3RVER. Unsigned requests are still refused.
   const s3 = await startEmbeddedS3({ directory: mkdtempSync(path.join(os.tmpdir(), 'trust-portal-test-s3-')), bucket: TEST_BUCKET, secretAccessKey: 'S3RVER' });
