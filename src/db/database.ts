@@ -1,33 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { DbScope } from './db-scope';
 import { currentQueryStats } from './query-stats';
-
-/**
- * Who a transaction runs as. Each field becomes a transaction-local setting that the row-level security policies read;
- * nothing is set per connection, so a pooled connection never carries one request's identity into the next.
- */
-export interface DbIdentity {
-  orgId?: string | null;
-  userId?: string | null;
-  subject?: string | null;
-  orgSlug?: string | null;
-  /** The customer organization acting in another tenant, or reading its own requests and grants across vendors. */
-  customerOrgId?: string | null;
-  /** A document id being resolved to its tenant (a download names a document, not its vendor). */
-  documentId?: string | null;
-  /** Read what published trust centers show anyone, across tenants (a buyer's portfolio). */
-  publicReads?: boolean;
-  /** Background jobs only: find who follows this vendor (fan-out of its events). */
-  fanoutVendorId?: string | null;
-  /** Background jobs only: the daily sweep lists organizations that watch vendors. */
-  systemSweep?: boolean;
-  /** Authentication only: the API key a bearer token names. */
-  apiKeyId?: string | null;
-  /**
-   * A non-member in a vendor's tenant (anonymous visitor or customer): restrictive policies then hide drafts, withdrawn
-   * reports, PRIVATE documents and unpublished NDAs at the database, whatever a query asks for.
-   */
-  visitor?: boolean;
-}
 
 /** Transactions whose reads are being tagged: whether each has run as one tenant yet. */
 const tagging = new WeakMap<EntityManager, { tenant: boolean }>();
@@ -35,8 +8,12 @@ const tagging = new WeakMap<EntityManager, { tenant: boolean }>();
 export class Database {
   constructor(readonly dataSource: DataSource) {}
 
-  /** One unit of work: BEGIN, set the identity with set_config(..., true), run, COMMIT (ROLLBACK on throw). */
-  async transaction<T>(identity: DbIdentity, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * One unit of work: BEGIN, set the identity with set_config(..., true), run, COMMIT (ROLLBACK on throw). Only a
+   * DbScope is accepted: its named constructors are the identity shapes the row-level security policies were written for.
+   */
+  async transaction<T>(scope: DbScope, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const identity = scope.identity;
     return this.dataSource.transaction(async (manager) => {
       await manager.query(
         `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
@@ -64,7 +41,8 @@ export class Database {
    * API key id, a document id) that then works as the tenant it found, without a second round trip of BEGIN/COMMIT.
    * The narrow lookup settings are cleared; org, user, visitor and customer organization are set as given.
    */
-  async actAs(manager: EntityManager, identity: DbIdentity): Promise<void> {
+  async actAs(manager: EntityManager, scope: DbScope): Promise<void> {
+    const identity = scope.identity;
     await manager.query(
       `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), set_config('app.org_slug', '', true),
               set_config('app.visitor', $3, true), set_config('app.customer_org_id', $4, true), set_config('app.document_id', '', true)`,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database';
+import { DbScope } from '../db/db-scope';
 
 /**
  * `Idempotency-Key` on a POST: the first complete response is kept for 24 hours; a retry with the same key, by the
@@ -29,7 +30,7 @@ export function requestHash(body: unknown): string {
 }
 
 export async function claimKey(db: Database, orgId: string, key: string, principal: string, hash: string): Promise<Claim> {
-  return db.transaction({ orgId }, async (m) => {
+  return db.transaction(DbScope.system(orgId), async (m) => {
     // Housekeeping as the org uses keys: expired ones go, a few at a time.
     await m.query(
       `DELETE FROM idempotency_keys WHERE org_id = $1 AND (key, created_at) IN (
@@ -60,13 +61,13 @@ export async function claimKey(db: Database, orgId: string, key: string, princip
 }
 
 export async function completeKey(db: Database, orgId: string, key: string, status: number, body: string): Promise<void> {
-  await db.transaction({ orgId }, (m) =>
+  await db.transaction(DbScope.system(orgId), (m) =>
     m.query(`UPDATE idempotency_keys SET state = 'DONE', response_status = $3, response_body = $4, completed_at = now() WHERE org_id = $1 AND key = $2`, [orgId, key, status, body]),
   );
 }
 
 export async function releaseKey(db: Database, orgId: string, key: string): Promise<void> {
-  await db.transaction({ orgId }, (m) => m.query(`DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2 AND state = 'IN_PROGRESS'`, [orgId, key]));
+  await db.transaction(DbScope.system(orgId), (m) => m.query(`DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2 AND state = 'IN_PROGRESS'`, [orgId, key]));
 }
 
 /** Codes that mean the request was refused or failed before or instead of writing, and may succeed when retried. */

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database';
+import { DbScope } from '../db/db-scope';
 import type { CalendarDate } from '../domain/calendar-date';
 import { addDays, addMonths, todayUtc } from '../domain/calendar-date';
 import { AttestationService } from '../modules/attestations/attestation.service';
@@ -74,7 +75,7 @@ export const DEMO_USERS = { vendorAdmin: 'admin@acme.test', buyer: 'buyer@globex
 
 async function principalFor(db: Database, email: string): Promise<Principal> {
   const subject = devSubjectFor(email);
-  const user = await db.transaction({ subject }, (m) => tenancyRepository.upsertUser(m, subject, email));
+  const user = await db.transaction(DbScope.tokenSubject(subject), (m) => tenancyRepository.upsertUser(m, subject, email));
   return { user: { id: user.id, subject, email }, memberships: [], active: null, requestedOrg: null };
 }
 

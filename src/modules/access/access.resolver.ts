@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import type { AccessState } from '../../domain/access';
-import type { DbIdentity } from '../../db/database';
+import { DbScope } from '../../db/db-scope';
 import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { AccessStateEnum } from '../../graphql/enums';
@@ -192,24 +192,24 @@ export class OrganizationAccessResolver {
     @Arg('state', () => [AccessStateEnum], { nullable: true, description: 'Only these stored states (default all).' }) state?: AccessState[] | null,
   ): Promise<AccessRequestConnection> {
     const scope = authorizeOrg(ctx.principal, org.id, 'access.read');
-    return requestPage(ctx, { orgId: org.id, identity: scope.identity(), column: 'org_id', states: state ?? null }, page);
+    return requestPage(ctx, { orgId: org.id, scope: scope.identity(), column: 'org_id', states: state ?? null }, page);
   }
 
   @FieldResolver(() => AccessRequestConnection, { description: 'Customer side (members): the requests this organization made to vendors, newest first.' })
   async outgoingAccessRequests(@Root() org: Organization, @Args() page: PageArgs, @Ctx() ctx: RequestContext): Promise<AccessRequestConnection> {
     authorizeOrg(ctx.principal, org.id, 'customer.request');
-    return requestPage(ctx, { orgId: org.id, identity: { customerOrgId: org.id, userId: ctx.principal.user?.id }, column: 'requester_org_id', states: null }, page);
+    return requestPage(ctx, { orgId: org.id, scope: DbScope.customerRequests(org.id, ctx.principal.user?.id ?? null), column: 'requester_org_id', states: null }, page);
   }
 }
 
 async function requestPage(
   ctx: RequestContext,
-  q: { orgId: string; identity: DbIdentity; column: 'org_id' | 'requester_org_id'; states: AccessState[] | null },
+  q: { orgId: string; scope: DbScope; column: 'org_id' | 'requester_org_id'; states: AccessState[] | null },
   args: PageArgs,
 ): Promise<AccessRequestConnection> {
   const limit = args.first ?? DEFAULT_PAGE_SIZE;
   const after = args.after ? decodeCursor(args.after, ['timestamp', 'uuid']) : null;
-  const rows = await ctx.db.transaction(q.identity, (m) => {
+  const rows = await ctx.db.transaction(q.scope, (m) => {
     const qb = m.getRepository(AccessRequestEntity).createQueryBuilder('r').where(`r.${q.column} = :orgId`, { orgId: q.orgId });
     if (q.states?.length) qb.andWhere('r.state = ANY(:states)', { states: q.states });
     if (after) qb.andWhere('(r.created_at, r.id) < (:at::timestamptz, :id::uuid)', { at: String(after[0]), id: String(after[1]) });

@@ -9,6 +9,7 @@ import {
   type NdaPolicy,
 } from '../../domain/access';
 import type { Database } from '../../db/database';
+import { DbScope } from '../../db/db-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { TenantScope } from '../auth/tenant-scope';
@@ -143,7 +144,7 @@ export class AccessService {
   }
 
   private organizationBySlug(slug: string): Promise<{ id: string; name: string } | null> {
-    return this.db.transaction({ orgSlug: slug }, (m) => tenancyRepository.organizationBySlug(m, slug));
+    return this.db.transaction(DbScope.slugLookup(slug), (m) => tenancyRepository.organizationBySlug(m, slug));
   }
 
   /** An NDA signed outside the platform: covers the customer organization for every version. */
@@ -188,7 +189,7 @@ export class AccessService {
     if (signerName.length === 0 || signerName.length > 200) {
       return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'INVALID_SIGNATURE', 'signerName', 'Sign with your name (1-200 characters).');
     }
-    return this.db.transaction({ ...vendor.identity(), customerOrgId: customer.orgId }, async (m) => {
+    return this.db.transaction(vendor.identity(customer.orgId), async (m) => {
       const template = trustCenter.currentNdaTemplateId ? await accessRepository.templateById(m, vendor.orgId, trustCenter.currentNdaTemplateId) : null;
       if (!template) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'NO_NDA', null, 'This trust center has no NDA to accept.');
       if (template.version !== input.version) {
@@ -227,7 +228,7 @@ export class AccessService {
     vendor: TenantScope, customer: { orgId: string; name: string; userId: string; email: string; emailVerified: boolean }, trustCenter: TrustCenterEntity, now: Date,
   ) {
     const none = { accessRequest: null as AccessRequestEntity | null };
-    return this.db.transaction({ ...vendor.identity(), customerOrgId: customer.orgId }, async (m) => {
+    return this.db.transaction(vendor.identity(customer.orgId), async (m) => {
       const requested = [...new Set(input.documentIds ?? [])];
       if (requested.length > 100) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', 'At most 100 documents per request.');
       if (requested.length > 0) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { todayUtc } from '../../domain/calendar-date';
 import type { Database } from '../../db/database';
+import { DbScope } from '../../db/db-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { activeScope, principalAllows, scopeForOrg, type Principal } from '../auth/principal';
 import { TenantScope } from '../auth/tenant-scope';
@@ -44,7 +45,7 @@ export class DownloadService {
 
   async request(principal: Principal, actor: Actor, documentId: string, now = new Date()): Promise<DownloadResult> {
     // One transaction: find the document's tenant under the narrow document-id lookup, then act as that tenant.
-    return this.db.transaction({ documentId, userId: principal.user?.id }, async (m) => {
+    return this.db.transaction(DbScope.documentLookup(documentId, principal.user?.id ?? null), async (m) => {
       const orgId = await documentRepository.orgIdOf(m, documentId);
       if (!orgId) throw new NotFoundError('Document');
       let scope = scopeForOrg(principal, orgId);
@@ -55,7 +56,7 @@ export class DownloadService {
       // A user in several organizations says which one is asking (X-Org); a grant belongs to an organization.
       if (!scope.isMember && principal.user && !principal.active && principal.memberships.length > 1) activeScope(principal);
       const customer = scope.isMember ? null : principal.active;
-      await this.db.actAs(m, { ...scope.identity(), customerOrgId: customer?.orgId ?? null });
+      await this.db.actAs(m, scope.identity(customer?.orgId ?? null));
       const document = await documentRepository.findById(m, scope, documentId);
       const trustCenter = await trustCenterRepository.forScope(m, scope);
       if (!document || !trustCenter || !document.currentVersionId) throw new NotFoundError('Document');

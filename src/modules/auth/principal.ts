@@ -1,5 +1,6 @@
 import type { JwtConfig } from '../../config/config';
 import type { Database } from '../../db/database';
+import { DbScope } from '../../db/db-scope';
 import { appError } from '../../graphql/errors';
 import { tenancyRepository, type MembershipRow } from '../tenancy/tenancy.repository';
 import { TokenError, verifyToken } from './jwt';
@@ -34,7 +35,7 @@ const LAST_USED_GRANULARITY_MS = 60_000;
 async function resolveApiKey(db: Database, token: string, requestedOrg: string | null, now: Date): Promise<Principal> {
   const parsed = parseApiKey(token);
   if (!parsed) throw appError('UNAUTHENTICATED', 'Invalid API key', { reason: 'MALFORMED' });
-  const key = await db.transaction({ apiKeyId: parsed.id }, async (m) => {
+  const key = await db.transaction(DbScope.apiKeyLookup(parsed.id), async (m) => {
     const rows: { org_id: string; name: string; secret_hash: string; scopes: ApiKeyScope[]; expires_at: Date | null; revoked_at: Date | null; last_used_at: Date | null }[] =
       await m.query(`SELECT org_id, name, secret_hash, scopes, expires_at, revoked_at, last_used_at FROM api_keys WHERE id = $1`, [parsed.id]);
     const row = rows[0];
@@ -45,7 +46,7 @@ async function resolveApiKey(db: Database, token: string, requestedOrg: string |
       await m.query(`UPDATE api_keys SET last_used_at = $2 WHERE id = $1`, [parsed.id, now]);
     }
     // The key is genuine: from here the transaction acts as its organization.
-    await db.actAs(m, { orgId: row.org_id });
+    await db.actAs(m, DbScope.apiKey(row.org_id));
     const [org] = (await m.query(`SELECT slug, name FROM organizations WHERE id = $1`, [row.org_id])) as { slug: string; name: string }[];
     return { row: { ...row, slug: org!.slug, org_name: org!.name } };
   });
@@ -84,9 +85,9 @@ export async function resolvePrincipal(
     if (error instanceof TokenError) throw appError('UNAUTHENTICATED', `Invalid token: ${error.message}`, { reason: error.reason });
     throw error;
   }
-  const { user, memberships } = await db.transaction({ subject: claims.subject }, async (m) => {
+  const { user, memberships } = await db.transaction(DbScope.tokenSubject(claims.subject), async (m) => {
     const row = await tenancyRepository.upsertUser(m, claims.subject, claims.email);
-    await db.actAs(m, { userId: row.id });
+    await db.actAs(m, DbScope.user(row.id));
     return { user: row, memberships: await tenancyRepository.membershipsOf(m, row.id) };
   });
   let active: MembershipRow | null = null;

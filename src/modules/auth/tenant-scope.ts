@@ -1,4 +1,4 @@
-import type { DbIdentity } from '../../db/database';
+import { DbScope } from '../../db/db-scope';
 import type { Role } from '../tenancy/membership.entity';
 
 /**
@@ -39,7 +39,11 @@ export class TenantScope {
     return this.role !== null;
   }
 
-  identity(): DbIdentity {
-    return { orgId: this.orgId, userId: this.userId, visitor: this.visitor };
+  /**
+   * The database identity of this scope: a visitor's (the visitor wall applies) or a member's. `customerOrgId` names
+   * the caller's own organization when it acts in this tenant as a customer (its requests, NDA acceptances, downloads).
+   */
+  identity(customerOrgId: string | null = null): DbScope {
+    return this.visitor ? DbScope.visitor(this.orgId, this.userId, customerOrgId) : DbScope.member(this.orgId, this.userId, customerOrgId);
   }
 }

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { todayUtc } from '../../domain/calendar-date';
 import { evaluateFreshness } from '../../domain/freshness';
 import type { Database } from '../../db/database';
+import { DbScope } from '../../db/db-scope';
 import { TEST_EVENT_TYPE, VENDOR_EVENT_TYPES, type VendorEvent } from '../../jobs/events';
 import { enqueue } from '../../jobs/queue';
 import type { Logger } from '../../logger';
@@ -131,12 +132,12 @@ export class NotificationsService {
   /** Tells every organization following the vendor (subscribed or watching), once per event id each. */
   async fanOut(event: VendorEvent, now = new Date()): Promise<number> {
     // A vendor that is not (or no longer) public tells nobody else anything.
-    const published: unknown[] = await this.db.transaction({ publicReads: true }, (m) => m.query(`SELECT 1 FROM trust_centers WHERE org_id = $1 AND status = 'PUBLISHED'`, [event.vendorOrgId]));
+    const published: unknown[] = await this.db.transaction(DbScope.publicReads(), (m) => m.query(`SELECT 1 FROM trust_centers WHERE org_id = $1 AND status = 'PUBLISHED'`, [event.vendorOrgId]));
     if (published.length === 0) {
       if (event.includeVendor) await this.notifyOrg(event.vendorOrgId, event);
       return event.includeVendor ? 1 : 0;
     }
-    const recipients: { org_id: string }[] = await this.db.transaction({ fanoutVendorId: event.vendorOrgId }, (m) =>
+    const recipients: { org_id: string }[] = await this.db.transaction(DbScope.fanout(event.vendorOrgId), (m) =>
       m.query(
         `SELECT org_id FROM vendor_subscriptions WHERE vendor_org_id = $1 AND (event_types = '{}' OR $2 = ANY(event_types))
          UNION SELECT org_id FROM vendor_watches WHERE vendor_org_id = $1`,
@@ -155,7 +156,7 @@ export class NotificationsService {
   }
 
   private async notifyOrg(orgId: string, event: VendorEvent): Promise<void> {
-    await this.db.transaction({ orgId }, async (m) => {
+    await this.db.transaction(DbScope.system(orgId), async (m) => {
       const inserted: { id: string }[] = await m.query(
         `INSERT INTO notifications (org_id, event_id, type, vendor_org_id, title, data) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
          ON CONFLICT (org_id, event_id) DO NOTHING RETURNING id`,
@@ -176,7 +177,7 @@ export class NotificationsService {
    * deliveries in a row is disabled.
    */
   async deliver(orgId: string, deliveryId: string, attempt: { number: number; max: number }): Promise<void> {
-    const loaded = await this.db.transaction({ orgId }, async (m) => {
+    const loaded = await this.db.transaction(DbScope.system(orgId), async (m) => {
       const delivery = await m.getRepository(WebhookDeliveryEntity).findOne({ where: { orgId, id: deliveryId } });
       const endpoint = delivery ? await m.getRepository(WebhookEndpointEntity).findOne({ where: { orgId, id: delivery.endpointId } }) : null;
       return { delivery, endpoint };
@@ -184,7 +185,7 @@ export class NotificationsService {
     const { delivery, endpoint } = loaded;
     if (!delivery || delivery.status !== 'PENDING') return; // delivered already, or gone: nothing to do
     if (!endpoint || (!endpoint.enabled && delivery.eventType !== TEST_EVENT_TYPE)) {
-      await this.db.transaction({ orgId }, (m) => m.getRepository(WebhookDeliveryEntity).update({ orgId, id: deliveryId }, { status: 'FAILED', lastError: 'endpoint disabled or deleted' }));
+      await this.db.transaction(DbScope.system(orgId), (m) => m.getRepository(WebhookDeliveryEntity).update({ orgId, id: deliveryId }, { status: 'FAILED', lastError: 'endpoint disabled or deleted' }));
       return;
     }
     const body = JSON.stringify(delivery.payload);
@@ -214,7 +215,7 @@ export class NotificationsService {
       error = e instanceof Error ? e.message : String(e);
     }
     const last = attempt.number >= attempt.max;
-    await this.db.transaction({ orgId }, async (m) => {
+    await this.db.transaction(DbScope.system(orgId), async (m) => {
       const now = new Date();
       await m.getRepository(WebhookDeliveryEntity).update({ orgId, id: deliveryId }, {
         attempts: attempt.number, lastStatusCode: statusCode, lastError: error, lastAttemptAt: now,
@@ -247,11 +248,11 @@ export class NotificationsService {
   async sweep(now = new Date(), options: { onlyOrgIds?: readonly string[] } = {}): Promise<{ transitions: number; statusChanges: number }> {
     const today = todayUtc(now);
     const only = options.onlyOrgIds ? [...options.onlyOrgIds] : null;
-    const vendors: { org_id: string }[] = await this.db.transaction({ publicReads: true }, (m) => m.query(
+    const vendors: { org_id: string }[] = await this.db.transaction(DbScope.publicReads(), (m) => m.query(
       `SELECT org_id FROM trust_centers WHERE status = 'PUBLISHED' AND ($1::uuid[] IS NULL OR org_id = ANY($1::uuid[]))`, [only]));
     let transitions = 0;
     for (const { org_id: orgId } of vendors) {
-      transitions += await this.db.transaction({ orgId }, async (m) => {
+      transitions += await this.db.transaction(DbScope.system(orgId), async (m) => {
         const tc: { age_anchor: 'PERIOD_END' | 'ISSUE_DATE'; max_age_months: number; expiring_soon_days: number }[] = await m.query(
           `SELECT age_anchor, max_age_months, expiring_soon_days FROM trust_centers WHERE org_id = $1`, [orgId]);
         const rows: { id: string; title: string | null; framework: string; period_end: string | null; as_of: string | null; issue_date: string; certificate_valid_from: string | null; certificate_valid_until: string | null }[] = await m.query(
@@ -282,7 +283,7 @@ export class NotificationsService {
         return count;
       });
     }
-    const customers: { org_id: string }[] = await this.db.transaction({ systemSweep: true }, (m) => m.query(
+    const customers: { org_id: string }[] = await this.db.transaction(DbScope.sweep(), (m) => m.query(
       `SELECT DISTINCT org_id FROM vendor_watches WHERE $1::uuid[] IS NULL OR org_id = ANY($1::uuid[])`, [only]));
     let statusChanges = 0;
     const tracking = new TrackingService(this.db);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/database';
+import { DbScope } from '../../db/db-scope';
 import type { Principal } from '../auth/principal';
 import { TenantScope } from '../auth/tenant-scope';
 import { isUniqueViolation, type PayloadError } from '../common/errors';
@@ -44,7 +45,7 @@ export class TenancyService {
     // The new tenant's id is made here, and the transaction runs as that tenant so RLS admits the inserts.
     const scope = TenantScope.forMember(randomUUID(), user.id, 'OWNER');
     try {
-      const organization = await this.db.transaction({ ...scope.identity(), orgSlug: slug }, async (m) => {
+      const organization = await this.db.transaction(DbScope.newOrganization(scope.orgId, user.id, slug), async (m) => {
         if (await tenancyRepository.slugTaken(m, slug)) return null;
         await tenancyRepository.insertOrganization(m, { id: scope.orgId, slug, name, emailDomains: domains });
         await tenancyRepository.insertMembership(m, scope, user.id, 'OWNER');

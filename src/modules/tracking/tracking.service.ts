@@ -10,6 +10,7 @@ import {
 } from '../../domain/compliance';
 import type { AgeAnchor } from '../../domain/freshness';
 import type { Database } from '../../db/database';
+import { DbScope } from '../../db/db-scope';
 import type { Principal } from '../auth/principal';
 import type { TenantScope } from '../auth/tenant-scope';
 import { isUniqueViolation, NotFoundError, type PayloadError } from '../common/errors';
@@ -215,7 +216,7 @@ export class TrackingService {
    * vendors; filtering, sorting and paging happen on the evaluated list.
    */
   async evaluate(scope: TenantScope, on: CalendarDate, now: Date): Promise<VendorStatusView[]> {
-    const rows = await this.db.transaction({ ...scope.identity(), customerOrgId: scope.orgId, publicReads: true }, (m) => trackingRepository.portfolio(m, scope, now));
+    const rows = await this.db.transaction(DbScope.customerPortfolio(scope.orgId, scope.userId), (m) => trackingRepository.portfolio(m, scope, now));
     return this.evaluateRows(rows, on);
   }
 
@@ -247,7 +248,7 @@ export class TrackingService {
    * never both record the same change, nor a stale evaluation after a newer one.
    */
   async recordStatusChanges(scope: TenantScope, on: CalendarDate, now: Date, cause: string): Promise<number> {
-    return this.db.transaction({ ...scope.identity(), customerOrgId: scope.orgId, publicReads: true }, async (m) => {
+    return this.db.transaction(DbScope.customerPortfolio(scope.orgId, scope.userId), async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('status:' || $1, 0))`, [scope.orgId]);
       const views = this.evaluateRows(await trackingRepository.portfolio(m, scope, now), on);
       const latest = await trackingRepository.latestStatuses(m, scope);

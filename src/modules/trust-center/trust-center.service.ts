@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database';
+import { DbScope } from '../../db/db-scope';
 import type { AgeAnchor } from '../../domain/freshness';
 import { checkWebUrl } from '../../domain/url';
 import type { TenantScope } from '../auth/tenant-scope';
@@ -68,7 +69,7 @@ export class TrustCenterService {
    */
   async bySlug(principal: Principal, slug: string): Promise<PublicTrustCenter> {
     const normalized = slug.trim().toLowerCase();
-    const found = await this.db.transaction({ orgSlug: normalized, userId: principal.user?.id }, async (m) => {
+    const found = await this.db.transaction(DbScope.slugLookup(normalized, principal.user?.id ?? null), async (m) => {
       const organization = await tenancyRepository.organizationBySlug(m, normalized);
       if (!organization) return null;
       const scope = scopeForOrg(principal, organization.id);
