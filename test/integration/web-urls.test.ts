@@ -95,14 +95,9 @@ async function rowsSnapshotter(): Promise<(orgId: string) => Promise<string>> {
  * accepted, but what is stored and served must still be an http(s) URL (never a script link); refusing it is fine too.
  */
 const KNOWN_GAPS: Record<string, Partial<Record<WebUrlRefusal, string>>> = {
-  // The webhook module checks its own URLs (new URL(), then https or allowed http, then public hosts only): the
-  // parser repairs these into a normalized http(s) href, which is what it stores. Its owner decides; remove the
-  // entries once createWebhookEndpoint checks with src/domain/url.ts first.
+  // createWebhookEndpoint checks with src/domain/url.ts first; only an over-long URL is refused earlier, by the
+  // input's @MaxLength(2000), as a top-level BAD_USER_INPUT.
   'createWebhookEndpoint.input.url': {
-    NOT_ABSOLUTE: '"http:host", "https:/host", "https:///host" are repaired to http(s)://host/ by the parser',
-    INVISIBLE_CHARACTERS: 'leading/trailing spaces and tabs are stripped, inner ones percent-encoded by the parser',
-    BACKSLASH: 'read as "/" by the parser',
-    CREDENTIALS: 'user:pass@ is kept (a receiver may use basic authentication)',
     TOO_LONG: 'refused by @MaxLength(2000) as a top-level BAD_USER_INPUT, not INVALID_URL',
   },
 };

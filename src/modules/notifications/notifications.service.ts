@@ -11,6 +11,7 @@ import { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, isUuid, type PayloadError } from '../common/errors';
 import { TrackingService } from '../tracking/tracking.service';
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from './notifications.entity';
+import { checkWebUrl } from '../../domain/url';
 import { assertPublicHost, type Lookup } from './ssrf';
 import { WebhookClient } from './webhook-client';
 
@@ -69,12 +70,11 @@ export class NotificationsService {
    */
   async createEndpoint(scope: TenantScope, input: { url: string; eventTypes?: string[] | null; description?: string | null }, { allowPlainHttp, allowPrivateTargets }: { allowPlainHttp: boolean; allowPrivateTargets: boolean }) {
     const none = { endpoint: null as WebhookEndpointEntity | null, secret: null as string | null };
-    let url: URL;
-    try {
-      url = new URL(input.url);
-    } catch {
-      return { ...none, errors: [{ code: 'INVALID_URL' as WebhookErrorCode, field: 'url', message: 'url is not a URL.' }] };
-    }
+    // The shared link check first (absolute http(s), no credentials, no invisible characters, nothing the URL parser
+    // would repair), then the webhook's own rules: https unless http is allowed, public hosts only.
+    const checked = checkWebUrl(input.url);
+    if (!checked.ok) return { ...none, errors: [{ code: 'INVALID_URL' as WebhookErrorCode, field: 'url', message: `url ${checked.message}` }] };
+    const url = new URL(checked.href);
     if (url.protocol !== 'https:' && !(allowPlainHttp && url.protocol === 'http:')) {
       return { ...none, errors: [{ code: 'INVALID_URL' as WebhookErrorCode, field: 'url', message: allowPlainHttp ? 'url must be http(s).' : 'url must be https.' }] };
     }
