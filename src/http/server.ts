@@ -44,6 +44,7 @@ export interface ServerDeps {
   db: Database;
   storage: Storage;
   logger: Logger;
+  /** The server's clock (default: the system clock): business dates, the public cache's day and rate-limit windows. */
   now?: () => Date;
 }
 
@@ -287,7 +288,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
       const ipKey = { key: `ip:${ip}`, limit: config.rateLimits.perIpPerMinute };
       const deferIp = req.headers.authorization !== undefined;
       if (!deferIp) {
-        const byIp = await consume(db, [ipKey]);
+        const byIp = await consume(db, [ipKey], now());
         if (byIp) setRateLimitHeaders(res, byIp);
         if (byIp && !byIp.allowed) {
           res.setHeader('retry-after', String(byIp.resetSeconds));
@@ -350,7 +351,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
         httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
         context: async () => {
           const count = async (keys: { key: string; limit: number }[]): Promise<void> => {
-            const decision = await consume(db, keys).catch((error: unknown) => {
+            const decision = await consume(db, keys, now()).catch((error: unknown) => {
               throw isDatabaseUnavailable(error) ? unavailable() : error;
             });
             if (decision) setRateLimitHeaders(res, decision);
