@@ -15,7 +15,8 @@ import { Storage } from '../../src/modules/storage/storage';
  * (the same variables as `npm start`; APP_DATABASE_URL names the database, S3_ENDPOINT the object store). It boots
  * like harness.ts does (no embedded services, no migrations), runs the job worker unless WORKER_ENABLED=false,
  * listens on 127.0.0.1 and a free port, and prints one JSON line on stdout: {"port": <number>, "pid": <number>}.
- * Logs go to stderr. SIGTERM or SIGINT close it gracefully (exit 0).
+ * Logs go to stderr. SIGTERM or SIGINT close it gracefully (exit 0). For tests only, TP_TEST_NOW (an ISO instant) fixes
+ * the server's clock (`now`: business dates and rate-limit windows), as startTestApp({ now }) does in-process.
  */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -36,7 +37,9 @@ async function main(): Promise<void> {
     uploadUrlTtlSeconds: config.storage.uploadUrlTtlSeconds,
     downloadUrlTtlSeconds: config.storage.downloadUrlTtlSeconds,
   });
-  const server = await createAppServer({ config, db, storage, logger });
+  const fixedNow = process.env.TP_TEST_NOW ? new Date(process.env.TP_TEST_NOW) : null;
+  if (fixedNow && Number.isNaN(fixedNow.getTime())) throw new Error(`TP_TEST_NOW is not an instant: ${process.env.TP_TEST_NOW}`);
+  const server = await createAppServer({ config, db, storage, logger, now: fixedNow ? () => fixedNow : undefined });
   const worker = config.jobs.workerEnabled
     ? await startWorker({ connectionString: appUrl, db, logger, concurrency: config.jobs.concurrency, sweepCron: null, publicTargetsOnly: !config.jobs.allowPrivateWebhooks })
     : null;
