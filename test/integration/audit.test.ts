@@ -1,5 +1,4 @@
 import { eventHash, GENESIS_HASH } from '../../src/domain/audit-chain';
-import { todayUtc } from '../../src/domain/calendar-date';
 import { startTestApp, type TestApp } from '../support/harness';
 import { createAttestation, createOrg, expectNoErrors, type TestOrg, type TestUser } from '../support/factories';
 import {
@@ -234,13 +233,41 @@ describe('analytics', () => {
     from to totalDownloads pendingRequests decidedRequests medianHoursToDecision meanHoursToDecision
     byDocument { documentId title downloads } byCustomer { organizationId organizationName downloads } byDay { date downloads } } } }`;
 
-  /** A customer whose owner's request the vendor decided `hours` after it was made (created_at moved back). */
+  /**
+   * Facts are made through `app` (the real clock) and then moved to noon on DAY; `clocked` reads them with its clock on
+   * DAY, so "today" (the default `to`) is DAY wherever the wall clock is, even across midnight UTC.
+   */
+  const DAY = '2026-03-10';
+  const NOON = `${DAY}T12:00:00Z`;
+  let clocked: TestApp;
+  beforeAll(async () => { clocked = await startTestApp({ now: () => new Date(`${DAY}T18:00:00Z`) }); });
+  afterAll(async () => { await clocked.close(); });
+
+  /** A customer whose owner's request the vendor decided `hours` after it was made, at noon on DAY. */
   async function decidedCustomer(vendor: TestOrg, approve: boolean, hours: number): Promise<TestOrg> {
     const customer = await createOrg(app, { prefix: 'cust' });
     const id = (await requestAccess(app, customer, customer.owner, vendor.slug)).accessRequest.id;
     await decide(app, vendor, id, approve);
-    await app.owner.query(`UPDATE access_requests SET created_at = decided_at - make_interval(hours => $3) WHERE org_id = $1 AND id = $2`, [vendor.id, id, hours]);
+    await app.owner.query(`UPDATE access_requests SET decided_at = $4, created_at = $4::timestamptz - make_interval(hours => $3) WHERE org_id = $1 AND id = $2`, [vendor.id, id, hours, NOON]);
     return customer;
+  }
+
+  /** Moves the vendor's download events to noon on DAY (they are append-only: the trigger is off in this transaction only). */
+  async function downloadsAtNoon(vendor: TestOrg): Promise<number> {
+    const client = await app.owner.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('ALTER TABLE download_events DISABLE TRIGGER download_events_append_only');
+      const r = await client.query(`UPDATE download_events SET occurred_at = $2 WHERE org_id = $1`, [vendor.id, NOON]);
+      await client.query('ALTER TABLE download_events ENABLE TRIGGER download_events_append_only');
+      await client.query('COMMIT');
+      return r.rowCount ?? 0;
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   test('downloads per document, customer and day; pending and decided requests; hours to decision', async () => {
@@ -267,11 +294,11 @@ describe('analytics', () => {
       expect(r.data?.requestDocumentDownload.download.url).toEqual(expect.any(String));
     }
 
-    const today = todayUtc(new Date());
-    const r = await app.gql(ANALYTICS, as(vendor));
+    expect(await downloadsAtNoon(vendor)).toBe(6);
+    const r = await clocked.gql(ANALYTICS, as(vendor));
     expect(expectNoErrors(r).organization.analytics).toEqual({
-      from: expect.any(String),
-      to: today,
+      from: '2026-02-09', // 29 days before
+      to: DAY, // the server's today
       totalDownloads: 6,
       byDocument: [
         { documentId: report, title: 'SOC 2 Type II', downloads: 3 },
@@ -283,7 +310,7 @@ describe('analytics', () => {
         { organizationId: null, organizationName: null, downloads: 2 },
         { organizationId: beta.id, organizationName: `Org ${beta.slug}`, downloads: 1 },
       ],
-      byDay: [{ date: today, downloads: 6 }],
+      byDay: [{ date: DAY, downloads: 6 }],
       pendingRequests: 1,
       decidedRequests: 3,
       medianHoursToDecision: expect.closeTo(2, 3),
