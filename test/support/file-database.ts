@@ -6,10 +6,11 @@ import pg from 'pg';
  * a file copy, no migrations), so suites never share tenants' global work: a sweep over every customer, a worker
  * draining the job queue, a rate-limit counter keyed by address. Registered as a setup file: its hooks run before the
  * file's own, and every harness in the file (startTestApp, factories, child servers) reads the URLs set here.
+ * Copies are dropped by the global teardown, not here: jest runs this file's afterAll before the test file's own, which
+ * may still need the database (closing pools, dropping databases it made).
  */
 const template = process.env.TP_TEST_TEMPLATE_DATABASE;
 const adminUrl = process.env.TP_TEST_ADMIN_URL;
-let database: string | null = null;
 
 const withDatabase = (url: string, name: string): string => {
   const u = new URL(url);
@@ -43,18 +44,6 @@ beforeAll(async () => {
       }
     }
   });
-  database = name;
   process.env.TP_TEST_OWNER_URL = withDatabase(process.env.TP_TEST_TEMPLATE_OWNER_URL!, name);
   process.env.TP_TEST_APP_URL = withDatabase(process.env.TP_TEST_TEMPLATE_APP_URL!, name);
-}, 60_000);
-
-afterAll(async () => {
-  if (!database) return;
-  const name = database;
-  database = null;
-  // Without FORCE: a pool the file forgot to end would otherwise see its connections killed (57P01) as an unhandled
-  // error. A copy still in use is left for the global teardown, which drops every copy.
-  await admin((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)}`)).catch((error: unknown) => {
-    if ((error as { code?: string }).code !== '55006') throw error;
-  });
 }, 60_000);
