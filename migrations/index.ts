@@ -14,6 +14,7 @@ import { VisitorWall1795708000002 } from './1795708000002-visitor-wall';
 import { UncoveredDays1795708000003 } from './1795708000003-uncovered-days';
 import { VisitorWrites1795708000004 } from './1795708000004-visitor-writes';
 import { WebUrls1795709000000 } from './1795709000000-web-urls';
+import { Invitations1795710000000 } from './1795710000000-invitations';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -32,4 +33,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   UncoveredDays1795708000003,
   VisitorWrites1795708000004,
   WebUrls1795709000000,
+  Invitations1795710000000,
 ];

@@ -21,9 +21,9 @@ export class Database {
                 set_config('app.customer_org_id', $5, true), set_config('app.document_id', $6, true),
                 set_config('app.public_reads', $7, true), set_config('app.fanout_vendor_id', $8, true),
                 set_config('app.system_sweep', $9, true), set_config('app.api_key_id', $10, true),
-                set_config('app.visitor', $11, true)`,
+                set_config('app.visitor', $11, true), set_config('app.invitation_token_hash', $12, true)`,
         [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? '', identity.customerOrgId ?? '', identity.documentId ?? '', identity.publicReads ? 'on' : '',
-          identity.fanoutVendorId ?? '', identity.systemSweep ? 'on' : '', identity.apiKeyId ?? '', identity.visitor ? 'on' : ''],
+          identity.fanoutVendorId ?? '', identity.systemSweep ? 'on' : '', identity.apiKeyId ?? '', identity.visitor ? 'on' : '', identity.invitationTokenHash ?? ''],
       );
       const tags = currentQueryStats()?.readTags;
       if (!tags) return work(manager);
@@ -45,7 +45,8 @@ export class Database {
     const identity = scope.identity;
     await manager.query(
       `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), set_config('app.org_slug', '', true),
-              set_config('app.visitor', $3, true), set_config('app.customer_org_id', $4, true), set_config('app.document_id', '', true)`,
+              set_config('app.visitor', $3, true), set_config('app.customer_org_id', $4, true), set_config('app.document_id', '', true),
+              set_config('app.invitation_token_hash', '', true)`,
       [identity.orgId ?? '', identity.userId ?? '', identity.visitor ? 'on' : '', identity.customerOrgId ?? ''],
     );
     const state = tagging.get(manager);

@@ -19,6 +19,8 @@ interface DbIdentity {
   systemSweep?: boolean;
   /** Authentication only: the API key a bearer token names. */
   apiKeyId?: string | null;
+  /** Accepting an invitation only: the SHA-256 of the token's secret, revealing that one invitation before its tenant is known. */
+  invitationTokenHash?: string | null;
   /**
    * A non-member in a vendor's tenant (anonymous visitor or customer): restrictive policies then hide drafts, withdrawn
    * reports, PRIVATE documents and unpublished NDAs, and refuse every write but the visitor's own customer rows.
@@ -92,6 +94,16 @@ export class DbScope {
   /** Narrow lookup: the one API key row a bearer key names, before its tenant is known. */
   static apiKeyLookup(keyId: string): DbScope {
     return new DbScope({ apiKeyId: keyId });
+  }
+
+  /** Narrow lookup: the one invitation whose token hash matches, before the invitee is a member of its org. */
+  static invitationLookup(tokenHash: string, userId: string): DbScope {
+    return new DbScope({ invitationTokenHash: tokenHash, userId });
+  }
+
+  /** Accepting an invitation (its token verified by hash): the invitee joining the org that invited them. */
+  static invitee(orgId: string, userId: string): DbScope {
+    return new DbScope({ orgId, userId, visitor: false });
   }
 
   /** Narrow lookup: the one document a download names, before its tenant is known. */

@@ -8,6 +8,7 @@ import { AuditQueryResolver, OrganizationAuditResolver } from '../modules/audit/
 import { DocumentResolver } from '../modules/documents/document.resolver';
 import { NotificationsMutationResolver, OrganizationNotificationsResolver, TrustCenterSubprocessorsResolver, WebhookEndpointResolver } from '../modules/notifications/notifications.resolver';
 import { OrganizationTrackingResolver, TrackingResolver, VendorStatusEntryResolver } from '../modules/tracking/tracking.resolver';
+import { MembersMutationResolver, OrganizationMembersResolver } from '../modules/members/members.resolver';
 import { MembershipResolver, OrganizationResolver, ViewerResolver } from '../modules/tenancy/tenancy.resolver';
 import { TrustCenterResolver } from '../modules/trust-center/trust-center.resolver';
 import { authChecker } from './auth-checker';
@@ -34,6 +35,8 @@ export const RESOLVERS = [
   TrustCenterSubprocessorsResolver,
   ApiKeyMutationResolver,
   OrganizationApiKeysResolver,
+  MembersMutationResolver,
+  OrganizationMembersResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

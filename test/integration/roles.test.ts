@@ -57,12 +57,14 @@ interface Operation {
   variables?: Record<string, unknown>;
   /** Other orgs the operation touches (the vendor of a customer-side mutation): a refusal must leave them unchanged too. */
   others?: string[];
+  /** The org whose rows an allowed call changes, when not the acting one (acceptInvitation joins another org). */
+  changes?: string;
 }
 interface MutationCase {
   mutation: string;
   allowed: Role[];
-  /** Puts a fresh org in the state where the mutation succeeds, and returns the operation. */
-  prepare(org: TestOrg): Promise<Operation>;
+  /** Puts a fresh org in the state where the mutation succeeds, and returns the operation (`user`: who will call it). */
+  prepare(org: TestOrg, user: TestUser): Promise<Operation>;
   /** Publishes the org's trust center first (unpublishTrustCenter needs it). */
   publishedTrustCenter?: boolean;
 }
@@ -384,6 +386,56 @@ const MUTATIONS: MutationCase[] = [
     allowed: ADMINS,
     prepare: async (org) => ({ query: `mutation($id: ID!) { revokeApiKey(id: $id) { errors { code } } }`, variables: { id: await apiKeyOf(org) } }),
   },
+  // ---- members (members.manage, members.transfer, members.leave; acceptInvitation: any signed-in person) ----
+  {
+    mutation: 'inviteMember',
+    allowed: ADMINS,
+    prepare: async () => ({ query: `mutation { inviteMember(input: { email: "new-${Date.now()}@example.test", role: VIEWER }) { errors { code } } }` }),
+  },
+  {
+    mutation: 'resendInvitation',
+    allowed: ADMINS,
+    prepare: async (org) => ({ query: `mutation($id: ID!) { resendInvitation(id: $id) { errors { code } } }`, variables: { id: (await invitationOf(org)).id } }),
+  },
+  {
+    mutation: 'revokeInvitation',
+    allowed: ADMINS,
+    prepare: async (org) => ({ query: `mutation($id: ID!) { revokeInvitation(id: $id) { errors { code } } }`, variables: { id: (await invitationOf(org)).id } }),
+  },
+  {
+    mutation: 'changeMemberRole',
+    allowed: ADMINS,
+    prepare: async (org) => ({ query: `mutation($u: ID!) { changeMemberRole(userId: $u, role: EDITOR) { errors { code } } }`, variables: { u: await userIdOf(await addMember(app, org, 'VIEWER')) } }),
+  },
+  {
+    mutation: 'removeMember',
+    allowed: ADMINS,
+    prepare: async (org) => ({ query: `mutation($u: ID!) { removeMember(userId: $u) { errors { code } } }`, variables: { u: await userIdOf(await addMember(app, org, 'VIEWER')) } }),
+  },
+  {
+    mutation: 'transferOwnership',
+    allowed: ['OWNER'],
+    prepare: async (org) => ({ query: `mutation($u: ID!) { transferOwnership(userId: $u) { errors { code } } }`, variables: { u: await userIdOf(await addMember(app, org, 'EDITOR')) } }),
+  },
+  {
+    mutation: 'leaveOrganization',
+    allowed: ROLES,
+    // A second OWNER, so that the OWNER under test is not the last one.
+    prepare: async (org) => {
+      await addMember(app, org, 'OWNER');
+      return { query: `mutation { leaveOrganization { errors { code } } }` };
+    },
+  },
+  {
+    mutation: 'acceptInvitation',
+    allowed: ROLES,
+    // Any signed-in person: the member under test accepts another organization's invitation (that org is what changes).
+    prepare: async (_org, user) => {
+      const other = await createOrg(app, { prefix: 'inviter' });
+      const { token } = await invitationOf(other, user.email);
+      return { query: `mutation($t: String!) { acceptInvitation(token: $t) { errors { code } } }`, variables: { t: token }, others: [other.id], changes: other.id };
+    },
+  },
   // ---- downloads: no role gate; every member gets its own org's documents (anonymous callers: see below) ----
   {
     mutation: 'requestDocumentDownload',
@@ -394,6 +446,20 @@ const MUTATIONS: MutationCase[] = [
     }),
   },
 ];
+
+/** A pending invitation of `org` (to a fresh address unless given), sent by its owner. */
+async function invitationOf(org: TestOrg, email = `invitee-${Date.now()}-${Math.random().toString(36).slice(2)}@example.test`): Promise<{ id: string; token: string }> {
+  const r = await app.gql(`mutation($e: String!) { inviteMember(input: { email: $e, role: VIEWER }) { invitation { id } token errors { code } } }`, { token: org.owner.token, org: org.slug, variables: { e: email } });
+  const p = expectNoErrors(r).inviteMember;
+  if (p.errors.length) throw new Error(JSON.stringify(p.errors));
+  return { id: p.invitation.id, token: p.token };
+}
+
+/** The user id of a member made by the factories. */
+async function userIdOf(user: TestUser): Promise<string> {
+  const { rows } = await app.owner.query(`SELECT id FROM users WHERE subject = $1`, [`test|${user.email}`]);
+  return rows[0].id;
+}
 
 /** An API key of `org`, created by its owner. */
 async function apiKeyOf(org: TestOrg): Promise<string> {
@@ -456,7 +522,7 @@ describe('each mutation against each role', () => {
   test.each(TABLE)('$mutation as $role is $expected', async ({ mutation, role, allow, prepare, publishedTrustCenter }) => {
     const org = await createOrg(app, { publish: publishedTrustCenter });
     const user = await memberWithRole(org, role);
-    const op = await prepare(org);
+    const op = await prepare(org, user);
     const before = await snapshots(org.id, op);
 
     const r = await as(user, op, org.slug);
@@ -466,7 +532,8 @@ describe('each mutation against each role', () => {
       const result = r.data![mutation];
       if (result && typeof result === 'object' && 'errors' in result) expect(result.errors).toEqual([]);
       else expect(result).not.toBeNull();
-      expect(await snapshot(org.id)).not.toEqual(before[0]);
+      const changed = op.changes ?? org.id;
+      expect(await snapshot(changed)).not.toEqual(before[[org.id, ...(op.others ?? [])].indexOf(changed)]);
     } else {
       expect(r.data).toBeNull();
       expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
@@ -587,7 +654,7 @@ describe('anonymous callers', () => {
 
   test.each(SIGNED_IN_ONLY)('$mutation answers UNAUTHENTICATED and changes nothing', async ({ prepare, publishedTrustCenter }) => {
     const org = await createOrg(app, { publish: publishedTrustCenter });
-    const op = await prepare(org);
+    const op = await prepare(org, newUser(app, "nobody"));
     const before = await snapshots(org.id, op);
     const r = await as(null, op, org.slug);
     expect(r.data).toBeNull();

@@ -14,7 +14,7 @@ import { signDevToken } from '../../src/modules/auth/jwt';
 import { Storage } from '../../src/modules/storage/storage';
 import { TEST_BUCKET } from '../support/global-setup';
 import { testConfig, uniqueSuffix, type TestApp } from '../support/harness';
-import { createAttestation, createOrg, expectNoErrors, soc2TypeII, SOC2_TYPE_II, ISO27001_CERTIFICATE, type TestOrg } from '../support/factories';
+import { addMember, createAttestation, createOrg, expectNoErrors, soc2TypeII, SOC2_TYPE_II, ISO27001_CERTIFICATE, type TestOrg } from '../support/factories';
 import { createDocument, createDocumentWithFile, decide, draftNdaTemplate, pdfBytes, publishNda, putToTicket, requestAccess, sha256Hex, startUpload, tenantRowsSnapshot } from '../support/documents';
 import { argumentsArbitrary, mutationDocument, type FuzzHints } from '../support/arbitraries';
 
@@ -65,7 +65,9 @@ const KNOWN_BUGS: KnownBug[] = [
  */
 const EARLY = ['addBridgeLetter', 'requestDocumentDownload', 'acceptNda', 'completeDocumentUpload', 'testWebhookEndpoint', 'setWebhookEndpointEnabled', 'recordVendorAttestation', 'setRequirementPolicy', 'clearRequirementPolicyOverride', 'decideAccessRequest', 'revokeAccess', 'updateAttestation', 'updateDocument'];
 const DESTRUCTIVE = /^(delete|remove|unwatch|unsubscribe|withdraw|revoke|rotate|unpublish)/;
-const rank = (name: string): number => (EARLY.includes(name) ? 0 : DESTRUCTIVE.test(name) ? 2 : 1);
+/** After everything: these can take the fixture owner's ownership or membership away (then every later call is refused). */
+const LAST = ['transferOwnership', 'leaveOrganization'];
+const rank = (name: string): number => (LAST.includes(name) ? 3 : EARLY.includes(name) ? 0 : DESTRUCTIVE.test(name) ? 2 : 1);
 
 interface Violation {
   kind: 'HTTP_5XX' | 'INTERNAL' | 'PARTIAL_WRITE';
@@ -184,6 +186,22 @@ async function buildFixture(): Promise<void> {
   const offPlatform = (await gql(`mutation { watchVendor(input: { name: "Offline Corp", domain: "offline.example" }) { vendor { id } errors { code } } }`)).watchVendor.vendor.id;
   const subscription = (await gql(`mutation($s: String!) { subscribeToVendor(input: { trustCenterSlug: $s }) { subscription { id } errors { code } } }`, { s: vendor.slug })).subscribeToVendor.subscription.id;
 
+  // Members: two invitations, members to act on, and an invitation of the vendor to the fixture owner (so one accept can succeed).
+  const invitationIds: string[] = [];
+  const invitationTokens: string[] = [];
+  for (const [i, role] of (['VIEWER', 'EDITOR'] as const).entries()) {
+    const p = (await gql(`mutation($e: String!, $r: Role!) { inviteMember(input: { email: $e, role: $r }) { invitation { id } token } }`, { e: `fz-invitee-${i}-${uniqueSuffix()}@example.test`, r: role })).inviteMember;
+    invitationIds.push(p.invitation.id);
+    invitationTokens.push(p.token);
+  }
+  invitationTokens.push((await gql(`mutation($e: String!) { inviteMember(input: { email: $e, role: VIEWER }) { token } }`, { e: fixture.owner.email }, vendor)).inviteMember.token);
+  const memberIds: string[] = [];
+  for (const role of ['VIEWER', 'EDITOR', 'ADMIN']) {
+    const member = await addMember(app, fixture, role);
+    memberIds.push((await app.owner.query(`SELECT id FROM users WHERE subject = $1`, [`test|${member.email}`])).rows[0].id);
+  }
+  memberIds.push((await app.owner.query(`SELECT id FROM users WHERE subject = $1`, [`test|${fixture.owner.email}`])).rows[0].id);
+
   const attestations = [draft, published, iso];
   const documents = [doc.id, publicDoc.id, pendingDoc, vendorDoc.id];
   const all = [...attestations, ...documents, pending.versionId, neverUploaded.versionId, ndaDraft, nda.id, ...keyIds, ...hookIds, ...subIds, pendingIncoming, approvedIncoming, outgoing, watch, offPlatform, subscription, fixture.id, vendor.id];
@@ -206,6 +224,12 @@ async function buildFixture(): Promise<void> {
       'UpdateDocumentInput.id': documents,
       'publishNdaTemplate.id': [ndaDraft, nda.id],
       'revokeApiKey.id': keyIds,
+      'resendInvitation.id': invitationIds,
+      'revokeInvitation.id': invitationIds,
+      userId: memberIds,
+      token: [...invitationTokens, 'tpi_garbage', `tpi_${'0'.repeat(32)}_${'A'.repeat(43)}`],
+      email: ['new.person@example.com', 'NEW.Person@Example.com', fixture.owner.email, 'not-an-email', 'a@b', ''],
+      'inviteMember.input': [{ email: 'someone@example.com', role: 'VIEWER' }, { email: 'boss@example.com', role: 'OWNER' }],
       'rotateApiKey.id': keyIds,
       'deleteWebhookEndpoint.id': hookIds,
       'setWebhookEndpointEnabled.id': hookIds,

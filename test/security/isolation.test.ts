@@ -15,7 +15,7 @@ import { buildAppSchema } from '../../src/graphql/schema';
 import { API_KEY_SCOPES, SCOPE_ACTIONS, scopesAllow, type ApiKeyScope } from '../../src/domain/api-keys';
 import type { Action } from '../../src/modules/tenancy/tenancy.policy';
 import { startTestApp, uniqueSuffix, type GqlResponse, type TestApp } from '../support/harness';
-import { createAttestation, createOrg, expectNoErrors, soc2TypeII, type TestOrg } from '../support/factories';
+import { addMember, createAttestation, createOrg, expectNoErrors, soc2TypeII, type TestOrg } from '../support/factories';
 import {
   createDocumentWithFile,
   draftNdaTemplate,
@@ -102,7 +102,8 @@ type SecretKey =
   | 'legitCustomerName' | 'requestReason' | 'decisionReason' | 'legitSigner'
   | 'watchNotes' | 'offPlatformVendorName' | 'trackedAuditor'
   | 'webhookPath' | 'webhookDescription' | 'apiKeyName' | 'notificationTitle'
-  | 'draftOrgName' | 'draftDescription' | 'draftAttestationTitle2' | 'draftDocumentTitle' | 'draftNdaBody2';
+  | 'draftOrgName' | 'draftDescription' | 'draftAttestationTitle2' | 'draftDocumentTitle' | 'draftNdaBody2'
+  | 'inviteeEmail' | 'memberEmail';
 
 interface Fixture {
   /** PUBLISHED vendor, also a customer of `otherVendor` (watch, override, subscription, notification). */
@@ -126,6 +127,11 @@ interface Fixture {
   apiKeyId: string;
   subprocessorId: string;
   notificationId: string;
+  /** A pending invitation of the victim, and a member (EDITOR) of the victim. */
+  invitationId: string;
+  memberUserId: string;
+  /** Another EDITOR: the target of transferOwnership (the control probe runs it last, after removeMember). */
+  successorUserId: string;
   /** The victim's probe keys, by scope set ('ALL' = every scope): the attackers of case (4). */
   keys: Record<ApiKeyScope | 'ALL', { id: string; secret: string }>;
   secrets: Record<SecretKey, string>;
@@ -298,6 +304,33 @@ const PROBES: Record<string, Probe> = {
     key: { needs: 'apikeys.manage' },
   },
 
+  // ---- members (issue 13) ----
+  resendInvitation: {
+    doc: `mutation($id: ID!) { resendInvitation(id: $id) { invitation { id email } token errors { code } } }`,
+    calls: (f) => one({ id: f.invitationId }),
+    key: { needs: 'members.manage' },
+  },
+  revokeInvitation: {
+    doc: `mutation($id: ID!) { revokeInvitation(id: $id) { invitation { id email } token errors { code } } }`,
+    calls: (f) => one({ id: f.invitationId }),
+    key: { needs: 'members.manage' },
+  },
+  changeMemberRole: {
+    doc: `mutation($u: ID!) { changeMemberRole(userId: $u, role: VIEWER) { member { user { id email } role } errors { code } } }`,
+    calls: (f) => one({ u: f.memberUserId }),
+    key: { needs: 'members.manage' },
+  },
+  removeMember: {
+    doc: `mutation($u: ID!) { removeMember(userId: $u) { removedUserId revokedApiKeyIds errors { code } } }`,
+    calls: (f) => one({ u: f.memberUserId }),
+    key: { needs: 'members.manage' },
+  },
+  transferOwnership: {
+    doc: `mutation($u: ID!) { transferOwnership(userId: $u) { member { user { id email } role } errors { code } } }`,
+    calls: (f) => one({ u: f.successorUserId }),
+    key: { needs: 'members.transfer' },
+  },
+
   // ---- tracking (the victim as a customer of otherVendor) ----
   watchVendor: {
     doc: `mutation($i: WatchVendorInput!) { watchVendor(input: $i) { vendor { id name } errors { code } } }`,
@@ -376,6 +409,9 @@ const NO_TARGET: Record<string, string> = {
   addSubprocessor: 'adds to the active organization\'s own trust center',
   createSubprocessor: 'adds to the active organization\'s own trust center',
   createApiKey: 'creates a key in the active organization',
+  inviteMember: 'invites into the active organization (the email is not an object id)',
+  leaveOrganization: 'the caller leaves the active organization',
+  acceptInvitation: 'the token is a secret that names its invitation by hash (tpi_<org>_<secret>): another tenant\'s token, forged or replaced, is INVALID_TOKEN; see test/integration/members.test.ts',
   createAttestation: 'creates a draft in the active organization',
   createNdaTemplate: 'creates a draft NDA in the active organization',
   createWebhookEndpoint: 'creates an endpoint in the active organization (the URL is not an object id)',
@@ -443,6 +479,7 @@ async function buildFixture(): Promise<Fixture> {
     webhookDescription: s('webhook-description'), apiKeyName: s('api-key'), notificationTitle: s('notification'),
     draftOrgName: s('draft-org'), draftDescription: s('draft-description'), draftAttestationTitle2: s('draft-victim-report'),
     draftDocumentTitle: s('draft-victim-doc'), draftNdaBody2: s('draft-victim-nda'),
+    inviteeEmail: `${s('invitee')}@example.test`, memberEmail: '',
   };
 
   // The published victim and its vendor-side objects.
@@ -525,6 +562,16 @@ async function buildFixture(): Promise<Fixture> {
   for (const scope of API_KEY_SCOPES) keys[scope] = await createKey(`probe-${scope}`, [scope]);
   keys.ALL = await createKey('probe-ALL', API_KEY_SCOPES);
 
+  // Members: a pending invitation and an EDITOR.
+  const invitationId = noPayloadErrors((await gqlOk(victim, `mutation($e: String!) { inviteMember(input: { email: $e, role: VIEWER }) { invitation { id } errors { code message } } }`, {
+    e: secrets.inviteeEmail,
+  })).inviteMember).invitation.id as string;
+  const member = await addMember(app, victim, 'EDITOR');
+  secrets.memberEmail = member.email;
+  const idOf = async (email: string): Promise<string> => (await app.owner.query(`SELECT id FROM users WHERE subject = $1`, [`test|${email}`])).rows[0].id;
+  const memberUserId = await idOf(member.email);
+  const successorUserId = await idOf((await addMember(app, victim, 'EDITOR')).email);
+
   // The DRAFT victim: a published NDA, a published report and a restricted document, none of it public.
   const draftVictim = await createOrg(app, { prefix: 'draftvictim' });
   await app.owner.query(`UPDATE organizations SET name = $2 WHERE id = $1`, [draftVictim.id, secrets.draftOrgName]);
@@ -537,7 +584,7 @@ async function buildFixture(): Promise<Fixture> {
   return {
     victim, draftVictim, otherVendor, publishedAttestationId, draftAttestationId, restrictedDocumentId: restricted.id, privateDocumentId: priv.id,
     pendingVersionId: ticket.versionId, draftNdaId, draftVictimNdaVersion: draftVictimNda.version, approvedRequestId, pendingRequestId: pending.accessRequest.id,
-    watchId, offPlatformWatchId, subscriptionId, webhookEndpointId, apiKeyId, subprocessorId, notificationId: notification.id, keys, secrets,
+    watchId, offPlatformWatchId, subscriptionId, webhookEndpointId, apiKeyId, subprocessorId, notificationId: notification.id, invitationId, memberUserId, successorUserId, keys, secrets,
   };
 }
 
@@ -701,6 +748,7 @@ const NO_TARGET_READS: Record<string, string> = {
     accessRequests { edges { node { reason decisionReason requesterOrganizationName requesterEmail } } }
     outgoingAccessRequests { edges { node { reason decisionReason vendor { name } documents { title } } } }
     notifications { edges { node { title data } } } webhookEndpoints { url description } vendorSubscriptions { vendorOrganizationId } apiKeys { name }
+    members { edges { node { user { email } } } } invitations { edges { node { email } } }
     auditEvents { edges { node { action details targetId } } } analytics { byCustomer { organizationName } byDocument { title } } } }`,
   viewer: `{ viewer { user { email } memberships { role organization { name slug } } activeOrganization { name } } }`,
   vendorStatuses: `{ vendorStatuses { edges { node { vendor { name notes trustCenterSlug } basedOn { attestationId } } } } }`,
@@ -725,7 +773,8 @@ test.each(Object.keys(NO_TARGET_READS))('NO_TARGET read %s shows the attackers n
 /** Control: each probe, sent by the victim's own OWNER, succeeds: the refusals above are not typos or invalid input. */
 test("control: the victim's owner succeeds with every probe (run after the matrix: it changes the fixture)", async () => {
   // Deletions last, so the objects the other probes name still exist.
-  const last = ['rotateApiKey', 'revokeApiKey', 'unwatchVendor', 'unsubscribeFromVendor', 'deleteWebhookEndpoint', 'removeSubprocessor'];
+  // transferOwnership at the very end: the owner is an ADMIN after it.
+  const last = ['rotateApiKey', 'revokeApiKey', 'unwatchVendor', 'unsubscribeFromVendor', 'deleteWebhookEndpoint', 'removeSubprocessor', 'revokeInvitation', 'removeMember', 'transferOwnership'];
   const order = [...Object.keys(PROBES).filter((op) => !last.includes(op)), ...last];
   // The only payload errors the owner may get, and why the object is still reached.
   const expected: Record<string, string> = {

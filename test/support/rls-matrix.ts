@@ -264,7 +264,7 @@ export interface Settings {
   visitor?: boolean;
 }
 
-const SETTINGS = ['org_id', 'user_id', 'subject', 'org_slug', 'customer_org_id', 'document_id', 'public_reads', 'fanout_vendor_id', 'system_sweep', 'api_key_id', 'visitor'];
+const SETTINGS = ['org_id', 'user_id', 'subject', 'org_slug', 'customer_org_id', 'document_id', 'public_reads', 'fanout_vendor_id', 'system_sweep', 'api_key_id', 'visitor', 'invitation_token_hash'];
 
 export type Outcome = { ok: true; rowCount: number; rows: Row[] } | { ok: false; code: string; message: string };
 

@@ -30,6 +30,8 @@ test('each named constructor sets exactly the settings of its one use', () => {
   expect(DbScope.publicReads().identity).toEqual({ publicReads: true });
   expect(DbScope.slugLookup('s').identity).toEqual({ orgSlug: 's', userId: null });
   expect(DbScope.apiKeyLookup('k').identity).toEqual({ apiKeyId: 'k' });
+  expect(DbScope.invitationLookup('h', 'u').identity).toEqual({ invitationTokenHash: 'h', userId: 'u' });
+  expect(DbScope.invitee('o', 'u').identity).toEqual({ orgId: 'o', userId: 'u', visitor: false });
   expect(DbScope.documentLookup('d', null).identity).toEqual({ documentId: 'd', userId: null });
   expect(DbScope.tokenSubject('sub').identity).toEqual({ subject: 'sub' });
   expect(DbScope.user('u').identity).toEqual({ userId: 'u' });

@@ -36,7 +36,15 @@ export type AuditAction =
   | 'document.downloaded'
   | 'api_key.created'
   | 'api_key.rotated'
-  | 'api_key.revoked';
+  | 'api_key.revoked'
+  | 'member.invited'
+  | 'member.invitation_resent'
+  | 'member.invitation_revoked'
+  | 'member.joined'
+  | 'member.role_changed'
+  | 'member.removed'
+  | 'member.left'
+  | 'member.ownership_transferred';
 
 /** The actor fields of an audit event. */
 export function auditActor(actor: Actor): Pick<AuditInput, 'actorUserId' | 'actorEmail' | 'actorOrgId' | 'ip'> {

@@ -30,6 +30,14 @@ export class TenantScope {
     return new TenantScope(orgId, userId, null, true);
   }
 
+  /**
+   * @internal acceptInvitation only: the signed-in user whose invitation token was verified by hash (and whose verified
+   * email matched it) joins the org with the invited role.
+   */
+  static forInvitee(orgId: string, userId: string, role: Role): TenantScope {
+    return new TenantScope(orgId, userId, role);
+  }
+
   /** @internal background jobs only: the system acting in a tenant (fan-out, webhooks, the sweep), not a member. */
   static forSystem(orgId: string): TenantScope {
     return new TenantScope(orgId, null, null, false);

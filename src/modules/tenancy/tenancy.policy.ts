@@ -26,6 +26,13 @@ export const POLICY = {
   'notifications.read': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
   'tracking.read': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
   'tracking.write': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER'],
+  /** Members (issue 13): everyone sees who their colleagues are; no API key scope maps to any of these (keys never
+   *  read, manage or leave membership). Who may grant which role is ranked below (`ROLE_RANK`). */
+  'members.read': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
+  /** Invite, resend and revoke invitations, list them, change roles, remove members. */
+  'members.manage': ['OWNER', 'ADMIN'],
+  'members.transfer': ['OWNER'],
+  'members.leave': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
   /** Customer side: any member may ask a vendor for access and sign its NDA for their organization. */
   'customer.request': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
 } as const satisfies Record<string, readonly Role[]>;
@@ -34,4 +41,14 @@ export type Action = keyof typeof POLICY;
 
 export function roleAllows(role: Role, action: Action): boolean {
   return (POLICY[action] as readonly Role[]).includes(role);
+}
+
+/**
+ * The one ranking, used only for "nobody grants a role above their own": OWNER > ADMIN > the three working roles
+ * (EDITOR, ACCESS_MANAGER and VIEWER are different jobs, not steps of a ladder, so they rank alike).
+ */
+export const ROLE_RANK: Readonly<Record<Role, number>> = { OWNER: 3, ADMIN: 2, EDITOR: 1, ACCESS_MANAGER: 1, VIEWER: 1 };
+
+export function mayGrant(grantor: Role, role: Role): boolean {
+  return ROLE_RANK[role] <= ROLE_RANK[grantor];
 }
