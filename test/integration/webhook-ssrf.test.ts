@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/logger';
 import { TenantScope } from '../../src/modules/auth/tenant-scope';
 import { NotificationsService } from '../../src/modules/notifications/notifications.service';
-import type { Lookup } from '../../src/modules/notifications/ssrf';
 import { WebhookClient } from '../../src/modules/notifications/webhook-client';
 import { startTestApp, type TestApp } from '../support/harness';
 import { createOrg, expectNoErrors, type TestOrg } from '../support/factories';
+import { resolver } from '../support/fake-resolver';
 
 /**
  * The webhook SSRF guard against real sockets: a receiver listens on 127.0.0.1 and must never hear from a guarded
@@ -45,15 +45,6 @@ beforeEach(() => {
   hits = [];
 });
 
-/** Answers each lookup with the next list (the last one repeats), counting the lookups. */
-function resolver(...answers: string[][]): Lookup & { count: number } {
-  const lookup = Object.assign(async () => {
-    const list = answers[Math.min(lookup.count, answers.length - 1)]!;
-    lookup.count += 1;
-    return list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-  }, { count: 0 });
-  return lookup;
-}
 
 /** Every spelling of "this machine" a tenant could type, as text (new URL() reads it at delivery). */
 const localUrls = (p: number): string[] => [

@@ -22,7 +22,7 @@ jest.mock('undici', () => ({
 }));
 
 import { assertConnectedTo, guardedConnector } from '../../src/modules/notifications/webhook-client';
-import type { Lookup } from '../../src/modules/notifications/ssrf';
+import { resolver } from '../support/fake-resolver';
 
 beforeEach(() => {
   calls.length = 0;
@@ -34,15 +34,6 @@ function connect(connector: buildConnector.connector, options: Partial<buildConn
   return new Promise((resolve, reject) => connector({ protocol: 'https:', port: '443', ...options }, (error, socket) => (error ? reject(error) : resolve(socket as never))));
 }
 
-/** Answers each lookup with the next list (the last one repeats), counting the lookups. */
-function resolver(...answers: string[][]): Lookup & { count: number } {
-  const lookup = Object.assign(async () => {
-    const list = answers[Math.min(lookup.count, answers.length - 1)]!;
-    lookup.count += 1;
-    return list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-  }, { count: 0 });
-  return lookup;
-}
 
 test('a name is resolved once per connection and the connection goes to the checked address, with TLS verifying the name', async () => {
   const lookup = resolver(['93.184.215.14'], ['127.0.0.1']);
