@@ -78,7 +78,8 @@ export async function startTestApp(options: { now?: () => Date; worker?: boolean
     throw error;
   });
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
-  // Jobs (fan-out, webhooks) run only where a test asks for them: other files share the queue and must not race.
+  // Jobs (fan-out, webhooks) run only where a test asks for them: tests that count queued jobs or deliveries control
+  // their own workers.
   const worker = options.worker ? await startWorker({ connectionString: appUrl, db, logger: createLogger('silent'), sweepCron: null, publicTargetsOnly: !config.jobs.allowPrivateWebhooks }) : null;
   const { port } = server.httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;
