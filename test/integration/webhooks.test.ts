@@ -168,8 +168,7 @@ test('the daily sweep emits expiring_soon and stale once per transition, to the 
   await createAttestation(app, vendor, { periodStart: '2025-01-01', periodEnd: '2025-12-31', issueDate: '2026-02-01' }, true);
   const service = new NotificationsService(app.db, createLogger('silent'));
   const run = async (on: string) => {
-    // Only this test's organizations: other files share the database, and the isolation matrix checks that nothing
-    // changes in its tenants (a sweep over everyone would record their status changes mid-check).
+    // Only this test's vendor and customer (onlyOrgIds): the bystander, watching the same vendor, must see nothing.
     await service.sweep(new Date(`${on}T04:00:00Z`), { onlyOrgIds: [vendor.id, customer.id] });
     // Fan-out jobs were queued by the sweep; run them here (no worker in this test).
     const jobs = await app.owner.query(`SELECT j.id, j.payload FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE t.identifier = 'fanout_vendor_event' AND j.payload->>'vendorOrgId' = $1`, [vendor.id]);
