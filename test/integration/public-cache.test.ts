@@ -6,6 +6,7 @@ import { sha256Hex } from '../../src/http/operations';
 import { createAttestation, createOrg, expectNoErrors, type TestOrg } from '../support/factories';
 import { createDocumentWithFile, publishNda } from '../support/documents';
 import { startTestApp, type TestApp } from '../support/harness';
+import { waitFor } from '../support/wait';
 
 const PAGE = `query PublicPage($slug: String!) {
   trustCenter(slug: $slug) {
@@ -33,23 +34,22 @@ async function postPage(app: TestApp, slug: string): Promise<string> {
 const normalize = (text: string): string => JSON.stringify({ data: JSON.parse(text).data });
 
 async function untilFresh(app: TestApp, slug: string): Promise<{ cached: string; fresh: string }> {
-  // Invalidation arrives by NOTIFY after commit: allow it a moment, then the GET must agree with an uncached read.
+  // Invalidation arrives by NOTIFY after commit: wait for the GET to agree with an uncached read (a missed
+  // invalidation would serve the old page until the entry's TTL: the wait then fails, naming it).
   const fresh = await postPage(app, slug);
-  for (let i = 0; i < 50; i++) {
-    const cached = normalize((await getPage(app, slug)).text);
-    if (cached === fresh) return { cached, fresh };
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return { cached: normalize((await getPage(app, slug)).text), fresh };
+  const cached = await waitFor('the cached page to be invalidated', async () => {
+    const text = normalize((await getPage(app, slug)).text);
+    return text === fresh ? text : null;
+  }, { timeoutMs: 10_000, intervalMs: 20 });
+  return { cached, fresh };
 }
 
-async function eventuallyHit(app: TestApp, slug: string): Promise<{ status: number; headers: Headers; text: string }> {
-  let page = await getPage(app, slug);
-  for (let i = 0; i < 50 && page.headers.get('x-cache') !== 'hit'; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    page = await getPage(app, slug);
-  }
-  return page;
+/** The page once the cache answers it (the first GET after a miss fills it; an invalidation may land in between). */
+function eventuallyHit(app: TestApp, slug: string): Promise<{ status: number; headers: Headers; text: string }> {
+  return waitFor('a cache hit', async () => {
+    const page = await getPage(app, slug);
+    return page.headers.get('x-cache') === 'hit' ? page : null;
+  }, { timeoutMs: 10_000, intervalMs: 20 });
 }
 
 describe('public response cache: anonymous GETs, invalidated by PostgreSQL NOTIFY', () => {
@@ -104,11 +104,10 @@ describe('public response cache: anonymous GETs, invalidated by PostgreSQL NOTIF
     const other = await createOrg(app, { publish: true, prefix: 'unpub' });
     expect((await eventuallyHit(app, other.slug)).headers.get('x-cache')).toBe('hit');
     expectNoErrors(await app.gql(`mutation { unpublishTrustCenter { errors { code } } }`, { token: other.owner.token, org: other.slug }));
-    let last = await getPage(app, other.slug);
-    for (let i = 0; i < 50 && !JSON.parse(last.text).errors; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      last = await getPage(app, other.slug);
-    }
+    const last = await waitFor('the unpublished page to be gone', async () => {
+      const page = await getPage(app, other.slug);
+      return JSON.parse(page.text).errors ? page : null;
+    }, { timeoutMs: 10_000, intervalMs: 20 });
     expect(JSON.parse(last.text).errors[0].extensions.code).toBe('NOT_FOUND');
     expect(last.headers.get('cache-control')).toBe('no-store');
   });
