@@ -28,14 +28,17 @@ afterAll(async () => { await app.close(); });
 
 const as = (org: TestOrg, user: TestUser = org.owner) => ({ token: user.token, org: org.slug });
 
-/** Runs one statement as the database owner with the append-only triggers off, in one transaction (others never see them off). */
-async function withoutAuditTriggers(sql: string, params: unknown[]): Promise<number> {
+/**
+ * Runs one statement as the database owner with a table's append-only triggers off, in one transaction (others never
+ * see them off). `trigger` names one trigger, or USER for all of them.
+ */
+async function withTriggersOff(table: string, trigger: string, sql: string, params: unknown[]): Promise<number> {
   const client = await app.owner.connect();
   try {
     await client.query('BEGIN');
-    await client.query('ALTER TABLE audit_events DISABLE TRIGGER USER');
+    await client.query(`ALTER TABLE ${table} DISABLE TRIGGER ${trigger}`);
     const r = await client.query(sql, params);
-    await client.query('ALTER TABLE audit_events ENABLE TRIGGER USER');
+    await client.query(`ALTER TABLE ${table} ENABLE TRIGGER ${trigger}`);
     await client.query('COMMIT');
     return r.rowCount ?? 0;
   } catch (error) {
@@ -45,6 +48,8 @@ async function withoutAuditTriggers(sql: string, params: unknown[]): Promise<num
     client.release();
   }
 }
+
+const withoutAuditTriggers = (sql: string, params: unknown[]): Promise<number> => withTriggersOff('audit_events', 'USER', sql, params);
 
 /** Runs `step` and returns the audit events it appended to the org's chain (tests expect exactly one). */
 async function appendedBy(org: TestOrg, step: () => Promise<unknown>): Promise<AuditEventView[]> {
@@ -253,22 +258,10 @@ describe('analytics', () => {
   }
 
   /** Moves the vendor's download events to noon on DAY (they are append-only: the trigger is off in this transaction only). */
-  async function downloadsAtNoon(vendor: TestOrg): Promise<number> {
-    const client = await app.owner.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('ALTER TABLE download_events DISABLE TRIGGER download_events_append_only');
-      const r = await client.query(`UPDATE download_events SET occurred_at = $2 WHERE org_id = $1`, [vendor.id, NOON]);
-      await client.query('ALTER TABLE download_events ENABLE TRIGGER download_events_append_only');
-      await client.query('COMMIT');
-      return r.rowCount ?? 0;
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+  function downloadsAtNoon(vendor: TestOrg): Promise<number> {
+    return withTriggersOff('download_events', 'download_events_append_only', `UPDATE download_events SET occurred_at = $2 WHERE org_id = $1`, [vendor.id, NOON]);
   }
+
 
   test('downloads per document, customer and day; pending and decided requests; hours to decision', async () => {
     const { vendor, documentId: report } = await vendorWithRestrictedDocument(app, 'SOC 2 Type II');
