@@ -704,14 +704,18 @@ describe('decisions follow the app clock', () => {
     const { vendor } = await vendorWithRestrictedDocument(app);
     const customer = await createOrg(app);
     const id = (await ask(customer, customer.owner, vendor)).accessRequest!.id;
+    const decidedFrom = Date.now();
     const r = await ahead.gql(
       `mutation($i: DecideAccessRequestInput!) { decideAccessRequest(input: $i) { accessRequest { state grantExpiresAt } errors { code } } }`,
       { ...as(vendor), variables: { i: { id, approve: true, grantDays: 7 } } },
     );
+    const decidedBy = Date.now();
     const decided = expectNoErrors(r).decideAccessRequest;
     expect(decided.errors).toEqual([]);
     const expires = Date.parse(decided.accessRequest.grantExpiresAt);
-    expect(Math.abs(expires - (Date.now() + offset + 7 * DAY_MS))).toBeLessThan(60_000);
+    // Decided by the app clock while the request ran: between its start and end, 30 days ahead, plus 7 days.
+    expect(expires).toBeGreaterThanOrEqual(decidedFrom + offset + 7 * DAY_MS);
+    expect(expires).toBeLessThanOrEqual(decidedBy + offset + 7 * DAY_MS);
     expect(decided.accessRequest.state).toBe('APPROVED');
   });
 });

@@ -121,7 +121,9 @@ describe('uploading a file', () => {
     const id = await createDocument(app, org, { title: 'Information security policy', kind: 'POLICY' });
     const v1Bytes = await pdfBytes('Policy v1', ['First edition.']);
 
+    const declaredFrom = Date.now();
     const declared = dataOf(await declareUpload(org, id, v1Bytes, { fileName: 'policy-v1.pdf' })).createDocumentUpload;
+    const declaredBy = Date.now();
     expect(declared.errors).toEqual([]);
     expect(declared.version).toEqual({
       id: expect.any(String), version: 1, status: 'PENDING', sha256: sha256Hex(v1Bytes), sizeBytes: v1Bytes.length,
@@ -135,7 +137,10 @@ describe('uploading a file', () => {
     ]));
     // The upload URL lives for the configured 900 s (UPLOAD_URL_TTL_SECONDS default).
     expect(new URL(declared.upload.url).searchParams.get('X-Amz-Expires')).toBe(String(UPLOAD_TTL_SECONDS));
-    expect(Math.abs(new Date(declared.upload.expiresAt).getTime() - (Date.now() + UPLOAD_TTL_SECONDS * 1000))).toBeLessThan(10_000);
+    // Signed while the request ran: its expiry lies between the request's start and end, plus the TTL (whole seconds).
+    const uploadExpires = new Date(declared.upload.expiresAt).getTime();
+    expect(uploadExpires).toBeGreaterThanOrEqual(declaredFrom - 1000 + UPLOAD_TTL_SECONDS * 1000);
+    expect(uploadExpires).toBeLessThanOrEqual(declaredBy + 1000 + UPLOAD_TTL_SECONDS * 1000);
     expect(await documentAsMember(org, id)).toMatchObject({ currentVersion: null });
 
     const put1 = await putToTicket(ticketOf(declared), v1Bytes);
