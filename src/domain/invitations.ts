@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashSecret } from './api-keys';
 
 /**
  * Invitation tokens: `tpi_<organization id, 32 hex>_<secret, 43 base64url chars>`. The organization id lets acceptance
@@ -12,7 +13,7 @@ const FORMAT = /^tpi_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
 export function newInvitationToken(orgId: string): { token: string; tokenHash: string } {
   const secret = randomBytes(32).toString('base64url');
-  return { token: `tpi_${orgId.replace(/-/g, '')}_${secret}`, tokenHash: hashInvitationSecret(secret) };
+  return { token: `tpi_${orgId.replace(/-/g, '')}_${secret}`, tokenHash: hashSecret(secret) };
 }
 
 export function parseInvitationToken(token: string): { orgId: string; tokenHash: string } | null {
@@ -20,10 +21,8 @@ export function parseInvitationToken(token: string): { orgId: string; tokenHash:
   if (!m) return null;
   const hex = m[1]!;
   const orgId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  return { orgId, tokenHash: hashInvitationSecret(m[2]!) };
+  return { orgId, tokenHash: hashSecret(m[2]!) };
 }
-
-export const hashInvitationSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 
 /**
  * An address we can invite: one @, a dotted domain, no spaces or control characters, at most 254 characters.
