@@ -12,6 +12,7 @@ import { prepareStorage } from './modules/storage/storage.bootstrap';
 import { devSubjectFor, signDevToken } from './modules/auth/jwt';
 import { DEMO_USERS, seedDemo } from './seed/demo';
 import { describeStartupError } from './startup-error';
+import { closeWatermarkPool } from './modules/documents/watermark-pool';
 
 function banner(config: AppConfig, url: string): string {
   const lines = [``, `trust-portal is up: ${url}${config.env !== 'production' ? ' (open it in a browser for GraphiQL)' : ''}`, ``];
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
       await server.close();
       await metrics?.close();
       await worker?.stop();
+      await closeWatermarkPool();
       await db.close();
       await storage.stop();
       await prepared.stop();

@@ -7,7 +7,8 @@ import { activeScope, principalAllows, scopeForOrg, type Principal } from '../au
 import { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
 import { documentRepository } from '../documents/document.repository';
-import { WatermarkError, watermarkPdf } from '../documents/watermark';
+import { WatermarkError } from '../documents/watermark';
+import { watermarkOffThread } from '../documents/watermark-pool';
 import { objectKeys, type Storage } from '../storage/storage';
 import { trustCenterRepository } from '../trust-center/trust-center.repository';
 import { accessRepository } from './access.repository';
@@ -30,11 +31,28 @@ export interface DownloadResult {
   errors: (PayloadError<DownloadErrorCode> & { ndaVersion: number | null })[];
 }
 
+/** What the deciding transaction found: enough to fetch or stamp the file and record the download afterwards. */
+interface DownloadPlan {
+  scope: TenantScope;
+  customer: { orgId: string; name: string } | null;
+  document: { id: string; visibility: string };
+  version: { id: string; version: number; storageKey: string; sizeBytes: number; fileName: string; contentType: string };
+  watermark: boolean;
+}
+
+const cannotWatermark = (error: WatermarkError): DownloadResult => ({
+  download: null,
+  errors: [{ code: 'CANNOT_WATERMARK', field: null, message: `This file cannot be watermarked (${error.code}); ask the vendor for another copy.`, ndaVersion: null }],
+});
+
 /**
- * One transaction decides and records a download: the document is visible, the caller's organization holds a live
- * grant (or the document is PUBLIC, or the caller is a member), the NDA is accepted where required; the download event
- * and its audit link are written, and only then is a URL made. If storage fails, the transaction rolls back and no
- * download is recorded.
+ * A download in three steps, so no transaction is held over storage or PDF work:
+ * 1. a short read transaction decides: the document is visible, the caller's organization holds a live grant (or the
+ *    document is PUBLIC, or the caller is a member), the NDA is accepted where required;
+ * 2. outside any transaction, the file is checked in storage or, for a customer's restricted PDF, stamped on a worker
+ *    thread and stored;
+ * 3. a short write transaction checks the grant is still live and records the download event and its audit link; only
+ *    then is a URL made. A storage failure in step 2 records nothing (SERVICE_UNAVAILABLE or NOT_FOUND).
  */
 export class DownloadService {
   constructor(
@@ -44,8 +62,29 @@ export class DownloadService {
   ) {}
 
   async request(principal: Principal, actor: Actor, documentId: string, now = new Date()): Promise<DownloadResult> {
-    // One transaction: find the document's tenant under the narrow document-id lookup, then act as that tenant.
-    return this.db.transaction(DbScope.documentLookup(documentId, principal.user?.id ?? null), async (m) => {
+    const decided = await this.decide(principal, documentId, now);
+    if ('errors' in decided) return decided;
+    const plan = decided;
+    let file: { key: string; sizeBytes: number };
+    try {
+      file = await this.prepareFile(plan, principal, now);
+    } catch (error) {
+      // A restricted PDF's original never leaves through a customer's path: no stamp, no file.
+      if (error instanceof WatermarkError) return cannotWatermark(error);
+      throw error;
+    }
+    await this.record(plan, principal, actor, now);
+    const link = await this.storage.presignDownload(file.key, plan.version.fileName, plan.version.contentType, now);
+    return {
+      download: { url: link.url, expiresAt: link.expiresAt, fileName: plan.version.fileName, contentType: plan.version.contentType, sizeBytes: file.sizeBytes, watermarked: plan.watermark },
+      errors: [],
+    };
+  }
+
+  /** Step 1: who may have which file (a read transaction). */
+  private async decide(principal: Principal, documentId: string, now: Date): Promise<DownloadPlan | DownloadResult> {
+    // Find the document's tenant under the narrow document-id lookup, then act as that tenant.
+    return this.db.transaction(DbScope.documentLookup(documentId, principal.user?.id ?? null), async (m): Promise<DownloadPlan | DownloadResult> => {
       const orgId = await documentRepository.orgIdOf(m, documentId);
       if (!orgId) throw new NotFoundError('Document');
       let scope = scopeForOrg(principal, orgId);
@@ -84,52 +123,54 @@ export class DownloadService {
       }
       const version = (await documentRepository.versionsByIds(m, scope.orgId, [document.currentVersionId]))[0];
       if (!version || version.status !== 'AVAILABLE') throw new NotFoundError('Document');
+      return {
+        scope,
+        customer: customer ? { orgId: customer.orgId, name: customer.name } : null,
+        document: { id: document.id, visibility: document.visibility },
+        version: { id: version.id, version: version.version, storageKey: version.storageKey, sizeBytes: Number(version.sizeBytes), fileName: version.fileName, contentType: version.contentType },
+        watermark: restrictedPath && version.contentType === 'application/pdf',
+      };
+    });
+  }
 
-      const watermark = restrictedPath && version.contentType === 'application/pdf';
-      let key = version.storageKey;
-      let size = Number(version.sizeBytes);
-      if (!watermark) {
-        // The file must be there and storage reachable before a download is recorded: a URL that cannot work is not
-        // a download (and a storage outage answers SERVICE_UNAVAILABLE, recording nothing).
-        if (!(await this.storage.head(key))) throw new NotFoundError('Document');
-      } else {
-        // One derived file per recipient, version and day: the stamp names who received it and when.
-        const date = todayUtc(now);
-        const tag = createHash('sha256').update(`${principal.user!.id}|${customer!.orgId}|${date}`).digest('hex').slice(0, 32);
-        key = objectKeys.watermarked(scope.orgId, version.id, tag);
-        const existing = await this.storage.head(key);
-        if (existing) size = existing.sizeBytes;
-        else {
-          const original = await this.storage.read(version.storageKey, this.maxBytes);
-          if (!original) throw new NotFoundError('Document');
-          let stamped: Uint8Array;
-          try {
-            stamped = await watermarkPdf(original, { email: principal.user!.email, organization: customer!.name, date });
-          } catch (error) {
-            // A restricted PDF's original never leaves through a customer's path: no stamp, no file.
-            if (error instanceof WatermarkError) {
-              return { download: null, errors: [{ code: 'CANNOT_WATERMARK' as const, field: null, message: `This file cannot be watermarked (${error.code}); ask the vendor for another copy.`, ndaVersion: null }] };
-            }
-            throw error;
-          }
-          await this.storage.put(key, stamped, 'application/pdf');
-          size = stamped.byteLength;
-        }
+  /** Step 2, outside any transaction: the object to sign a URL for (the original, or this recipient's stamped copy). */
+  private async prepareFile(plan: DownloadPlan, principal: Principal, now: Date): Promise<{ key: string; sizeBytes: number }> {
+    const { version } = plan;
+    if (!plan.watermark) {
+      // The file must be there and storage reachable before a download is recorded: a URL that cannot work is not
+      // a download (and a storage outage answers SERVICE_UNAVAILABLE, recording nothing).
+      if (!(await this.storage.head(version.storageKey))) throw new NotFoundError('Document');
+      return { key: version.storageKey, sizeBytes: version.sizeBytes };
+    }
+    // One derived file per recipient, version and day: the stamp names who received it and when.
+    const date = todayUtc(now);
+    const tag = createHash('sha256').update(`${principal.user!.id}|${plan.customer!.orgId}|${date}`).digest('hex').slice(0, 32);
+    const key = objectKeys.watermarked(plan.scope.orgId, version.id, tag);
+    const existing = await this.storage.head(key);
+    if (existing) return { key, sizeBytes: existing.sizeBytes };
+    const original = await this.storage.read(version.storageKey, this.maxBytes);
+    if (!original) throw new NotFoundError('Document');
+    const stamped = await watermarkOffThread(original, { email: principal.user!.email, organization: plan.customer!.name, date });
+    await this.storage.put(key, stamped, 'application/pdf');
+    return { key, sizeBytes: stamped.byteLength };
+  }
+
+  /** Step 3: a write transaction records the download, if the grant it was decided on still holds. */
+  private async record(plan: DownloadPlan, principal: Principal, actor: Actor, now: Date): Promise<void> {
+    const { scope, customer, document, version } = plan;
+    await this.db.transaction(scope.identity(customer?.orgId ?? null), async (m) => {
+      // Revoked while the file was being fetched or stamped: the caller no longer sees the document.
+      if (!scope.isMember && document.visibility === 'RESTRICTED' && !(await accessRepository.hasLiveGrant(m, scope, customer!.orgId, document.id, now))) {
+        throw new NotFoundError('Document');
       }
-      // Recorded in the same transaction as the checks; a storage failure above or below rolls it back.
       await m.insert(DownloadEventEntity, {
         orgId: scope.orgId, documentId: document.id, versionId: version.id, customerOrgId: customer?.orgId ?? null, customerOrgName: customer?.name ?? null,
-        userId: principal.user?.id ?? null, userEmail: principal.user?.email ?? null, watermarked: watermark, ip: actor.ip, userAgent: actor.userAgent,
+        userId: principal.user?.id ?? null, userEmail: principal.user?.email ?? null, watermarked: plan.watermark, ip: actor.ip, userAgent: actor.userAgent,
       });
       await auditLog.append(m, scope.orgId, {
         ...auditActor(actor), action: 'document.downloaded', targetType: 'document', targetId: document.id,
-        details: { version: version.version, customer: customer?.name ?? null, watermarked: watermark, visibility: document.visibility },
+        details: { version: version.version, customer: customer?.name ?? null, watermarked: plan.watermark, visibility: document.visibility },
       });
-      const link = await this.storage.presignDownload(key, version.fileName, version.contentType, now);
-      return {
-        download: { url: link.url, expiresAt: link.expiresAt, fileName: version.fileName, contentType: version.contentType, sizeBytes: size, watermarked: watermark },
-        errors: [],
-      };
     });
   }
 }

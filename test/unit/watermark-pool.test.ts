@@ -1,0 +1,56 @@
+import { threadId } from 'node:worker_threads';
+import { PDFDocument } from 'pdf-lib';
+import { closeWatermarkPool, stampOnPool, watermarkOffThread } from '../../src/modules/documents/watermark-pool';
+import { WatermarkError, watermarkPdf, type WatermarkRecipient } from '../../src/modules/documents/watermark';
+
+const recipient: WatermarkRecipient = { email: 'buyer@globex.test', organization: 'Globex <Corporation>', date: '2026-11-26' };
+
+async function pdf(pages: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < pages; i++) doc.addPage([300, 400]).drawText(`page ${i + 1}`, { x: 20, y: 350, size: 12 });
+  return doc.save();
+}
+
+afterAll(() => closeWatermarkPool());
+
+describe('watermark pool (worker threads)', () => {
+  it('stamps on another thread, with the same pages and recipient metadata as watermarkPdf', async () => {
+    const original = await pdf(3);
+    const inThread = await PDFDocument.load(await watermarkPdf(original, recipient));
+    const { pdf: stamped, threadId: worker } = await stampOnPool(original, recipient);
+    expect(worker).not.toBe(threadId);
+    const offThread = await PDFDocument.load(stamped);
+    expect(offThread.getPageCount()).toBe(3);
+    expect(offThread.getSubject()).toBe(inThread.getSubject());
+    expect(offThread.getKeywords()).toBe(inThread.getKeywords());
+  });
+
+  it("leaves the caller's bytes usable when they share a buffer, and moves them when they own it", async () => {
+    const original = await pdf(1);
+    const shared = Buffer.concat([Buffer.alloc(16), Buffer.from(original)]).subarray(16);
+    await watermarkOffThread(shared, recipient);
+    expect(Buffer.from(shared).equals(Buffer.from(original))).toBe(true);
+    const owned = new Uint8Array(original);
+    await watermarkOffThread(owned, recipient);
+    expect(owned.byteLength).toBe(0); // transferred, not copied
+  });
+
+  it('turns failures into the same typed WatermarkError codes', async () => {
+    const refused = watermarkOffThread(new Uint8Array([1, 2, 3]), recipient);
+    await expect(refused).rejects.toBeInstanceOf(WatermarkError);
+    await expect(refused).rejects.toMatchObject({ code: 'NOT_A_PDF' });
+    await expect(watermarkOffThread(await pdf(3), recipient, { maxPages: 2 })).rejects.toMatchObject({ code: 'TOO_MANY_PAGES' });
+  });
+
+  it('keeps the event loop free while a large PDF is stamped', async () => {
+    const big = await pdf(400);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = Date.now();
+    await watermarkOffThread(big, recipient);
+    const elapsed = Date.now() - started;
+    clearInterval(timer);
+    // Stamping 400 pages takes hundreds of ms; on this thread the timer would barely run. Off it, it runs throughout.
+    expect(ticks).toBeGreaterThan(Math.floor(elapsed / 5 / 4));
+  });
+});
