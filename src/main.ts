@@ -9,13 +9,15 @@ import { startMetricsServer } from './http/metrics-server';
 import { startWorker } from './jobs/worker';
 import { createLogger } from './logger';
 import { prepareStorage } from './modules/storage/storage.bootstrap';
+import { startEmbeddedSmtp } from './modules/mail/embedded-smtp';
 import { devSubjectFor, signDevToken } from './modules/auth/jwt';
 import { DEMO_USERS, seedDemo } from './seed/demo';
 import { describeStartupError } from './startup-error';
 import { closeWatermarkPool } from './modules/documents/watermark-pool';
 
-function banner(config: AppConfig, url: string): string {
+function banner(config: AppConfig, url: string, mailDir: string | null): string {
   const lines = [``, `trust-portal is up: ${url}${config.env !== 'production' ? ' (open it in a browser for GraphiQL)' : ''}`, ``];
+  if (mailDir) lines.push(`Mail is not sent anywhere (no SMTP_URL): every message is kept as an .eml file in`, `  ${mailDir}`, ``);
   if (config.jwt.algorithm === 'HS256' && config.env !== 'production') {
     const day = 24 * 3600;
     const admin = signDevToken(config.jwt, { subject: devSubjectFor(DEMO_USERS.vendorAdmin), email: DEMO_USERS.vendorAdmin }, day);
@@ -72,15 +74,22 @@ async function main(): Promise<void> {
   const storage = await prepareStorage(config, logger);
   if (config.seedDemo) await seedDemo(db, logger, storage.storage);
   const server = await createAppServer({ config, db, logger, storage: storage.storage });
+  // No SMTP_URL: in development the embedded sink keeps each message as a file; in production mail waits in the outbox.
+  const mailSink = config.mail.smtpUrl === null && config.env !== 'production' && config.jobs.workerEnabled ? await startEmbeddedSmtp({ dir: config.mail.dir }) : null;
+  if (config.mail.smtpUrl === null && config.env === 'production') logger.warn('SMTP_URL is not set: mail is queued in the outbox (QUEUED) and not sent until a worker with SMTP_URL runs');
+  const smtpUrl = config.mail.smtpUrl ?? mailSink?.url;
   const worker = config.jobs.workerEnabled
-    ? await startWorker({ connectionString: prepared.appUrl, db, logger, concurrency: config.jobs.concurrency, sweepCron: config.jobs.sweepCron, publicTargetsOnly: !config.jobs.allowPrivateWebhooks })
+    ? await startWorker({
+      connectionString: prepared.appUrl, db, logger, concurrency: config.jobs.concurrency, sweepCron: config.jobs.sweepCron, publicTargetsOnly: !config.jobs.allowPrivateWebhooks,
+      mail: smtpUrl ? { smtpUrl, from: config.mail.from, publicBaseUrl: config.mail.publicBaseUrl } : undefined,
+    })
     : null;
   const metrics = await startMetricsServer(config.metrics);
   await new Promise<void>((resolve) => server.httpServer.listen(config.port, config.host, resolve));
   const address = server.httpServer.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  process.stdout.write(banner(config, `http://${shownHost}:${port}/graphql`) + '\n');
+  process.stdout.write(banner(config, `http://${shownHost}:${port}/graphql`, mailSink?.dir ?? null) + '\n');
   if (metrics) logger.info('metrics listening', { url: metrics.url, token: config.metrics.token ? 'required' : 'none' });
 
   const shutdown = async (signal: string): Promise<void> => {
@@ -95,6 +104,7 @@ async function main(): Promise<void> {
       await server.close();
       await metrics?.close();
       await worker?.stop();
+      await mailSink?.close();
       await closeWatermarkPool();
       await db.close();
       await storage.stop();

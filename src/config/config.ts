@@ -124,6 +124,22 @@ export interface AppConfig {
    * operations listed in the manifest file (Apollo's persisted-query manifest format), sent by hash or as exact text.
    */
   operations: { mode: 'open' | 'registered'; manifestPath: string | null };
+  mail: MailConfig;
+}
+
+/** Transactional mail (issue 13): written to an outbox in the causing transaction, delivered by the job queue. */
+export interface MailConfig {
+  /**
+   * smtp:// or smtps:// URL of the relay. Null: in development and tests the embedded SMTP sink receives the mail; in
+   * production nothing is sent (messages stay QUEUED in the outbox, visible to admins, until a worker with SMTP_URL runs).
+   */
+  smtpUrl: string | null;
+  /** The From header: `address@domain` or `Name <address@domain>`. */
+  from: string;
+  /** Where links in mail point (no trailing slash): the public URL of this server or of the web app in front of it. */
+  publicBaseUrl: string;
+  /** The embedded sink keeps each message here as an .eml file. */
+  dir: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -330,7 +346,37 @@ export function loadConfig(env: Env = process.env): AppConfig {
       httpMaxAgeSeconds: int(env, 'PUBLIC_CACHE_HTTP_MAX_AGE', 30, 0, 86400),
     },
     operations: operationsConfig(env),
+    mail: mailConfig(env, nodeEnv, dataDir),
   };
+}
+
+const MAIL_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+function mailConfig(env: Env, nodeEnv: NodeEnv, dataDir: string): MailConfig {
+  const smtpUrl = str(env, 'SMTP_URL') ?? null;
+  if (smtpUrl !== null) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(smtpUrl);
+    } catch {
+      // refused below
+    }
+    if (!parsed || (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') || !parsed.hostname) {
+      throw new ConfigError('SMTP_URL', 'must be smtp://[user:password@]host[:port] or smtps://... (the relay that sends mail)');
+    }
+  }
+  // Mail to real people (production with a relay) must say who sends it and link to the real address.
+  const required = nodeEnv === 'production' && smtpUrl !== null;
+  const from = str(env, 'MAIL_FROM') ?? (required ? undefined : 'trust-portal <no-reply@trust-portal.localhost>');
+  if (from === undefined) throw new ConfigError('MAIL_FROM', 'is required in production with SMTP_URL (the From of every mail, e.g. "Acme Trust <trust@acme.example>")');
+  const named = /^([^<>\r\n"]{0,100})<([^<>\s]+)>$/.exec(from);
+  const address = named ? named[2]! : from;
+  if (/[\r\n]/.test(from) || !MAIL_ADDRESS.test(address)) {
+    throw new ConfigError('MAIL_FROM', `must be an address (trust@acme.example) or a name and an address (Acme Trust <trust@acme.example>), got "${from}"`);
+  }
+  const publicBaseUrl = url(env, 'PUBLIC_BASE_URL') ?? (required ? undefined : `http://localhost:${int(env, 'PORT', 4000, 0, 65535)}`);
+  if (publicBaseUrl === undefined) throw new ConfigError('PUBLIC_BASE_URL', 'is required in production with SMTP_URL (links in mail point there, e.g. https://trust.acme.example)');
+  return { smtpUrl, from, publicBaseUrl, dir: path.resolve(str(env, 'MAIL_DIR') ?? path.join(dataDir, 'mail')) };
 }
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);

@@ -2,6 +2,8 @@ import pg from 'pg';
 import { Logger as WorkerLogger, run, type Runner, type TaskList } from 'graphile-worker';
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
+import { MailDelivery } from '../modules/mail/mail.delivery';
+import type { MailSettings } from '../modules/mail/mail.service';
 import { NotificationsService } from '../modules/notifications/notifications.service';
 import type { VendorEvent } from './events';
 
@@ -17,6 +19,11 @@ export interface WorkerOptions {
    * for WEBHOOK_ALLOW_PRIVATE=true.
    */
   publicTargetsOnly?: boolean;
+  /**
+   * Mail delivery through this SMTP URL (the relay, or the embedded sink). A worker without it takes no mail job:
+   * messages wait in the queue for a worker that has it, nothing is lost.
+   */
+  mail?: MailSettings & { smtpUrl: string };
 }
 
 export interface Worker {
@@ -41,6 +48,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await service.sweep();
     },
   };
+  const mail = options.mail ? new MailDelivery(options.db, options.logger, options.mail.smtpUrl) : null;
+  if (mail) {
+    taskList.deliver_mail = async (payload, helpers) => {
+      const { mailOrgId, mailId } = payload as { mailOrgId: string; mailId: string };
+      await mail.deliver(mailOrgId, mailId, { number: helpers.job.attempts, max: helpers.job.max_attempts });
+    };
+  }
   const pool = new pg.Pool({ connectionString: options.connectionString, max: (options.concurrency ?? 2) + 2 });
   const logger = new WorkerLogger((scope) => (level, message, meta) => {
     if (level === 'error' || level === 'warning') options.logger.warn(`worker: ${message}`, { ...meta, scope: scope.label });
@@ -59,6 +73,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await runner.stop();
       await pool.end();
       await service.close();
+      mail?.close();
     },
   };
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/config';
 import { createDataSource } from '../../src/db/data-source';
@@ -10,6 +12,7 @@ import { createLogger } from '../../src/logger';
 import { signDevToken } from '../../src/modules/auth/jwt';
 import { Storage } from '../../src/modules/storage/storage';
 import { startWorker } from '../../src/jobs/worker';
+import { startEmbeddedSmtp, type EmbeddedSmtp } from '../../src/modules/mail/embedded-smtp';
 import { TEST_BUCKET } from './global-setup';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
@@ -41,6 +44,8 @@ export interface TestApp {
   gql<T = Record<string, any>>(query: string, options?: GqlOptions): Promise<GqlResponse<T>>;
   tokenFor(email: string, subject?: string): string;
   server: AppServer;
+  /** With `worker: true`: the embedded SMTP sink the worker delivers mail to (one folder per app). */
+  mail?: EmbeddedSmtp | null;
   close(): Promise<void>;
 }
 
@@ -80,7 +85,13 @@ export async function startTestApp(options: { now?: () => Date; worker?: boolean
   await new Promise<void>((resolve) => server.httpServer.listen(0, '127.0.0.1', resolve));
   // Jobs (fan-out, webhooks) run only where a test asks for them: tests that count queued jobs or deliveries control
   // their own workers.
-  const worker = options.worker ? await startWorker({ connectionString: appUrl, db, logger: createLogger('silent'), sweepCron: null, publicTargetsOnly: !config.jobs.allowPrivateWebhooks }) : null;
+  const mail = options.worker ? await startEmbeddedSmtp({ dir: mkdtempSync(path.join(os.tmpdir(), 'tp-mail-')) }) : null;
+  const worker = options.worker
+    ? await startWorker({
+      connectionString: appUrl, db, logger: createLogger('silent'), sweepCron: null, publicTargetsOnly: !config.jobs.allowPrivateWebhooks,
+      mail: mail ? { smtpUrl: mail.url, from: config.mail.from, publicBaseUrl: config.mail.publicBaseUrl } : undefined,
+    })
+    : null;
   const { port } = server.httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 2 });
@@ -91,6 +102,7 @@ export async function startTestApp(options: { now?: () => Date; worker?: boolean
     db,
     storage,
     server,
+    mail,
     owner,
     appPool,
     async gql(query, opts = {}) {
@@ -113,6 +125,7 @@ export async function startTestApp(options: { now?: () => Date; worker?: boolean
     async close() {
       await server.close();
       await worker?.stop();
+      await mail?.close();
       await db.close();
       storage.close();
       await owner.end();
