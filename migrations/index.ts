@@ -15,6 +15,7 @@ import { UncoveredDays1795708000003 } from './1795708000003-uncovered-days';
 import { VisitorWrites1795708000004 } from './1795708000004-visitor-writes';
 import { WebUrls1795709000000 } from './1795709000000-web-urls';
 import { Invitations1795710000000 } from './1795710000000-invitations';
+import { DropRateLimits1795711300000 } from './1795711300000-drop-rate-limits';
 import { MailOutbox1795711000000 } from './1795711000000-mail-outbox';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
@@ -36,4 +37,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   WebUrls1795709000000,
   Invitations1795710000000,
   MailOutbox1795711000000,
+  DropRateLimits1795711300000,
 ];

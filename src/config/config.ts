@@ -76,8 +76,13 @@ export interface AppConfig {
   trustProxy: number | string[];
   /** On shutdown, in-flight requests get this long to finish; connections still open then are closed. */
   shutdownDrainMs: number;
-  /** Requests per minute, counted in PostgreSQL so every process shares them; 0 turns a limit off. */
-  rateLimits: { perPrincipalPerMinute: number; perIpPerMinute: number };
+  /**
+   * Requests per minute; 0 turns a limit off. Counted in Redis when `redisUrl` is set (shared by every process using
+   * it and `keyPrefix`), else in memory per process (src/http/rate-limit.ts).
+   */
+  rateLimits: { perPrincipalPerMinute: number; perIpPerMinute: number; keyPrefix: string };
+  /** REDIS_URL (redis:// or rediss://): shared rate-limit counters; null keeps them in memory, per process. */
+  redisUrl: string | null;
   /** Abuse limits on GraphQL documents; each refusal answers a coded error. */
   limits: {
     maxDepth: number;
@@ -319,7 +324,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimits: {
       perPrincipalPerMinute: int(env, 'RATE_LIMIT_PER_PRINCIPAL', nodeEnv === 'test' ? 0 : 600, 0, 1_000_000),
       perIpPerMinute: int(env, 'RATE_LIMIT_PER_IP', nodeEnv === 'test' ? 0 : 1200, 0, 1_000_000),
+      keyPrefix: rateLimitKeyPrefix(env),
     },
+    redisUrl: redisUrl(env, 'REDIS_URL'),
     limits: {
       maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 12, 2, 100),
       maxAliases: int(env, 'GRAPHQL_MAX_ALIASES', 15, 1, 1000),
@@ -377,6 +384,27 @@ function mailConfig(env: Env, nodeEnv: NodeEnv, dataDir: string): MailConfig {
   const publicBaseUrl = url(env, 'PUBLIC_BASE_URL') ?? (required ? undefined : `http://localhost:${int(env, 'PORT', 4000, 0, 65535)}`);
   if (publicBaseUrl === undefined) throw new ConfigError('PUBLIC_BASE_URL', 'is required in production with SMTP_URL (links in mail point there, e.g. https://trust.acme.example)');
   return { smtpUrl, from, publicBaseUrl, dir: path.resolve(str(env, 'MAIL_DIR') ?? path.join(dataDir, 'mail')) };
+}
+
+function redisUrl(env: Env, name: string): string | null {
+  const raw = str(env, name);
+  if (raw === undefined) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL (expected redis://[:password@]host:port[/db] or rediss://...)');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError(name, `must start with redis:// or rediss://, got "${parsed.protocol}//"`);
+  if (!parsed.hostname) throw new ConfigError(name, 'names no host');
+  if (parsed.pathname.length > 1 && !/^\/\d{1,2}$/.test(parsed.pathname)) throw new ConfigError(name, `database must be a number (e.g. /0), got "${parsed.pathname.slice(1)}"`);
+  return raw;
+}
+
+function rateLimitKeyPrefix(env: Env): string {
+  const raw = str(env, 'RATE_LIMIT_KEY_PREFIX') ?? 'tp:rl';
+  if (!/^[\w:.-]{1,64}$/.test(raw)) throw new ConfigError('RATE_LIMIT_KEY_PREFIX', `must be 1 to 64 letters, digits, ":", ".", "_" or "-", got "${raw}"`);
+  return raw;
 }
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);

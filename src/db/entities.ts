@@ -1,6 +1,5 @@
 import { AccessGrantEntity, AccessRequestEntity, AccessRequestEventEntity, DownloadEventEntity, NdaAcceptanceEntity, NdaTemplateEntity } from '../modules/access/access.entity';
 import { ApiKeyEntity } from '../modules/api-keys/api-key.entity';
-import { RateLimitWindowEntity } from '../modules/common/rate-limit.entity';
 import { AuditEventEntity } from '../modules/audit/audit-event.entity';
 import { DocumentEntity, DocumentVersionEntity } from '../modules/documents/document.entity';
 import { AttestationEntity } from '../modules/attestations/attestation.entity';
@@ -41,6 +40,5 @@ export const ENTITIES = [
   SubprocessorEntity,
   FreshnessTransitionEntity,
   ApiKeyEntity,
-  RateLimitWindowEntity,
   MailOutboxEntity,
 ];

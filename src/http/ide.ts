@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { sharedPlugin } from './plugin';
 
 /**
  * GraphiQL at /graphql for browsers, in development, from installed npm assets (no CDN: offline machines and
@@ -14,10 +15,11 @@ const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
 };
 
 const cache = new Map<string, Buffer>();
+const own = (name: string): boolean => Object.prototype.hasOwnProperty.call(ASSETS, name);
 
 function asset(name: string): Buffer | null {
-  const spec = ASSETS[name];
-  if (!spec) return null;
+  if (!own(name)) return null;
+  const spec = ASSETS[name]!;
   let bytes = cache.get(name);
   if (!bytes) {
     // Packages' export maps hide their UMD files from require.resolve: resolve the package, then the file in it.
@@ -52,15 +54,21 @@ const PAGE = `<!doctype html>
 </body>
 </html>`;
 
-export function serveIdePage(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(PAGE);
-}
-
-export function serveIdeAsset(name: string, res: ServerResponse): boolean {
-  const bytes = asset(name);
-  if (!bytes) return false;
-  res.writeHead(200, { 'content-type': `${ASSETS[name]!.type}; charset=utf-8`, 'cache-control': 'public, max-age=86400', 'content-length': bytes.length });
-  res.end(bytes);
-  return true;
-}
+/**
+ * Development only (server.ts registers it outside production): the page for a browser's GET /graphql (HTML accepted,
+ * no query string), answered before the GraphQL pipeline, and the assets under /ide/ (unknown names are 404).
+ */
+export const ide = sharedPlugin(async (app: FastifyInstance) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method === 'GET' && request.url === '/graphql' && (request.headers.accept ?? '').includes('text/html')) {
+      return void reply.code(200).headers({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).send(PAGE);
+    }
+    done();
+  });
+  app.get('/ide/:name', async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    const bytes = asset(name);
+    if (!bytes) return reply.callNotFound();
+    return reply.code(200).headers({ 'content-type': `${ASSETS[name]!.type}; charset=utf-8`, 'cache-control': 'public, max-age=86400' }).send(bytes);
+  });
+});

@@ -1,4 +1,6 @@
-import type { Database } from '../db/database';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from '../logger';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -8,29 +10,119 @@ export interface RateLimitDecision {
   resetSeconds: number;
 }
 
+export interface RateLimitKey {
+  key: string;
+  limit: number;
+}
+
 const WINDOW_MS = 60_000;
+/** Counters live a little past their window (the key names the window, so the TTL only clears them away). */
+const KEY_TTL_SECONDS = 120;
 
 /**
- * Fixed one-minute windows counted with one upsert per key, so any number of API processes share the limits.
- * Old windows are cleared opportunistically (about one request in a thousand).
+ * Fixed one-minute windows of the server's clock (`now`), counted with rate-limiter-flexible: each counter's key holds
+ * its window's start, so every process on the same clock agrees on the window and a request's Retry-After is exact.
+ *
+ * - With REDIS_URL: counted in Redis (one atomic INCR per key, no database write), shared by every process using that
+ *   Redis and key prefix. When Redis does not answer, an in-memory limiter in this process counts instead (logged once
+ *   per outage): requests are never refused or failed because Redis is away; limits are then per process.
+ * - Without REDIS_URL: in memory, per server instance.
  */
-export async function consume(db: Database, keys: { key: string; limit: number }[], now = new Date()): Promise<RateLimitDecision | null> {
-  const active = keys.filter((k) => k.limit > 0);
-  if (active.length === 0) return null;
-  const windowStart = new Date(Math.floor(now.getTime() / WINDOW_MS) * WINDOW_MS);
-  const rows: { key: string; count: number }[] = await db.dataSource.query(
-    `INSERT INTO rate_limit_windows (key, window_start, count) SELECT k, $2, 1 FROM unnest($1::text[]) AS k
-     ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limit_windows.count + 1 RETURNING key, count`,
-    [active.map((k) => k.key), windowStart],
-  );
-  if (Math.random() < 0.001) void db.dataSource.query(`DELETE FROM rate_limit_windows WHERE window_start < $1`, [new Date(windowStart.getTime() - WINDOW_MS)]).catch(() => undefined);
-  const resetSeconds = Math.ceil((windowStart.getTime() + WINDOW_MS - now.getTime()) / 1000);
-  // The tightest limit decides (and is the one reported).
-  let decision: RateLimitDecision | null = null;
-  for (const k of active) {
-    const count = rows.find((r) => r.key === k.key)?.count ?? 1;
-    const d = { allowed: count <= k.limit, limit: k.limit, remaining: Math.max(0, k.limit - count), resetSeconds };
-    if (!decision || d.remaining < decision.remaining || !d.allowed) decision = d;
+export class RateLimiter {
+  private readonly limiters = new Map<number, RateLimiterAbstract>();
+  private insuranceInUse = false;
+
+  private constructor(
+    private readonly keyPrefix: string,
+    private readonly redis: Redis | null,
+    private readonly logger: Logger,
+  ) {
+    redis?.on('ready', () => {
+      if (this.insuranceInUse) this.logger.info('rate limits: Redis answers again; counting there', {});
+      this.insuranceInUse = false;
+    });
+    // ioredis reconnects by itself; its errors are reported once per outage through the insurance limiter below.
+    redis?.on('error', () => undefined);
   }
-  return decision;
+
+  /** Connects to Redis when `redisUrl` is set, waiting up to `connectTimeoutMs` for it (then starts without it). */
+  static async create(options: { redisUrl: string | null; keyPrefix: string; logger: Logger; connectTimeoutMs?: number }): Promise<RateLimiter> {
+    if (!options.redisUrl) return new RateLimiter(options.keyPrefix, null, options.logger);
+    const redis = new Redis(options.redisUrl, {
+      // Fail fast instead of queueing: a counter that cannot be reached is counted in memory (the insurance limiter).
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 1000,
+      connectTimeout: 2000,
+      retryStrategy: (attempt) => Math.min(250 * attempt, 5000),
+    });
+    const limiter = new RateLimiter(options.keyPrefix, redis, options.logger);
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), options.connectTimeoutMs ?? 2000);
+      redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!ready) limiter.reportInsurance('no answer at startup');
+    return limiter;
+  }
+
+  get backend(): 'redis' | 'memory' {
+    return this.redis ? 'redis' : 'memory';
+  }
+
+  /** Counts one request against each key; the tightest limit decides (and is the one reported). Null: no limit applies. */
+  async consume(keys: RateLimitKey[], now: Date): Promise<RateLimitDecision | null> {
+    const active = keys.filter((k) => k.limit > 0);
+    if (active.length === 0) return null;
+    const windowStart = Math.floor(now.getTime() / WINDOW_MS) * WINDOW_MS;
+    const resetSeconds = Math.ceil((windowStart + WINDOW_MS - now.getTime()) / 1000);
+    const counts = await Promise.all(active.map((k) => this.count(k, windowStart)));
+    let decision: RateLimitDecision | null = null;
+    active.forEach((k, i) => {
+      const count = counts[i]!;
+      const d = { allowed: count <= k.limit, limit: k.limit, remaining: Math.max(0, k.limit - count), resetSeconds };
+      if (!decision || d.remaining < decision.remaining || !d.allowed) decision = d;
+    });
+    return decision;
+  }
+
+  async close(): Promise<void> {
+    this.redis?.disconnect();
+  }
+
+  /** The count in this window after this request (rate-limiter-flexible rejects with the same result when over). */
+  private async count(k: RateLimitKey, windowStart: number): Promise<number> {
+    try {
+      return (await this.limiterFor(k.limit).consume(`${windowStart}:${k.key}`)).consumedPoints;
+    } catch (result) {
+      if (result instanceof RateLimiterRes) return result.consumedPoints;
+      throw result;
+    }
+  }
+
+  private limiterFor(points: number): RateLimiterAbstract {
+    let limiter = this.limiters.get(points);
+    if (limiter) return limiter;
+    const options = { points, duration: KEY_TTL_SECONDS, keyPrefix: this.keyPrefix };
+    if (!this.redis) limiter = new RateLimiterMemory(options);
+    else {
+      const insurance = new RateLimiterMemory(options);
+      const consume = insurance.consume.bind(insurance);
+      insurance.consume = (...args) => {
+        this.reportInsurance('a command failed or the connection is down');
+        return consume(...args);
+      };
+      limiter = new RateLimiterRedis({ ...options, storeClient: this.redis, rejectIfRedisNotReady: true, insuranceLimiter: insurance });
+    }
+    this.limiters.set(points, limiter);
+    return limiter;
+  }
+
+  private reportInsurance(reason: string): void {
+    if (this.insuranceInUse) return;
+    this.insuranceInUse = true;
+    this.logger.warn('rate limits: Redis unreachable, counting in this process until it answers (limits are per process meanwhile)', { reason });
+  }
 }

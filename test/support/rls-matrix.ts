@@ -19,7 +19,6 @@ export const APP_ROLE = 'trust_portal_app';
 /** Tables without an org_id that are not the tenant itself: people, and shared caches that hold no tenant data. */
 export const NON_TENANT_TABLES: Record<string, string> = {
   users: 'people: a user sees themself and the members of their current org, and edits only themself',
-  rate_limit_windows: 'shared rate-limit counters, written outside any identity',
   persisted_queries: 'shared cache of query texts by hash, written outside any identity',
 };
 

@@ -1,0 +1,62 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { AppConfig } from '../config/config';
+import type { Database } from '../db/database';
+import type { RequestContext } from '../graphql/context';
+import { formatError, isDatabaseUnavailable } from '../graphql/format-error';
+import { costLimitPlugin, documentLimits, textValidityPlugin } from '../graphql/limits';
+import { buildAppSchema } from '../graphql/schema';
+import type { Logger } from '../logger';
+import { StorageUnavailableError } from '../modules/storage/storage';
+import { PersistedQueryStore, type RegisteredOperation } from './operations';
+
+function loggingPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors, operationName }) {
+          for (const error of errors) {
+            const code = error.extensions?.code;
+            if (code && code !== 'INTERNAL_SERVER_ERROR') continue;
+            const original = error.originalError ?? error;
+            if (isDatabaseUnavailable(original) || original instanceof StorageUnavailableError) {
+              // An outage, not a bug: one short line, no stack (thousands of requests may fail alike).
+              logger.warn('dependency unavailable', { requestId: contextValue.requestId, operationName, error: original.message.slice(0, 200) });
+              continue;
+            }
+            logger.error('unexpected error', {
+              requestId: contextValue.requestId,
+              operationName,
+              error: original.message,
+              stack: original.stack?.split('\n').slice(0, 8).join('\n'),
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+/** The started Apollo server: schema, limits, persisted queries (APQ in PostgreSQL, or the manifest), error logging. */
+export async function startApollo(config: AppConfig, db: Database, logger: Logger, manifest: Map<string, RegisteredOperation> | null): Promise<ApolloServer<RequestContext>> {
+  const schema = await buildAppSchema();
+  const limits = documentLimits(config);
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    formatError,
+    // Introspection stays on for single types (`__type(name:)`, which the GraphQL-over-HTTP audit and client tools
+    // use); production refuses the whole-schema dump (`__schema`, see limits.ts) and hides field suggestions.
+    introspection: true,
+    hideSchemaDetailsFromClientErrors: config.env === 'production',
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    persistedQueries: { cache: new PersistedQueryStore(db, manifest), ttl: null },
+    includeStacktraceInErrorResponses: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    // Cache-Control is ours (public-cache.plugin.ts); Apollo's cache-control plugin would only wrap every field resolver.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), loggingPlugin(logger), textValidityPlugin(), costLimitPlugin(schema, config.limits.maxCost)],
+  });
+  await apollo.start();
+  return apollo;
+}
