@@ -1,27 +1,20 @@
 import type { AuthChecker } from 'type-graphql';
 import type { Action } from '../modules/tenancy/tenancy.policy';
-import { activeScope, principalAllows } from '../modules/auth/principal';
+import { authorizeActive } from '../modules/auth/authorize';
+import { DomainError } from '../modules/common/errors';
 import type { RequestContext } from './context';
-import { appError } from './errors';
 
 /**
- * The one role gate behind `@Authorized(...)`. `@Authorized()` means "signed in"; `@Authorized('attestation.write')`
+ * The one role gate behind `@Authorized(...)`. `@Authorized()` means "signed in" (a person); `@Authorized('attestation.write')`
  * means "signed in, an active org chosen, and the role there allows that action" (see tenancy.policy.ts).
  */
 export const authChecker: AuthChecker<RequestContext, Action> = ({ context }, actions) => {
   const { principal } = context;
-  if (!principal.user && !principal.apiKey) throw appError('UNAUTHENTICATED', 'Sign in: this operation needs a bearer token');
+  if (!principal.user && !principal.apiKey) throw new DomainError('UNAUTHENTICATED', 'Sign in: this operation needs a bearer token');
   if (actions.length === 0) {
-    if (principal.apiKey) throw appError('FORBIDDEN', 'API keys act for their organization; this operation needs a person');
+    if (principal.apiKey) throw new DomainError('FORBIDDEN', 'API keys act for their organization; this operation needs a person');
     return true;
   }
-  const scope = activeScope(principal);
-  const membership = principal.active!;
-  if (actions.every((action) => principalAllows(principal, membership, action))) return true;
-  throw appError(
-    'FORBIDDEN',
-    principal.apiKey
-      ? `This API key's scopes (${principal.apiKey.scopes.join(', ')}) do not allow ${actions.join(', ')}`
-      : `Your role ${scope.role} in ${membership.slug} may not do this (${actions.join(', ')})`,
-  );
+  authorizeActive(principal, actions);
+  return true;
 };

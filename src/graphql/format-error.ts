@@ -2,7 +2,6 @@ import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError } from 'type-graphql';
-import { NotFoundError } from '../modules/common/errors';
 import { asTokenLimitError, LimitExceededError } from './limits';
 import { StorageUnavailableError } from '../modules/storage/storage';
 
@@ -39,17 +38,15 @@ export function isDataException(error: unknown): boolean {
 }
 
 /**
- * The one place errors become responses: coded errors pass through, NotFoundError becomes NOT_FOUND, type-graphql's
- * argument validation becomes BAD_USER_INPUT with its details, and anything else is masked (and logged by the plugin).
+ * The one place errors become responses: coded errors pass through (a service's DomainError carries its code, see
+ * common/errors.ts), type-graphql's argument validation becomes BAD_USER_INPUT with its details, and anything else is
+ * masked (and logged by the plugin).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   let original = unwrapResolverError(error);
   // Apollo wraps a failure while building the context ("Context creation failed: ...") in a GraphQLError of its own.
   if (original instanceof GraphQLError && original.originalError && !formatted.path && !(typeof formatted.extensions?.code === 'string' && KNOWN_CODES.has(formatted.extensions.code))) {
     original = original.originalError;
-  }
-  if (original instanceof NotFoundError) {
-    return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: 'NOT_FOUND' } };
   }
   if (original instanceof ArgumentValidationError) {
     const details = (original.extensions?.validationErrors as unknown[] | undefined) ?? [];

@@ -5,7 +5,8 @@ import type { Framework } from '../domain/attestation';
 import type { AttestationEntity } from '../modules/attestations/attestation.entity';
 import { attestationRepository } from '../modules/attestations/attestation.repository';
 import type { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity';
-import { scopeForOrg, type Principal } from '../modules/auth/principal';
+import { type Principal } from '../modules/auth/principal';
+import { authorize } from '../modules/auth/authorize';
 import type { AccessRequestEventEntity, NdaAcceptanceEntity } from '../modules/access/access.entity';
 import { accessRepository } from '../modules/access/access.repository';
 import type { DocumentEntity, DocumentVersionEntity } from '../modules/documents/document.entity';
@@ -39,7 +40,7 @@ function perOrgLoader<V>(
     const results = new Map<string, V>();
     await Promise.all(
       [...byOrg].map(async ([orgId, ids]) => {
-        const found = await db.transaction(scopeForOrg(principal, orgId).identity(), (m) => fetch(m, orgId, [...new Set(ids)]));
+        const found = await db.transaction(authorize(principal, 'visit', { orgId }).identity(), (m) => fetch(m, orgId, [...new Set(ids)]));
         for (const [id, value] of found) results.set(orgKey(orgId, id), value);
       }),
     );

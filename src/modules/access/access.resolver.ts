@@ -5,7 +5,7 @@ import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { AccessStateEnum } from '../../graphql/enums';
 import { orgKey } from '../../graphql/loaders';
-import { activeScope, authorizeOrg, scopeForOrg } from '../auth/principal';
+import { authorize, isMember } from '../auth/authorize';
 import { documentPage } from '../documents/document.resolver';
 import { Document, DocumentConnection, toDocument } from '../documents/document.types';
 import { Organization } from '../tenancy/tenancy.types';
@@ -43,28 +43,28 @@ export class AccessMutationsResolver {
   @Authorized('nda.manage')
   @Mutation(() => NdaTemplatePayload, { description: 'Draft a new NDA version (ADMIN and above).' })
   async createNdaTemplate(@Arg('input', { description: 'Title and text.' }) input: CreateNdaTemplateInput, @Ctx() ctx: RequestContext): Promise<NdaTemplatePayload> {
-    const r = await service(ctx).createNdaTemplate(activeScope(ctx.principal), input);
+    const r = await service(ctx).createNdaTemplate(authorize(ctx.principal, 'nda.manage'), input);
     return { ndaTemplate: r.template ? toNdaTemplate(r.template) : null, errors: r.errors };
   }
 
   @Authorized('nda.manage')
   @Mutation(() => NdaTemplatePayload, { description: 'Publish an NDA draft: its text is frozen and it becomes the version customers accept (ADMIN and above).' })
   async publishNdaTemplate(@Arg('id', () => ID, { description: 'The draft.' }) id: string, @Ctx() ctx: RequestContext): Promise<NdaTemplatePayload> {
-    const r = await service(ctx).publishNdaTemplate(activeScope(ctx.principal), actorOf(ctx), id);
+    const r = await service(ctx).publishNdaTemplate(authorize(ctx.principal, 'nda.manage'), actorOf(ctx), id);
     return { ndaTemplate: r.template ? toNdaTemplate(r.template) : null, errors: r.errors };
   }
 
   @Authorized('access.policy')
   @Mutation(() => AccessPolicyPayload, { description: 'Change who gets access and how (ADMIN and above).' })
   async updateAccessPolicy(@Arg('input', { description: 'The changes.' }) input: UpdateAccessPolicyInput, @Ctx() ctx: RequestContext): Promise<AccessPolicyPayload> {
-    const r = await service(ctx).updatePolicy(activeScope(ctx.principal), actorOf(ctx), input);
+    const r = await service(ctx).updatePolicy(authorize(ctx.principal, 'access.policy'), actorOf(ctx), input);
     return { accessPolicy: r.trustCenter ? toAccessPolicy(r.trustCenter) : null, errors: r.errors };
   }
 
   @Authorized('access.decide')
   @Mutation(() => NdaAcceptancePayload, { description: 'Record an NDA the customer signed elsewhere: covers its whole organization (ACCESS_MANAGER and above).' })
   async recordNdaOnFile(@Arg('input', { description: 'The customer and the signer.' }) input: RecordNdaOnFileInput, @Ctx() ctx: RequestContext): Promise<NdaAcceptancePayload> {
-    const r = await service(ctx).recordNdaOnFile(activeScope(ctx.principal), actorOf(ctx), input);
+    const r = await service(ctx).recordNdaOnFile(authorize(ctx.principal, 'access.decide'), actorOf(ctx), input);
     return { acceptance: r.acceptance ? toNdaAcceptance(r.acceptance) : null, errors: r.errors };
   }
 
@@ -85,14 +85,14 @@ export class AccessMutationsResolver {
   @Authorized('access.decide')
   @Mutation(() => AccessRequestPayload, { description: 'Approve or deny a request (ACCESS_MANAGER and above).' })
   async decideAccessRequest(@Arg('input', { description: 'The decision.' }) input: DecideAccessRequestInput, @Ctx() ctx: RequestContext): Promise<AccessRequestPayload> {
-    const r = await service(ctx).decide(activeScope(ctx.principal), actorOf(ctx), input, ctx.now());
+    const r = await service(ctx).decide(authorize(ctx.principal, 'access.decide'), actorOf(ctx), input, ctx.now());
     return { accessRequest: r.accessRequest ? toAccessRequest(r.accessRequest, ctx.now()) : null, errors: r.errors };
   }
 
   @Authorized('access.decide')
   @Mutation(() => AccessRequestPayload, { description: 'End an approved access at once (ACCESS_MANAGER and above).' })
   async revokeAccess(@Arg('input', { description: 'The request and why.' }) input: RevokeAccessInput, @Ctx() ctx: RequestContext): Promise<AccessRequestPayload> {
-    const r = await service(ctx).revoke(activeScope(ctx.principal), actorOf(ctx), input, ctx.now());
+    const r = await service(ctx).revoke(authorize(ctx.principal, 'access.decide'), actorOf(ctx), input, ctx.now());
     return { accessRequest: r.accessRequest ? toAccessRequest(r.accessRequest, ctx.now()) : null, errors: r.errors };
   }
 
@@ -114,7 +114,7 @@ export class AccessRequestResolver {
   async documents(@Root() r: AccessRequest, @Ctx() ctx: RequestContext): Promise<Document[]> {
     const docs = await Promise.all(r.documentIdList.map((id) => ctx.loaders.document.load(orgKey(r.orgId, id))));
     // A customer sees what it asked for only while the vendor still shows it (never a document made PRIVATE since).
-    const member = scopeForOrg(ctx.principal, r.orgId).isMember;
+    const member = isMember(ctx.principal, r.orgId);
     return docs.filter((d) => d !== null && (member || d.visibility !== 'PRIVATE')).map((d) => toDocument(d!));
   }
 
@@ -125,7 +125,7 @@ export class AccessRequestResolver {
 
   @FieldResolver(() => Boolean, { nullable: true, description: "Vendor's members only: whether the requester's NDA is on file for the current version." })
   async ndaOnFile(@Root() r: AccessRequest, @Ctx() ctx: RequestContext): Promise<boolean | null> {
-    if (!scopeForOrg(ctx.principal, r.orgId).isMember) return null;
+    if (!isMember(ctx.principal, r.orgId)) return null;
     const [trustCenter, acceptances] = await Promise.all([
       ctx.loaders.trustCenter.load(orgKey(r.orgId, r.orgId)),
       ctx.loaders.ndaAcceptances.load(orgKey(r.orgId, r.requesterOrgId)),
@@ -144,21 +144,21 @@ export class AccessRequestResolver {
 export class TrustCenterAccessResolver {
   @FieldResolver(() => DocumentConnection, { description: 'Documents: visitors see PUBLIC and RESTRICTED ones (titles only until granted) that have a file; members see all.' })
   async documents(@Root() tc: TrustCenter, @Args() page: PageArgs, @Ctx() ctx: RequestContext): Promise<DocumentConnection> {
-    return documentPage(ctx, scopeForOrg(ctx.principal, tc.orgId), page);
+    return documentPage(ctx, authorize(ctx.principal, 'visit', { orgId: tc.orgId }), page);
   }
 
   @FieldResolver(() => NdaTemplate, { nullable: true, description: 'The NDA customers accept before restricted downloads (when one is published).' })
   async nda(@Root() tc: TrustCenter, @Ctx() ctx: RequestContext): Promise<NdaTemplate | null> {
     const entity = await ctx.loaders.trustCenter.load(orgKey(tc.orgId, tc.orgId));
     if (!entity?.currentNdaTemplateId) return null;
-    const scope = scopeForOrg(ctx.principal, tc.orgId);
+    const scope = authorize(ctx.principal, 'visit', { orgId: tc.orgId });
     const template = await ctx.db.transaction(scope.identity(), (m) => accessRepository.templateById(m, tc.orgId, entity.currentNdaTemplateId!));
     return template ? toNdaTemplate(template) : null;
   }
 
   @FieldResolver(() => AccessPolicy, { nullable: true, description: "The access policy: the vendor's members only (null for others)." })
   async accessPolicy(@Root() tc: TrustCenter, @Ctx() ctx: RequestContext): Promise<AccessPolicy | null> {
-    if (!scopeForOrg(ctx.principal, tc.orgId).isMember) return null;
+    if (!isMember(ctx.principal, tc.orgId)) return null;
     const entity = await ctx.loaders.trustCenter.load(orgKey(tc.orgId, tc.orgId));
     return entity ? toAccessPolicy(entity) : null;
   }
@@ -168,18 +168,18 @@ export class TrustCenterAccessResolver {
 export class OrganizationAccessResolver {
   @FieldResolver(() => DocumentConnection, { description: "Members only: all the organization's documents." })
   async documents(@Root() org: Organization, @Args() page: PageArgs, @Ctx() ctx: RequestContext): Promise<DocumentConnection> {
-    return documentPage(ctx, authorizeOrg(ctx.principal, org.id, 'organization.read'), page);
+    return documentPage(ctx, authorize(ctx.principal, 'organization.read', { orgId: org.id }), page);
   }
 
   @FieldResolver(() => [NdaTemplate], { description: 'Members only: every NDA version, newest first.' })
   async ndaTemplates(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<NdaTemplate[]> {
-    const scope = authorizeOrg(ctx.principal, org.id, 'organization.read');
+    const scope = authorize(ctx.principal, 'organization.read', { orgId: org.id });
     return (await ctx.db.transaction(scope.identity(), (m) => accessRepository.templates(m, scope))).map(toNdaTemplate);
   }
 
   @FieldResolver(() => [NdaAcceptance], { description: 'Members with access.read: NDA acceptances this vendor holds, newest first (at most 500).' })
   async ndaAcceptances(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<NdaAcceptance[]> {
-    const scope = authorizeOrg(ctx.principal, org.id, 'access.read');
+    const scope = authorize(ctx.principal, 'access.read', { orgId: org.id });
     const rows = await ctx.db.transaction(scope.identity(), (m) => accessRepository.recentAcceptances(m, scope, 500));
     return rows.map(toNdaAcceptance);
   }
@@ -191,13 +191,13 @@ export class OrganizationAccessResolver {
     @Ctx() ctx: RequestContext,
     @Arg('state', () => [AccessStateEnum], { nullable: true, description: 'Only these stored states (default all).' }) state?: AccessState[] | null,
   ): Promise<AccessRequestConnection> {
-    const scope = authorizeOrg(ctx.principal, org.id, 'access.read');
+    const scope = authorize(ctx.principal, 'access.read', { orgId: org.id });
     return requestPage(ctx, { orgId: org.id, scope: scope.identity(), column: 'org_id', states: state ?? null }, page);
   }
 
   @FieldResolver(() => AccessRequestConnection, { description: 'Customer side (members): the requests this organization made to vendors, newest first.' })
   async outgoingAccessRequests(@Root() org: Organization, @Args() page: PageArgs, @Ctx() ctx: RequestContext): Promise<AccessRequestConnection> {
-    authorizeOrg(ctx.principal, org.id, 'customer.request');
+    authorize(ctx.principal, 'customer.request', { orgId: org.id });
     return requestPage(ctx, { orgId: org.id, scope: DbScope.customerRequests(org.id, ctx.principal.user?.id ?? null), column: 'requester_org_id', states: null }, page);
   }
 }

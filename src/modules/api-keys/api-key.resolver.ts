@@ -1,12 +1,13 @@
 import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
-import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Resolver, Root, registerEnumType } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import type { ApiKeyScope } from '../../domain/api-keys';
 import { actorOf, type RequestContext } from '../../graphql/context';
 import { ApiKeyScopeEnum } from '../../graphql/enums';
-import { activeScope, authorizeOrg } from '../auth/principal';
+import { ErrorCodes, PayloadErrorType } from '../../graphql/payload';
+import { authorize } from '../auth/authorize';
 import { Organization } from '../tenancy/tenancy.types';
 import type { ApiKeyEntity } from './api-key.entity';
-import { ApiKeyService, type ApiKeyErrorCode } from './api-key.service';
+import { ApiKeyService, type ApiKeyErrorCode, type ApiKeyResult } from './api-key.service';
 
 @ObjectType({ description: 'An organization API key (its secret is shown once, at creation or rotation).' })
 export class ApiKey {
@@ -35,29 +36,15 @@ export class ApiKey {
   rotatedFromId: string | null;
 }
 
-export const ApiKeyErrorCodeEnum = { INVALID_NAME: 'INVALID_NAME', INVALID_SCOPES: 'INVALID_SCOPES', INVALID_EXPIRY: 'INVALID_EXPIRY', ALREADY_REVOKED: 'ALREADY_REVOKED' } as const satisfies Record<ApiKeyErrorCode, ApiKeyErrorCode>;
-registerEnumType(ApiKeyErrorCodeEnum, {
-  name: 'ApiKeyErrorCode',
-  description: 'Why an API key change was refused.',
-  valuesConfig: {
-    INVALID_NAME: { description: 'createApiKey: name must be 1-100 characters.' },
-    INVALID_SCOPES: { description: 'createApiKey: scopes must list at least one ApiKeyScope.' },
-    INVALID_EXPIRY: { description: 'createApiKey: expiresInDays must be a whole number from 1 to 730 (omit it for a key that never expires).' },
-    ALREADY_REVOKED: { description: 'rotateApiKey or revokeApiKey: the key is already revoked, and a revoked key cannot be rotated: create a new one.' },
-  } satisfies Record<ApiKeyErrorCode, { description: string }>,
+export const ApiKeyErrorCodeEnum = ErrorCodes<ApiKeyErrorCode>('ApiKeyErrorCode', 'Why an API key change was refused.', {
+  INVALID_NAME: 'createApiKey: name must be 1-100 characters.',
+  INVALID_SCOPES: 'createApiKey: scopes must list at least one ApiKeyScope.',
+  INVALID_EXPIRY: 'createApiKey: expiresInDays must be a whole number from 1 to 730 (omit it for a key that never expires).',
+  ALREADY_REVOKED: 'rotateApiKey or revokeApiKey: the key is already revoked, and a revoked key cannot be rotated: create a new one.',
 });
 
-@ObjectType({ description: 'A refused API key change.' })
-export class ApiKeyError {
-  @Field(() => ApiKeyErrorCodeEnum, { description: 'Machine-readable reason.' })
-  code: ApiKeyErrorCode;
-
-  @Field(() => String, { nullable: true, description: 'The input field at fault.' })
-  field: string | null;
-
-  @Field({ description: 'Human-readable explanation.' })
-  message: string;
-}
+export const ApiKeyError = PayloadErrorType('ApiKeyError', ApiKeyErrorCodeEnum, { description: 'A refused API key change.', field: 'The input field at fault.' });
+export type ApiKeyError = InstanceType<typeof ApiKeyError>;
 
 @ObjectType({ description: 'Result of an API key mutation.' })
 export class ApiKeyPayload {
@@ -87,26 +74,26 @@ export class CreateApiKeyInput {
 }
 
 const toApiKey = (k: ApiKeyEntity): ApiKey => ({ id: k.id, name: k.name, scopes: k.scopes, createdAt: k.createdAt, expiresAt: k.expiresAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt, rotatedFromId: k.rotatedFromId });
-const payload = (r: { apiKey: ApiKeyEntity | null; secret: string | null; errors: ApiKeyError[] }): ApiKeyPayload => ({ apiKey: r.apiKey ? toApiKey(r.apiKey) : null, secret: r.secret, errors: r.errors });
+const payload = (r: ApiKeyResult): ApiKeyPayload => ({ apiKey: r.apiKey ? toApiKey(r.apiKey) : null, secret: r.secret, errors: r.errors });
 
 @Resolver()
 export class ApiKeyMutationResolver {
   @Authorized('apikeys.manage')
   @Mutation(() => ApiKeyPayload, { description: 'Create an API key for the active organization (OWNER, ADMIN; never an API key).' })
   async createApiKey(@Arg('input', { description: 'Name, scopes, expiry.' }) input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<ApiKeyPayload> {
-    return payload(await new ApiKeyService(ctx.db).create(activeScope(ctx.principal), actorOf(ctx), input, ctx.now()));
+    return payload(await new ApiKeyService(ctx.db).create(authorize(ctx.principal, 'apikeys.manage'), actorOf(ctx), input, ctx.now()));
   }
 
   @Authorized('apikeys.manage')
   @Mutation(() => ApiKeyPayload, { description: 'Replace a key\'s secret: the old one stops working at once; the new one is returned once.' })
   async rotateApiKey(@Arg('id', () => ID, { description: 'The key.' }) id: string, @Ctx() ctx: RequestContext): Promise<ApiKeyPayload> {
-    return payload(await new ApiKeyService(ctx.db).rotate(activeScope(ctx.principal), actorOf(ctx), id));
+    return payload(await new ApiKeyService(ctx.db).rotate(authorize(ctx.principal, 'apikeys.manage'), actorOf(ctx), id));
   }
 
   @Authorized('apikeys.manage')
   @Mutation(() => ApiKeyPayload, { description: 'Revoke a key at once.' })
   async revokeApiKey(@Arg('id', () => ID, { description: 'The key.' }) id: string, @Ctx() ctx: RequestContext): Promise<ApiKeyPayload> {
-    return payload(await new ApiKeyService(ctx.db).revoke(activeScope(ctx.principal), actorOf(ctx), id));
+    return payload(await new ApiKeyService(ctx.db).revoke(authorize(ctx.principal, 'apikeys.manage'), actorOf(ctx), id));
   }
 }
 
@@ -114,6 +101,6 @@ export class ApiKeyMutationResolver {
 export class OrganizationApiKeysResolver {
   @FieldResolver(() => [ApiKey], { description: 'OWNER, ADMIN: the organization\'s API keys, newest first (secrets are never shown again).' })
   async apiKeys(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<ApiKey[]> {
-    return (await new ApiKeyService(ctx.db).list(authorizeOrg(ctx.principal, org.id, 'apikeys.manage'))).map(toApiKey);
+    return (await new ApiKeyService(ctx.db).list(authorize(ctx.principal, 'apikeys.manage', { orgId: org.id }))).map(toApiKey);
   }
 }

@@ -8,7 +8,7 @@ import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from 
 import { AgeAnchorEnum } from '../../graphql/enums';
 import { orgKey } from '../../graphql/loaders';
 import { DateScalar } from '../../graphql/scalars';
-import { activeScope } from '../auth/principal';
+import { authorize, isMember } from '../auth/authorize';
 import type { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError } from '../common/errors';
 import { AddBridgeLetterInput, CreateAttestationInput, UpdateAttestationInput } from './attestation.inputs';
@@ -59,8 +59,6 @@ export async function attestationPage(
   return toPage(rows, limit, Boolean(after), (r) => encodeCursor([r.reportDate, r.entity.id]), (r) => toAttestation(r.entity));
 }
 
-const isMemberOf = (ctx: RequestContext, orgId: string): boolean => ctx.principal.memberships.some((m) => m.orgId === orgId);
-
 const toPayload = (r: AttestationResult): AttestationPayload => ({
   attestation: r.attestation ? toAttestation(r.attestation) : null,
   errors: r.errors,
@@ -76,7 +74,7 @@ export class AttestationResolver {
   @Authorized('organization.read')
   @Query(() => Attestation, { description: 'An attestation of the active organization, in any status.' })
   async attestation(@Arg('id', () => ID, { description: 'The attestation id.' }) id: string, @Ctx() ctx: RequestContext): Promise<Attestation> {
-    const scope = activeScope(ctx.principal);
+    const scope = authorize(ctx.principal, 'organization.read');
     const found = await ctx.loaders.attestation.load(orgKey(scope.orgId, id));
     if (!found) throw new NotFoundError('Attestation');
     return toAttestation(found);
@@ -85,13 +83,13 @@ export class AttestationResolver {
   @Authorized('attestation.write')
   @Mutation(() => AttestationPayload, { description: 'Create a draft attestation in the active organization (EDITOR and above).' })
   async createAttestation(@Arg('input', { description: 'The draft to create.' }) input: CreateAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
-    return toPayload(await this.service(ctx).create(activeScope(ctx.principal), input.framework, input));
+    return toPayload(await this.service(ctx).create(authorize(ctx.principal, 'attestation.write'), input.framework, input));
   }
 
   @Authorized('attestation.write')
   @Mutation(() => AttestationPayload, { description: 'Change a draft or published attestation (EDITOR and above). A published one must stay publishable.' })
   async updateAttestation(@Arg('input', { description: 'The attestation and the fields to change.' }) input: UpdateAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
-    return toPayload(await this.service(ctx).update(activeScope(ctx.principal), input.id, input, todayUtc(ctx.now())));
+    return toPayload(await this.service(ctx).update(authorize(ctx.principal, 'attestation.write'), input.id, input, todayUtc(ctx.now())));
   }
 
   @Authorized('attestation.publish')
@@ -99,19 +97,19 @@ export class AttestationResolver {
     description: 'Publish a draft (ADMIN and above). Older published reports of the same framework and type become SUPERSEDED.',
   })
   async publishAttestation(@Arg('id', () => ID, { description: 'The draft to publish.' }) id: string, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
-    return toPayload(await this.service(ctx).publish(activeScope(ctx.principal), actorOf(ctx), id, todayUtc(ctx.now())));
+    return toPayload(await this.service(ctx).publish(authorize(ctx.principal, 'attestation.publish'), actorOf(ctx), id, todayUtc(ctx.now())));
   }
 
   @Authorized('attestation.publish')
   @Mutation(() => AttestationPayload, { description: 'Withdraw a published or superseded attestation (ADMIN and above); a report it superseded is current again.' })
   async withdrawAttestation(@Arg('input', { description: 'The attestation and why it is withdrawn.' }) input: WithdrawAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
-    return toPayload(await this.service(ctx).withdraw(activeScope(ctx.principal), actorOf(ctx), input.id, input.reason ?? null));
+    return toPayload(await this.service(ctx).withdraw(authorize(ctx.principal, 'attestation.publish'), actorOf(ctx), input.id, input.reason ?? null));
   }
 
   @Authorized('attestation.write')
   @Mutation(() => AddBridgeLetterPayload, { description: 'Add a bridge letter to a published SOC report (EDITOR and above).' })
   async addBridgeLetter(@Arg('input', { description: 'The letter and the report it extends.' }) input: AddBridgeLetterInput, @Ctx() ctx: RequestContext): Promise<AddBridgeLetterPayload> {
-    const result = await this.service(ctx).addBridgeLetter(activeScope(ctx.principal), input, todayUtc(ctx.now()));
+    const result = await this.service(ctx).addBridgeLetter(authorize(ctx.principal, 'attestation.write'), input, todayUtc(ctx.now()));
     return {
       bridgeLetter: result.bridgeLetter ? toBridgeLetter(result.bridgeLetter) : null,
       attestation: result.attestation ? toAttestation(result.attestation) : null,
@@ -121,24 +119,24 @@ export class AttestationResolver {
 
   @FieldResolver(() => [ReportExceptionType], { nullable: true, description: "The exceptions' details: the vendor's members only (null for others)." })
   exceptions(@Root() a: Attestation, @Ctx() ctx: RequestContext): ReportExceptionType[] | null {
-    return isMemberOf(ctx, a.orgId) ? a.exceptionsData : null;
+    return isMember(ctx.principal, a.orgId) ? a.exceptionsData : null;
   }
 
   @FieldResolver(() => [ComplementaryControlType], { nullable: true, description: "Complementary user-entity controls: the vendor's members only (null for others)." })
   complementaryUserEntityControls(@Root() a: Attestation, @Ctx() ctx: RequestContext): ComplementaryControlType[] | null {
-    return isMemberOf(ctx, a.orgId) ? a.cuecsData : null;
+    return isMember(ctx.principal, a.orgId) ? a.cuecsData : null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: "Why it was withdrawn: the vendor's members only." })
   withdrawnReason(@Root() a: Attestation, @Ctx() ctx: RequestContext): string | null {
-    return isMemberOf(ctx, a.orgId) ? a.withdrawnReasonData : null;
+    return isMember(ctx.principal, a.orgId) ? a.withdrawnReasonData : null;
   }
 
   @FieldResolver(() => Attestation, { nullable: true, description: 'The newer report that superseded this one.' })
   async supersededBy(@Root() a: Attestation, @Ctx() ctx: RequestContext): Promise<Attestation | null> {
     if (!a.supersededById) return null;
     const found = await ctx.loaders.attestation.load(orgKey(a.orgId, a.supersededById));
-    return found && (found.status === 'PUBLISHED' || isMemberOf(ctx, a.orgId)) ? toAttestation(found) : null;
+    return found && (found.status === 'PUBLISHED' || isMember(ctx.principal, a.orgId)) ? toAttestation(found) : null;
   }
 
   @FieldResolver(() => [BridgeLetter], { description: 'Bridge letters extending this report, oldest first.' })

@@ -6,7 +6,7 @@ import { appError } from '../../graphql/errors';
 import { Connection, decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { DateScalar } from '../../graphql/scalars';
 import { TrustCenterAnalytics } from '../access/access.types';
-import { activeScope, authorizeOrg } from '../auth/principal';
+import { authorize } from '../auth/authorize';
 import { Organization } from '../tenancy/tenancy.types';
 import type { AuditEventEntity } from './audit-event.entity';
 import { AnalyticsService } from './analytics.service';
@@ -79,7 +79,7 @@ export class AuditQueryResolver {
   @Authorized('audit.read')
   @Query(() => AuditVerification, { description: "Recompute the active organization's audit chain and name the first broken link (OWNER, ADMIN)." })
   async verifyAuditLog(@Ctx() ctx: RequestContext): Promise<AuditVerification> {
-    const r = await new AuditService(ctx.db).verify(activeScope(ctx.principal));
+    const r = await new AuditService(ctx.db).verify(authorize(ctx.principal, 'audit.read'));
     return { valid: r.valid, checkedEvents: r.checkedEvents, firstBrokenSeq: r.firstBroken?.seq ?? null, reason: r.firstBroken?.reason ?? null };
   }
 }
@@ -88,7 +88,7 @@ export class AuditQueryResolver {
 export class OrganizationAuditResolver {
   @FieldResolver(() => AuditEventConnection, { description: 'OWNER and ADMIN: the audit log, newest first.' })
   async auditEvents(@Root() org: Organization, @Args() page: PageArgs, @Ctx() ctx: RequestContext): Promise<AuditEventConnection> {
-    const scope = authorizeOrg(ctx.principal, org.id, 'audit.read');
+    const scope = authorize(ctx.principal, 'audit.read', { orgId: org.id });
     const limit = page.first ?? DEFAULT_PAGE_SIZE;
     const after = page.after ? decodeCursor(page.after, ['integer']) : null;
     const rows = await new AuditService(ctx.db).page(scope, limit, after ? Number(after[0]) : null);
@@ -102,7 +102,7 @@ export class OrganizationAuditResolver {
     @Arg('from', () => DateScalar, { nullable: true, description: 'First day (UTC); default 29 days before `to`.' }) from?: CalendarDate | null,
     @Arg('to', () => DateScalar, { nullable: true, description: 'Last day (UTC); default today.' }) to?: CalendarDate | null,
   ): Promise<TrustCenterAnalytics> {
-    const scope = authorizeOrg(ctx.principal, org.id, 'analytics.read');
+    const scope = authorize(ctx.principal, 'analytics.read', { orgId: org.id });
     const last = to ?? todayUtc(ctx.now());
     const first = from ?? addDays(last, -29);
     const span = daysBetween(first, last);

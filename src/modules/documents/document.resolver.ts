@@ -3,7 +3,7 @@ import type { Visibility } from '../../domain/document';
 import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { orgKey } from '../../graphql/loaders';
-import { activeScope, scopeForOrg } from '../auth/principal';
+import { authorize, isMember } from '../auth/authorize';
 import type { TenantScope } from '../auth/tenant-scope';
 import { DocumentService } from './document.service';
 import { documentRepository } from './document.repository';
@@ -38,14 +38,14 @@ export class DocumentResolver {
   @Authorized('document.write')
   @Mutation(() => DocumentPayload, { description: 'Create a document in the active organization (EDITOR and above); then upload its file.' })
   async createDocument(@Arg('input', { description: 'The document.' }) input: CreateDocumentInput, @Ctx() ctx: RequestContext): Promise<DocumentPayload> {
-    const r = await service(ctx).create(activeScope(ctx.principal), actorOf(ctx), input);
+    const r = await service(ctx).create(authorize(ctx.principal, 'document.write'), actorOf(ctx), input);
     return { document: r.document ? toDocument(r.document) : null, errors: r.errors };
   }
 
   @Authorized('document.write')
   @Mutation(() => DocumentPayload, { description: 'Change a document\'s title, description or visibility (EDITOR and above).' })
   async updateDocument(@Arg('input', { description: 'The document and the changes.' }) input: UpdateDocumentInput, @Ctx() ctx: RequestContext): Promise<DocumentPayload> {
-    const r = await service(ctx).update(activeScope(ctx.principal), actorOf(ctx), input.id, input);
+    const r = await service(ctx).update(authorize(ctx.principal, 'document.write'), actorOf(ctx), input.id, input);
     return { document: r.document ? toDocument(r.document) : null, errors: r.errors };
   }
 
@@ -54,7 +54,7 @@ export class DocumentResolver {
     description: 'Reserve a new version and get a presigned PUT URL bound to its content type and exact size (EDITOR and above).',
   })
   async createDocumentUpload(@Arg('input', { description: 'The file to upload.' }) input: CreateDocumentUploadInput, @Ctx() ctx: RequestContext): Promise<DocumentUploadPayload> {
-    const r = await service(ctx).createUpload(activeScope(ctx.principal), input.documentId, { ...input, sha256: input.sha256.toLowerCase() });
+    const r = await service(ctx).createUpload(authorize(ctx.principal, 'document.write'), input.documentId, { ...input, sha256: input.sha256.toLowerCase() });
     return {
       version: r.version ? toDocumentVersion(r.version) : null,
       upload: r.upload ? { ...r.upload, headers: Object.entries(r.upload.headers).map(([name, value]) => ({ name, value })) } : null,
@@ -67,7 +67,7 @@ export class DocumentResolver {
     description: 'Verify the uploaded file (size, type, content, sha256) and make it the current version (EDITOR and above).',
   })
   async completeDocumentUpload(@Arg('versionId', () => ID, { description: 'The version from createDocumentUpload.' }) versionId: string, @Ctx() ctx: RequestContext): Promise<DocumentPayload> {
-    const r = await service(ctx).completeUpload(activeScope(ctx.principal), actorOf(ctx), versionId);
+    const r = await service(ctx).completeUpload(authorize(ctx.principal, 'document.write'), actorOf(ctx), versionId);
     return { document: r.document ? toDocument(r.document) : null, version: r.version ? toDocumentVersion(r.version) : null, errors: r.errors };
   }
 
@@ -77,7 +77,7 @@ export class DocumentResolver {
   })
   async currentVersion(@Root() d: Document, @Ctx() ctx: RequestContext): Promise<DocumentVersion | null> {
     if (!d.currentVersionId) return null;
-    if (d.visibility !== 'PUBLIC' && !scopeForOrg(ctx.principal, d.orgId).isMember) return null;
+    if (d.visibility !== 'PUBLIC' && !isMember(ctx.principal, d.orgId)) return null;
     const v = await ctx.loaders.documentVersion.load(orgKey(d.orgId, d.currentVersionId));
     return v ? toDocumentVersion(v) : null;
   }

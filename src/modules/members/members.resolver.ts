@@ -3,7 +3,7 @@ import { invitationStatus } from '../../domain/invitations';
 import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { RoleEnum } from '../../graphql/enums';
-import { activeScope, authorizeOrg } from '../auth/principal';
+import { authorize } from '../auth/authorize';
 import type { Role } from '../tenancy/membership.entity';
 import { Organization, toOrganization } from '../tenancy/tenancy.types';
 import type { InvitationRow, MemberRow } from './members.repository';
@@ -34,7 +34,7 @@ export class MembersMutationResolver {
   })
   async inviteMember(@Arg('input', { description: 'Email and role.' }) input: InviteMemberInput, @Ctx() ctx: RequestContext): Promise<InvitationPayload> {
     const now = ctx.now();
-    const r = await new MembersService(ctx.db).invite(activeScope(ctx.principal), actorOf(ctx), input, now);
+    const r = await new MembersService(ctx.db, ctx.config.mail).invite(authorize(ctx.principal, 'members.manage'), actorOf(ctx), input, now);
     return { invitation: r.invitation ? toInvitation(r.invitation, now) : null, token: r.token, errors: r.errors };
   }
 
@@ -42,7 +42,7 @@ export class MembersMutationResolver {
   @Mutation(() => InvitationPayload, { description: 'Send an open (pending or expired) invitation again: a new token valid 7 days; the previous token stops working at once.' })
   async resendInvitation(@Arg('id', () => ID, { description: 'The invitation.' }) id: string, @Ctx() ctx: RequestContext): Promise<InvitationPayload> {
     const now = ctx.now();
-    const r = await new MembersService(ctx.db).resend(activeScope(ctx.principal), actorOf(ctx), id, now);
+    const r = await new MembersService(ctx.db, ctx.config.mail).resend(authorize(ctx.principal, 'members.manage'), actorOf(ctx), id, now);
     return { invitation: r.invitation ? toInvitation(r.invitation, now) : null, token: r.token, errors: r.errors };
   }
 
@@ -50,7 +50,7 @@ export class MembersMutationResolver {
   @Mutation(() => InvitationPayload, { description: 'Withdraw an open invitation: its token stops working at once.' })
   async revokeInvitation(@Arg('id', () => ID, { description: 'The invitation.' }) id: string, @Ctx() ctx: RequestContext): Promise<InvitationPayload> {
     const now = ctx.now();
-    const r = await new MembersService(ctx.db).revoke(activeScope(ctx.principal), actorOf(ctx), id, now);
+    const r = await new MembersService(ctx.db).revoke(authorize(ctx.principal, 'members.manage'), actorOf(ctx), id, now);
     return { invitation: r.invitation ? toInvitation(r.invitation, now) : null, token: null, errors: r.errors };
   }
 
@@ -78,7 +78,7 @@ export class MembersMutationResolver {
     @Arg('role', () => RoleEnum, { description: 'The new role.' }) role: Role,
     @Ctx() ctx: RequestContext,
   ): Promise<MemberPayload> {
-    const r = await new MembersService(ctx.db).changeRole(activeScope(ctx.principal), actorOf(ctx), userId, role);
+    const r = await new MembersService(ctx.db).changeRole(authorize(ctx.principal, 'members.manage'), actorOf(ctx), userId, role);
     return { member: r.member ? toMember(r.member) : null, errors: r.errors };
   }
 
@@ -87,20 +87,20 @@ export class MembersMutationResolver {
     description: 'Remove a member (OWNER, ADMIN; an ADMIN cannot remove an OWNER; never the last OWNER). The API keys they created here are revoked at once, and their sign-in stops reaching this organization with their next request.',
   })
   async removeMember(@Arg('userId', () => ID, { description: 'The member (User.id).' }) userId: string, @Ctx() ctx: RequestContext): Promise<RemoveMemberPayload> {
-    return new MembersService(ctx.db).remove(activeScope(ctx.principal), actorOf(ctx), userId, ctx.now());
+    return new MembersService(ctx.db).remove(authorize(ctx.principal, 'members.manage'), actorOf(ctx), userId, ctx.now());
   }
 
   @Authorized('members.leave')
   @Mutation(() => RemoveMemberPayload, { description: 'Leave the active organization (any member but its last OWNER). The API keys you created there are revoked at once.' })
   async leaveOrganization(@Ctx() ctx: RequestContext): Promise<RemoveMemberPayload> {
-    const scope = activeScope(ctx.principal);
+    const scope = authorize(ctx.principal, 'members.leave');
     return new MembersService(ctx.db).remove(scope, actorOf(ctx), scope.userId!, ctx.now(), true);
   }
 
   @Authorized('members.transfer')
   @Mutation(() => MemberPayload, { description: 'OWNER only: make another member OWNER; you become ADMIN (to have two owners instead, use changeMemberRole).' })
   async transferOwnership(@Arg('userId', () => ID, { description: 'The member who becomes OWNER (User.id).' }) userId: string, @Ctx() ctx: RequestContext): Promise<MemberPayload> {
-    const r = await new MembersService(ctx.db).transferOwnership(activeScope(ctx.principal), actorOf(ctx), userId);
+    const r = await new MembersService(ctx.db).transferOwnership(authorize(ctx.principal, 'members.transfer'), actorOf(ctx), userId);
     return { member: r.member ? toMember(r.member) : null, errors: r.errors };
   }
 }
@@ -109,7 +109,7 @@ export class MembersMutationResolver {
 export class OrganizationMembersResolver {
   @FieldResolver(() => OrganizationMemberConnection, { description: 'Members (any role): who belongs to the organization and their roles, earliest joined first.' })
   async members(@Root() org: Organization, @Args() page: PageArgs, @Ctx() ctx: RequestContext): Promise<OrganizationMemberConnection> {
-    const scope = authorizeOrg(ctx.principal, org.id, 'members.read');
+    const scope = authorize(ctx.principal, 'members.read', { orgId: org.id });
     const limit = page.first ?? DEFAULT_PAGE_SIZE;
     const after = page.after ? (decodeCursor(page.after, ['timestamp', 'uuid']) as [string, string]) : null;
     const rows = await new MembersService(ctx.db).members(scope, limit + 1, after);
@@ -118,7 +118,7 @@ export class OrganizationMembersResolver {
 
   @FieldResolver(() => InvitationConnection, { description: 'OWNER, ADMIN: open invitations (pending, and expired ones that can be resent), newest first. Tokens are never shown here.' })
   async invitations(@Root() org: Organization, @Args() page: PageArgs, @Ctx() ctx: RequestContext): Promise<InvitationConnection> {
-    const scope = authorizeOrg(ctx.principal, org.id, 'members.manage');
+    const scope = authorize(ctx.principal, 'members.manage', { orgId: org.id });
     const limit = page.first ?? DEFAULT_PAGE_SIZE;
     const after = page.after ? (decodeCursor(page.after, ['timestamp', 'uuid']) as [string, string]) : null;
     const now = ctx.now();

@@ -4,7 +4,7 @@ import { checkWebUrl, safeWebUrl } from '../../domain/url';
 import { VENDOR_EVENT_TYPES, emitVendorEvent } from '../../jobs/events';
 import type { RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
-import { activeScope, authorizeOrg, scopeForOrg } from '../auth/principal';
+import { authorize } from '../auth/authorize';
 import { NotFoundError, isUuid, type PayloadError } from '../common/errors';
 import { Organization } from '../tenancy/tenancy.types';
 import { TrustCenter } from '../trust-center/trust-center.types';
@@ -38,7 +38,7 @@ export class NotificationsMutationResolver {
   @Authorized('webhooks.manage')
   @Mutation(() => CreateWebhookEndpointPayload, { description: 'Add a webhook endpoint (OWNER, ADMIN); the signing secret is returned once.' })
   async createWebhookEndpoint(@Arg('input', { description: 'The endpoint.' }) input: CreateWebhookEndpointInput, @Ctx() ctx: RequestContext): Promise<CreateWebhookEndpointPayload> {
-    const r = await service(ctx).createEndpoint(activeScope(ctx.principal), input, { allowPlainHttp: ctx.config.jobs.allowHttpWebhooks, allowPrivateTargets: ctx.config.jobs.allowPrivateWebhooks });
+    const r = await service(ctx).createEndpoint(authorize(ctx.principal, 'webhooks.manage'), input, { allowPlainHttp: ctx.config.jobs.allowHttpWebhooks, allowPrivateTargets: ctx.config.jobs.allowPrivateWebhooks });
     return { endpoint: r.endpoint ? toEndpoint(r.endpoint) : null, secret: r.secret, errors: r.errors };
   }
 
@@ -49,26 +49,26 @@ export class NotificationsMutationResolver {
     @Arg('enabled', { description: 'Deliver to it or not.' }) enabled: boolean,
     @Ctx() ctx: RequestContext,
   ): Promise<WebhookEndpoint> {
-    return toEndpoint(await service(ctx).setEndpointEnabled(activeScope(ctx.principal), id, enabled));
+    return toEndpoint(await service(ctx).setEndpointEnabled(authorize(ctx.principal, 'webhooks.manage'), id, enabled));
   }
 
   @Authorized('webhooks.manage')
   @Mutation(() => ID, { description: 'Delete an endpoint; pending deliveries to it fail. Returns its id.' })
   async deleteWebhookEndpoint(@Arg('id', () => ID, { description: 'The endpoint.' }) id: string, @Ctx() ctx: RequestContext): Promise<string> {
-    await service(ctx).deleteEndpoint(activeScope(ctx.principal), id);
+    await service(ctx).deleteEndpoint(authorize(ctx.principal, 'webhooks.manage'), id);
     return id;
   }
 
   @Authorized('webhooks.manage')
   @Mutation(() => WebhookDelivery, { description: 'Queue a signed `webhook.test` delivery to an endpoint; follow it in `deliveries`.' })
   async testWebhookEndpoint(@Arg('id', () => ID, { description: 'The endpoint.' }) id: string, @Ctx() ctx: RequestContext): Promise<WebhookDelivery> {
-    return toDelivery(await service(ctx).testEndpoint(activeScope(ctx.principal), id));
+    return toDelivery(await service(ctx).testEndpoint(authorize(ctx.principal, 'webhooks.manage'), id));
   }
 
   @Authorized('tracking.write')
   @Mutation(() => SubscriptionPayload, { description: "Follow a vendor's updates (new, superseded or withdrawn attestations, bridge letters, documents, subprocessors, freshness)." })
   async subscribeToVendor(@Arg('input', { description: 'The vendor and event types.' }) input: SubscribeToVendorInput, @Ctx() ctx: RequestContext): Promise<SubscriptionPayload> {
-    const scope = activeScope(ctx.principal);
+    const scope = authorize(ctx.principal, 'tracking.write');
     const bad = (input.eventTypes ?? []).find((t) => !(VENDOR_EVENT_TYPES as readonly string[]).includes(t));
     if (bad) return { subscription: null, errors: [{ code: 'INVALID_EVENT_TYPE', field: 'eventTypes', message: `Unknown event type ${bad}; known: ${VENDOR_EVENT_TYPES.join(', ')}.` }] };
     const { trustCenter } = await new TrustCenterService(ctx.db).bySlug(ctx.principal, input.trustCenterSlug);
@@ -88,7 +88,7 @@ export class NotificationsMutationResolver {
   @Authorized('tracking.write')
   @Mutation(() => ID, { description: 'Stop following a vendor. Returns the subscription id.' })
   async unsubscribeFromVendor(@Arg('id', () => ID, { description: 'The subscription.' }) id: string, @Ctx() ctx: RequestContext): Promise<string> {
-    const scope = activeScope(ctx.principal);
+    const scope = authorize(ctx.principal, 'tracking.write');
     const [, count] = await ctx.db.transaction(scope.identity(), (m) => (isUuid(id) ? m.query(`DELETE FROM vendor_subscriptions WHERE org_id = $1 AND id = $2`, [scope.orgId, id]) : Promise.resolve([[], 0])));
     if (count === 0) throw new NotFoundError('Subscription');
     return id;
@@ -97,7 +97,7 @@ export class NotificationsMutationResolver {
   @Authorized('notifications.read')
   @Mutation(() => Int, { description: 'Mark notifications read (the given ids, or all when none are given); returns the unread count left.' })
   async markNotificationsRead(@Ctx() ctx: RequestContext, @Arg('ids', () => [ID], { nullable: true, description: 'Which (omit: all).' }) ids?: string[] | null): Promise<number> {
-    const scope = activeScope(ctx.principal);
+    const scope = authorize(ctx.principal, 'notifications.read');
     return ctx.db.transaction(scope.identity(), async (m) => {
       if (ids && ids.length > 0) {
         await m.query(`UPDATE notifications SET read_at = now() WHERE org_id = $1 AND id = ANY($2) AND read_at IS NULL`, [scope.orgId, ids.filter(isUuid)]);
@@ -131,7 +131,7 @@ export class NotificationsMutationResolver {
   @Authorized('trustCenter.update')
   @Mutation(() => ID, { description: 'Remove a subprocessor (EDITOR and above); followers are told. Returns its id.' })
   async removeSubprocessor(@Arg('id', () => ID, { description: 'The subprocessor.' }) id: string, @Ctx() ctx: RequestContext): Promise<string> {
-    const scope = activeScope(ctx.principal);
+    const scope = authorize(ctx.principal, 'trustCenter.update');
     await ctx.db.transaction(scope.identity(), async (m) => {
       const found = isUuid(id) ? await m.getRepository(SubprocessorEntity).findOne({ where: { orgId: scope.orgId, id } }) : null;
       if (!found) throw new NotFoundError('Subprocessor');
@@ -144,7 +144,7 @@ export class NotificationsMutationResolver {
 
 /** Adds a subprocessor unless its input is refused (checked before anything is written). */
 async function insertSubprocessor(ctx: RequestContext, input: SubprocessorInput): Promise<{ subprocessor: SubprocessorEntity | null; errors: PayloadError<SubprocessorErrorCode>[] }> {
-  const scope = activeScope(ctx.principal);
+  const scope = authorize(ctx.principal, 'trustCenter.update');
   let websiteUrl: string | null = null;
   if (input.websiteUrl !== undefined && input.websiteUrl !== null && input.websiteUrl !== '') {
     const url = checkWebUrl(input.websiteUrl);
@@ -169,7 +169,7 @@ const toDelivery = (d: WebhookDeliveryEntity): WebhookDelivery => ({
 export class WebhookEndpointResolver {
   @FieldResolver(() => [WebhookDelivery], { description: 'The delivery log, newest first (at most 100).' })
   async deliveries(@Root() e: WebhookEndpoint, @Ctx() ctx: RequestContext): Promise<WebhookDelivery[]> {
-    const scope = authorizeOrg(ctx.principal, e.orgId, 'webhooks.manage');
+    const scope = authorize(ctx.principal, 'webhooks.manage', { orgId: e.orgId });
     const rows = await ctx.db.transaction(scope.identity(), (m) => m.getRepository(WebhookDeliveryEntity).find({ where: { orgId: scope.orgId, endpointId: e.id }, order: { createdAt: 'DESC' }, take: 100 }));
     return rows.map(toDelivery);
   }
@@ -184,7 +184,7 @@ export class OrganizationNotificationsResolver {
     @Ctx() ctx: RequestContext,
     @Arg('unreadOnly', { nullable: true, description: 'Only unread ones.' }) unreadOnly?: boolean,
   ): Promise<NotificationConnection> {
-    const scope = authorizeOrg(ctx.principal, org.id, 'notifications.read');
+    const scope = authorize(ctx.principal, 'notifications.read', { orgId: org.id });
     const limit = page.first ?? DEFAULT_PAGE_SIZE;
     const after = page.after ? decodeCursor(page.after, ['timestamp', 'uuid']) : null;
     const rows = await ctx.db.transaction(scope.identity(), (m) => {
@@ -200,20 +200,20 @@ export class OrganizationNotificationsResolver {
 
   @FieldResolver(() => Int, { description: 'Members: how many notifications are unread.' })
   async unreadNotificationCount(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<number> {
-    const scope = authorizeOrg(ctx.principal, org.id, 'notifications.read');
+    const scope = authorize(ctx.principal, 'notifications.read', { orgId: org.id });
     const [{ n }] = await ctx.db.transaction(scope.identity(), (m) => m.query(`SELECT count(*)::int AS n FROM notifications WHERE org_id = $1 AND read_at IS NULL`, [scope.orgId]));
     return n;
   }
 
   @FieldResolver(() => [WebhookEndpoint], { description: 'OWNER, ADMIN: webhook endpoints.' })
   async webhookEndpoints(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<WebhookEndpoint[]> {
-    const scope = authorizeOrg(ctx.principal, org.id, 'webhooks.manage');
+    const scope = authorize(ctx.principal, 'webhooks.manage', { orgId: org.id });
     return (await ctx.db.transaction(scope.identity(), (m) => m.getRepository(WebhookEndpointEntity).find({ where: { orgId: scope.orgId }, order: { createdAt: 'ASC' } }))).map(toEndpoint);
   }
 
   @FieldResolver(() => [VendorSubscription], { description: 'Members: vendors this organization follows.' })
   async vendorSubscriptions(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<VendorSubscription[]> {
-    const scope = authorizeOrg(ctx.principal, org.id, 'tracking.read');
+    const scope = authorize(ctx.principal, 'tracking.read', { orgId: org.id });
     return (await ctx.db.transaction(scope.identity(), (m) => m.getRepository(VendorSubscriptionEntity).find({ where: { orgId: scope.orgId }, order: { createdAt: 'ASC' } }))).map(toSubscription);
   }
 }
@@ -222,7 +222,7 @@ export class OrganizationNotificationsResolver {
 export class TrustCenterSubprocessorsResolver {
   @FieldResolver(() => [Subprocessor], { description: 'The vendor\'s subprocessors (public on a published trust center).' })
   async subprocessors(@Root() tc: TrustCenter, @Ctx() ctx: RequestContext): Promise<Subprocessor[]> {
-    const scope = scopeForOrg(ctx.principal, tc.orgId);
+    const scope = authorize(ctx.principal, 'visit', { orgId: tc.orgId });
     return (await ctx.db.transaction(scope.identity(), (m) => m.getRepository(SubprocessorEntity).find({ where: { orgId: tc.orgId }, order: { name: 'ASC' } }))).map(toSubprocessor);
   }
 }

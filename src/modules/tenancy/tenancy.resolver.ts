@@ -6,7 +6,7 @@ import { AttestationStatusEnum, RoleEnum } from '../../graphql/enums';
 import { orgKey } from '../../graphql/loaders';
 import { attestationPage } from '../attestations/attestation.resolver';
 import { AttestationConnection } from '../attestations/attestation.types';
-import { activeScope, authorizeOrg, scopeForOrg } from '../auth/principal';
+import { authorize, isMember } from '../auth/authorize';
 import { NotFoundError } from '../common/errors';
 import { TrustCenter, toTrustCenter } from '../trust-center/trust-center.types';
 import type { Role } from './membership.entity';
@@ -58,7 +58,7 @@ export class OrganizationResolver {
   @Authorized('organization.read')
   @Query(() => Organization, { description: 'The active organization (X-Org header, or your only membership).' })
   async organization(@Ctx() ctx: RequestContext): Promise<Organization> {
-    const scope = activeScope(ctx.principal);
+    const scope = authorize(ctx.principal, 'organization.read');
     const org = await ctx.loaders.organization.load(orgKey(scope.orgId, scope.orgId));
     if (!org) throw new NotFoundError('Organization');
     return toOrganization(org);
@@ -85,7 +85,7 @@ export class OrganizationResolver {
   async trustCenter(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<TrustCenter | null> {
     const tc = await ctx.loaders.trustCenter.load(orgKey(org.id, org.id));
     if (!tc) return null;
-    if (tc.status !== 'PUBLISHED' && !scopeForOrg(ctx.principal, org.id).isMember) return null;
+    if (tc.status !== 'PUBLISHED' && !isMember(ctx.principal, org.id)) return null;
     return toTrustCenter(tc, org);
   }
 
@@ -98,6 +98,6 @@ export class OrganizationResolver {
     @Ctx() ctx: RequestContext,
     @Arg('status', () => [AttestationStatusEnum], { nullable: true, description: 'Only these statuses (default all).' }) status?: AttestationStatus[] | null,
   ): Promise<AttestationConnection> {
-    return attestationPage(ctx, authorizeOrg(ctx.principal, org.id, 'organization.read'), status && status.length > 0 ? status : ALL_STATUSES, page);
+    return attestationPage(ctx, authorize(ctx.principal, 'organization.read', { orgId: org.id }), status && status.length > 0 ? status : ALL_STATUSES, page);
   }
 }

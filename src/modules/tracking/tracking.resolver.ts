@@ -7,7 +7,7 @@ import { VendorStatusEnum } from '../../graphql/enums';
 import { orgKey } from '../../graphql/loaders';
 import { DateScalar } from '../../graphql/scalars';
 import { toFreshness } from '../attestations/attestation.types';
-import { activeScope, authorizeOrg } from '../auth/principal';
+import { authorize } from '../auth/authorize';
 import { Organization } from '../tenancy/tenancy.types';
 import type { VendorWatchEntity } from './tracking.entity';
 import { TrackingService, type VendorStatusView } from './tracking.service';
@@ -72,13 +72,13 @@ export class TrackingResolver {
 
   /** Status history follows the customer's own changes too, with the change as cause. */
   private async recordChanges(ctx: RequestContext, cause: string): Promise<void> {
-    await this.service(ctx).recordStatusChanges(activeScope(ctx.principal), todayUtc(ctx.now()), ctx.now(), cause);
+    await this.service(ctx).recordStatusChanges(authorize(ctx.principal, 'tracking.write'), todayUtc(ctx.now()), ctx.now(), cause);
   }
 
   @Authorized('tracking.write')
   @Mutation(() => WatchVendorPayload, { description: 'Add a vendor to the active organization\'s watchlist (not VIEWER).' })
   async watchVendor(@Arg('input', { description: 'The vendor.' }) input: WatchVendorInput, @Ctx() ctx: RequestContext): Promise<WatchVendorPayload> {
-    const r = await this.service(ctx).watch(ctx.principal, activeScope(ctx.principal), input);
+    const r = await this.service(ctx).watch(ctx.principal, authorize(ctx.principal, 'tracking.write'), input);
     if (r.watch) await this.recordChanges(ctx, 'vendor added to the watchlist');
     return { vendor: r.watch ? toWatched(r.watch, input.trustCenterSlug?.trim().toLowerCase() ?? null) : null, errors: r.errors };
   }
@@ -86,14 +86,14 @@ export class TrackingResolver {
   @Authorized('tracking.write')
   @Mutation(() => UnwatchVendorPayload, { description: 'Remove a vendor from the watchlist, with what you recorded for it; its status history stays.' })
   async unwatchVendor(@Arg('watchId', () => ID, { description: 'The watched vendor.' }) watchId: string, @Ctx() ctx: RequestContext): Promise<UnwatchVendorPayload> {
-    await this.service(ctx).unwatch(activeScope(ctx.principal), watchId);
+    await this.service(ctx).unwatch(authorize(ctx.principal, 'tracking.write'), watchId);
     return { watchId, errors: [] };
   }
 
   @Authorized('tracking.write')
   @Mutation(() => RecordVendorAttestationPayload, { description: 'Record a report of an off-platform vendor (not VIEWER).' })
   async recordVendorAttestation(@Arg('input', { description: 'The report.' }) input: RecordVendorAttestationInput, @Ctx() ctx: RequestContext): Promise<RecordVendorAttestationPayload> {
-    const r = await this.service(ctx).record(activeScope(ctx.principal), input);
+    const r = await this.service(ctx).record(authorize(ctx.principal, 'tracking.write'), input);
     if (r.attestation) await this.recordChanges(ctx, 'report recorded');
     return { attestationId: r.attestation?.id ?? null, errors: r.errors };
   }
@@ -101,7 +101,7 @@ export class TrackingResolver {
   @Authorized('tracking.write')
   @Mutation(() => RequirementPolicyPayload, { description: 'Set the default requirement policy, or one vendor\'s override (not VIEWER).' })
   async setRequirementPolicy(@Arg('input', { description: 'The policy.' }) input: SetRequirementPolicyInput, @Ctx() ctx: RequestContext): Promise<RequirementPolicyPayload> {
-    const r = await this.service(ctx).setPolicy(activeScope(ctx.principal), input);
+    const r = await this.service(ctx).setPolicy(authorize(ctx.principal, 'tracking.write'), input);
     if (r.policy) await this.recordChanges(ctx, 'requirement policy changed');
     return { policy: r.policy ? toPolicy(r.policy) : null, errors: r.errors };
   }
@@ -109,7 +109,7 @@ export class TrackingResolver {
   @Authorized('tracking.write')
   @Mutation(() => RequirementPolicyPayload, { description: "Drop a vendor's override: the default policy applies to it again." })
   async clearRequirementPolicyOverride(@Arg('watchId', () => ID, { description: 'The watched vendor.' }) watchId: string, @Ctx() ctx: RequestContext): Promise<RequirementPolicyPayload> {
-    const scope = activeScope(ctx.principal);
+    const scope = authorize(ctx.principal, 'tracking.write');
     await this.service(ctx).clearOverride(scope, watchId);
     await this.recordChanges(ctx, 'requirement policy override removed');
     return { policy: toPolicy(await this.service(ctx).defaultPolicy(scope)), errors: [] };
@@ -129,7 +129,7 @@ export class TrackingResolver {
     @Arg('orderBy', () => VendorStatusOrderEnum, { nullable: true, description: 'Sort order (default DAYS_UNTIL_STALE).' }) orderBy?: keyof typeof VendorStatusOrderEnum | null,
   ): Promise<VendorStatusConnection> {
     const on = asOf ?? todayUtc(ctx.now());
-    const all = await this.service(ctx).evaluate(activeScope(ctx.principal), on, ctx.now());
+    const all = await this.service(ctx).evaluate(authorize(ctx.principal, 'tracking.read'), on, ctx.now());
     const byName = orderBy === 'NAME';
     const key = (v: VendorStatusView): [number, string, string] => [byName ? 0 : urgency(v), v.watch.name.toLowerCase(), v.watch.id];
     const compare = (a: [number, string, string], b: [number, string, string]): number => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
@@ -148,7 +148,7 @@ export class TrackingResolver {
     @Arg('asOf', () => DateScalar, { nullable: true, description: 'Evaluate at this date (default today, UTC).' }) asOf?: CalendarDate | null,
   ): Promise<PortfolioSummary> {
     const on = asOf ?? todayUtc(ctx.now());
-    const all = await this.service(ctx).evaluate(activeScope(ctx.principal), on, ctx.now());
+    const all = await this.service(ctx).evaluate(authorize(ctx.principal, 'tracking.read'), on, ctx.now());
     const within = (days: number): number => all.filter((v) => v.freshness && v.freshness.state !== 'STALE' && v.freshness.daysUntilStale !== null && v.freshness.daysUntilStale <= days).length;
     return {
       evaluatedOn: on,
@@ -180,6 +180,6 @@ export class VendorStatusEntryResolver {
 export class OrganizationTrackingResolver {
   @FieldResolver(() => RequirementPolicy, { description: "Members: the organization's default requirement policy for its vendors." })
   async requirementPolicy(@Root() org: Organization, @Ctx() ctx: RequestContext): Promise<RequirementPolicy> {
-    return toPolicy(await new TrackingService(ctx.db).defaultPolicy(authorizeOrg(ctx.principal, org.id, 'tracking.read')));
+    return toPolicy(await new TrackingService(ctx.db).defaultPolicy(authorize(ctx.principal, 'tracking.read', { orgId: org.id })));
   }
 }

@@ -6,7 +6,7 @@ import { FrameworkEnum } from '../../graphql/enums';
 import { orgKey } from '../../graphql/loaders';
 import { attestationPage } from '../attestations/attestation.resolver';
 import { AttestationConnection } from '../attestations/attestation.types';
-import { activeScope, scopeForOrg } from '../auth/principal';
+import { authorize } from '../auth/authorize';
 import { NotFoundError } from '../common/errors';
 import type { TrustCenterEntity } from './trust-center.entity';
 import { TrustCenterService, type TrustCenterResult } from './trust-center.service';
@@ -29,19 +29,19 @@ export class TrustCenterResolver {
   @Authorized('trustCenter.update')
   @Mutation(() => TrustCenterPayload, { description: "Change the active organization's trust center profile and settings (EDITOR and above)." })
   async updateTrustCenter(@Arg('input', { description: 'The fields to change.' }) input: UpdateTrustCenterInput, @Ctx() ctx: RequestContext): Promise<TrustCenterPayload> {
-    return this.payload(ctx, await new TrustCenterService(ctx.db).update(activeScope(ctx.principal), input));
+    return this.payload(ctx, await new TrustCenterService(ctx.db).update(authorize(ctx.principal, 'trustCenter.update'), input));
   }
 
   @Authorized('trustCenter.publish')
   @Mutation(() => TrustCenterPayload, { description: 'Make the trust center public (ADMIN and above).' })
   async publishTrustCenter(@Ctx() ctx: RequestContext): Promise<TrustCenterPayload> {
-    return this.payload(ctx, await new TrustCenterService(ctx.db).setPublished(activeScope(ctx.principal), actorOf(ctx), true));
+    return this.payload(ctx, await new TrustCenterService(ctx.db).setPublished(authorize(ctx.principal, 'trustCenter.publish'), actorOf(ctx), true));
   }
 
   @Authorized('trustCenter.publish')
   @Mutation(() => TrustCenterPayload, { description: 'Take the trust center back to DRAFT: only members can read it (ADMIN and above).' })
   async unpublishTrustCenter(@Ctx() ctx: RequestContext): Promise<TrustCenterPayload> {
-    return this.payload(ctx, await new TrustCenterService(ctx.db).setPublished(activeScope(ctx.principal), actorOf(ctx), false));
+    return this.payload(ctx, await new TrustCenterService(ctx.db).setPublished(authorize(ctx.principal, 'trustCenter.publish'), actorOf(ctx), false));
   }
 
   @FieldResolver(() => AttestationConnection, { description: 'Published attestations, newest report first (superseded and withdrawn ones are history, for members).' })
@@ -51,7 +51,7 @@ export class TrustCenterResolver {
     @Ctx() ctx: RequestContext,
     @Arg('framework', () => FrameworkEnum, { nullable: true, description: 'Only this framework.' }) framework?: Framework | null,
   ): Promise<AttestationConnection> {
-    return attestationPage(ctx, scopeForOrg(ctx.principal, tc.orgId), ['PUBLISHED'], page, framework);
+    return attestationPage(ctx, authorize(ctx.principal, 'visit', { orgId: tc.orgId }), ['PUBLISHED'], page, framework);
   }
 
   private async view(ctx: RequestContext, tc: TrustCenterEntity): Promise<TrustCenter> {

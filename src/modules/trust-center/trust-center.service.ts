@@ -7,7 +7,7 @@ import { auditActor, auditLog } from '../audit/audit.service';
 import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
 import { tenancyRepository } from '../tenancy/tenancy.repository';
 import type { Principal } from '../auth/principal';
-import { scopeForOrg } from '../auth/principal';
+import { authorize } from '../auth/authorize';
 import type { TrustCenterEntity } from './trust-center.entity';
 import { trustCenterRepository } from './trust-center.repository';
 
@@ -72,7 +72,7 @@ export class TrustCenterService {
     const found = await this.db.transaction(DbScope.slugLookup(normalized, principal.user?.id ?? null), async (m) => {
       const organization = await tenancyRepository.organizationBySlug(m, normalized);
       if (!organization) return null;
-      const scope = scopeForOrg(principal, organization.id);
+      const scope = authorize(principal, 'visit', { orgId: organization.id });
       await this.db.actAs(m, scope.identity());
       return { organization, scope, trustCenter: await trustCenterRepository.forScope(m, scope) };
     });
