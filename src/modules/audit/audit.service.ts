@@ -3,7 +3,8 @@ import { eventHash, GENESIS_HASH, verifyChain, type ChainBreak, type StoredEvent
 import type { Database } from '../../db/database';
 import type { TenantScope } from '../auth/tenant-scope';
 import type { Actor } from '../common/errors';
-import { AuditEventEntity } from './audit-event.entity';
+import type { AuditEventEntity } from './audit-event.entity';
+import { auditRepository } from './audit.repository';
 
 /** What happened, by whom: one link of an organization's chain. */
 export interface AuditInput {
@@ -81,19 +82,12 @@ const VERIFY_BATCH = 1000;
  */
 export const auditLog = {
   async append(m: EntityManager, orgId: string, input: AuditInput): Promise<void> {
-    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1, 0))`, [orgId]);
-    const last: { seq: string; hash: string }[] = await m.query(
-      `SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1`,
-      [orgId],
-    );
-    const seq = last[0] ? Number(last[0].seq) + 1 : 1;
-    const prevHash = last[0]?.hash ?? GENESIS_HASH;
-    // Milliseconds only: what PostgreSQL stores is what is hashed, so verification recomputes the same bytes.
-    const occurredAt = new Date();
+    const last = await auditRepository.lockAndReadLast(m, orgId);
     const content = {
       orgId,
-      seq,
-      occurredAt: occurredAt.toISOString(),
+      seq: last ? last.seq + 1 : 1,
+      // Milliseconds only: what PostgreSQL stores is what is hashed, so verification recomputes the same bytes.
+      occurredAt: new Date(),
       action: input.action,
       actorUserId: input.actorUserId,
       actorEmail: input.actorEmail,
@@ -104,13 +98,9 @@ export const auditLog = {
       // What jsonb gives back: plain JSON values only, so verification hashes exactly what was hashed here.
       details: JSON.parse(JSON.stringify(input.details ?? {})) as Record<string, unknown>,
     };
-    const hash = eventHash(prevHash, content);
-    await m.query(
-      `INSERT INTO audit_events (org_id, seq, occurred_at, action, actor_user_id, actor_email, actor_org_id, target_type, target_id, ip, details, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)`,
-      [orgId, seq, occurredAt, content.action, content.actorUserId, content.actorEmail, content.actorOrgId, content.targetType,
-        content.targetId, content.ip, JSON.stringify(content.details), prevHash, hash],
-    );
+    const prevHash = last?.hash ?? GENESIS_HASH;
+    const hash = eventHash(prevHash, { ...content, occurredAt: content.occurredAt.toISOString() });
+    await auditRepository.insert(m, { ...content, prevHash, hash });
   },
 };
 
@@ -123,11 +113,7 @@ export class AuditService {
     let nextSeq = 1;
     let checked = 0;
     for (;;) {
-      const batch = await this.db.transaction(scope.identity(), (m) =>
-        m.getRepository(AuditEventEntity).createQueryBuilder('e')
-          .where('e.org_id = :orgId AND e.seq >= :from', { orgId: scope.orgId, from: nextSeq })
-          .orderBy('e.seq', 'ASC').limit(VERIFY_BATCH).getMany(),
-      );
+      const batch = await this.db.transaction(scope.identity(), (m) => auditRepository.from(m, scope, nextSeq, VERIFY_BATCH));
       const stored = batch.map(toStored);
       const broken = verifyChain(stored, prev, nextSeq);
       if (broken) return { valid: false, checkedEvents: checked + stored.findIndex((e) => e.seq === broken.seq), firstBroken: broken };
@@ -139,10 +125,6 @@ export class AuditService {
   }
 
   async page(scope: TenantScope, limit: number, beforeSeq: number | null): Promise<AuditEventEntity[]> {
-    return this.db.transaction(scope.identity(), (m) => {
-      const qb = m.getRepository(AuditEventEntity).createQueryBuilder('e').where('e.org_id = :orgId', { orgId: scope.orgId });
-      if (beforeSeq !== null) qb.andWhere('e.seq < :beforeSeq', { beforeSeq });
-      return qb.orderBy('e.seq', 'DESC').limit(limit + 1).getMany();
-    });
+    return this.db.transaction(scope.identity(), (m) => auditRepository.page(m, scope, limit, beforeSeq));
   }
 }
