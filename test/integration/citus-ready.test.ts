@@ -30,7 +30,6 @@ const GLOBAL_TABLES: Record<string, { placement: Placement; why: string }> = {
   organizations: { placement: 'reference', why: 'the tenants themselves: every tenant table has a foreign key to it, and the public slug is unique across all of them' },
   users: { placement: 'reference', why: 'people belong to several organizations (memberships.user_id references it); the token subject is unique across all' },
   persisted_queries: { placement: 'coordinator', why: 'a cache of query texts by hash, read and written outside any tenant, never joined' },
-  rate_limit_windows: { placement: 'coordinator', why: 'shared counters outside any tenant (moving to Redis with REDIS_URL)' },
   migrations: { placement: 'coordinator', why: "TypeORM's ledger of applied migrations; DDL runs on the coordinator, which propagates it" },
 };
 
