@@ -4,6 +4,7 @@ import type { Database } from '../db/database';
 import type { Logger } from '../logger';
 import { MailDelivery } from '../modules/mail/mail.delivery';
 import type { MailSettings } from '../modules/mail/mail.service';
+import { remindExpiringGrants } from '../modules/mail/reminders';
 import { NotificationsService } from '../modules/notifications/notifications.service';
 import type { VendorEvent } from './events';
 
@@ -48,12 +49,19 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await service.sweep();
     },
   };
+  const crontab = options.sweepCron === null ? [] : [`${options.sweepCron ?? '0 3 * * *'} freshness_sweep ?fill=1d&max=1`];
   const mail = options.mail ? new MailDelivery(options.db, options.logger, options.mail.smtpUrl) : null;
-  if (mail) {
+  if (mail && options.mail) {
     taskList.deliver_mail = async (payload, helpers) => {
       const { mailOrgId, mailId } = payload as { mailOrgId: string; mailId: string };
       await mail.deliver(mailOrgId, mailId, { number: helpers.job.attempts, max: helpers.job.max_attempts });
     };
+    const settings: MailSettings = { from: options.mail.from, publicBaseUrl: options.mail.publicBaseUrl };
+    taskList.mail_grant_reminders = async () => {
+      await remindExpiringGrants(options.db, options.logger, settings, new Date());
+    };
+    // Grant expiry reminders ride on the sweep's daily schedule.
+    if (options.sweepCron !== null) crontab.push(`${options.sweepCron ?? '0 3 * * *'} mail_grant_reminders ?fill=1d&max=1`);
   }
   const pool = new pg.Pool({ connectionString: options.connectionString, max: (options.concurrency ?? 2) + 2 });
   const logger = new WorkerLogger((scope) => (level, message, meta) => {
@@ -66,7 +74,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     noHandleSignals: true,
     pollInterval: 1000,
     logger,
-    crontab: options.sweepCron === null ? '' : `${options.sweepCron ?? '0 3 * * *'} freshness_sweep ?fill=1d&max=1`,
+    crontab: crontab.join('\n'),
   });
   return {
     async stop() {

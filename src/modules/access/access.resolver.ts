@@ -36,7 +36,7 @@ import {
 } from './access.types';
 import { DownloadService } from './download.service';
 
-const service = (ctx: RequestContext): AccessService => new AccessService(ctx.db);
+const service = (ctx: RequestContext): AccessService => new AccessService(ctx.db, ctx.config.mail);
 
 @Resolver()
 export class AccessMutationsResolver {

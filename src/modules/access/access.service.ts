@@ -11,6 +11,10 @@ import {
 import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
+import { queueMail, requireMailSettings, type MailSettings } from '../mail/mail.service';
+import { mailRepository } from '../mail/mail.repository';
+import { accessApprovedMail, accessDeniedMail, accessRequestedMail, ndaReceiptMail } from '../mail/transactional';
+import { POLICY } from '../tenancy/tenancy.policy';
 import type { Principal } from '../auth/principal';
 import { TenantScope } from '../auth/tenant-scope';
 import { isUniqueViolation, NotFoundError, type Actor, type PayloadError } from '../common/errors';
@@ -64,7 +68,26 @@ const DAY_MS = 24 * 3600 * 1000;
 
 /** The vendor side (NDA templates, policy, decisions) and the customer side (NDA acceptance, requests) of access. */
 export class AccessService {
-  constructor(private readonly db: Database) {}
+  /** `mail`: the From and link settings (config.mail); needed by the calls that mail (requests, decisions, NDA acceptances). */
+  constructor(private readonly db: Database, private readonly mail?: MailSettings) {}
+
+  private get mailSettings(): MailSettings {
+    return requireMailSettings(this.mail);
+  }
+
+  /** The vendor's name and slug, for mail (read in the vendor's tenant). */
+  private static async vendorOf(m: EntityManager, scope: TenantScope): Promise<{ name: string; slug: string }> {
+    const org = (await tenancyRepository.organizationsByIds(m, [scope.orgId]))[0]!;
+    return { name: org.name, slug: org.slug };
+  }
+
+  /** Titles of the documents a request or grant names; null means every restricted document. */
+  private static async titlesOf(m: EntityManager, scope: TenantScope, documentIds: readonly (string | null)[]): Promise<string[] | null> {
+    const ids = documentIds.filter((id): id is string => id !== null);
+    if (ids.length === 0 || ids.length !== documentIds.length) return null;
+    const docs = new Map((await documentRepository.byIds(m, scope.orgId, ids)).map((d) => [d.id, d.title]));
+    return ids.map((id) => docs.get(id) ?? 'a document no longer listed');
+  }
 
   // ---- vendor: NDA templates ----------------------------------------------------------------------------------
 
@@ -204,6 +227,14 @@ export class AccessService {
         ...auditActor(actor), action: 'nda.accepted', targetType: 'nda_template', targetId: template.id,
         details: { version: template.version, bodySha256: template.bodySha256, signer: input.signerName, customer: customer.name },
       });
+      // The receipt is the vendor's mail to the signer: queued as the system in the vendor's tenant (a visitor writes no mail).
+      const system = TenantScope.forSystem(vendor.orgId);
+      await this.db.actAs(m, system.identity());
+      const vendorOrg = await AccessService.vendorOf(m, system);
+      await queueMail(m, system, this.mailSettings, ndaReceiptMail(this.mailSettings, {
+        acceptanceId: acceptance.id, to: customer.email, vendorName: vendorOrg.name, vendorSlug: vendorOrg.slug, version: template.version, bodySha256: template.bodySha256,
+        acceptedAt: acceptance.acceptedAt, signerName, signerTitle: acceptance.signerTitle, customerOrgName: customer.name,
+      }));
       return { acceptance: acceptance as NdaAcceptanceEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
     });
   }
@@ -259,14 +290,16 @@ export class AccessService {
       });
       await accessRepository.addEvent(m, vendor, { requestId: request.id, fromState: null, toState: 'REQUESTED', actorUserId: customer.userId, reason: request.reason });
       await auditLog.append(m, vendor.orgId, { ...auditActor(actor), action: 'access.requested', targetType: 'access_request', targetId: request.id, details: { customer: customer.name, documents: requested.length || 'all restricted' } });
+      // The vendor's policy decides, or its deciders are told: either way the writes (grants, the request's new state,
+      // mail) run as the system in the vendor's tenant, since the database refuses them to a visitor.
+      const system = TenantScope.forSystem(vendor.orgId);
+      await this.db.actAs(m, system.identity());
       if (decision.kind === 'AUTO_APPROVE' || decision.kind === 'BLOCKED') {
-        // The vendor's policy decides, not the customer: the decision's writes (grants, the request's new state) run as
-        // the system in the vendor's tenant, since the database refuses them to a visitor.
-        const system = TenantScope.forSystem(vendor.orgId);
-        await this.db.actAs(m, system.identity());
         request = decision.kind === 'AUTO_APPROVE'
           ? await this.approve(m, system, request, trustCenter, { actor, rule: decision.rule, decidedBy: null, reason: null, grantDays: null, now })
           : await this.deny(m, system, request, { actor, rule: decision.rule, decidedBy: null, reason: `Refused by policy: ${decision.rule}`, now });
+      } else {
+        await this.mailDeciders(m, system, request);
       }
       return { accessRequest: request as AccessRequestEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
     });
@@ -324,6 +357,16 @@ export class AccessService {
       ...auditActor(how.actor), action: 'access.approved', targetType: 'access_request', targetId: request.id,
       details: { customer: request.requesterOrgName, rule: how.rule, expiresAt: expiresAt.toISOString(), documents: documentIds.length === 1 && documentIds[0] === null ? 'all restricted' : documentIds.length },
     });
+    // Next step for the requester: the NDA, when the policy asks for one they have not accepted yet.
+    const ndaVersion = trustCenter.ndaRequired && trustCenter.currentNdaTemplateId
+      && !AccessService.ndaOnFile(trustCenter, await accessRepository.acceptancesFor(m, scope, request.requesterOrgId), request.requesterUserId)
+      ? (await accessRepository.templateById(m, scope.orgId, trustCenter.currentNdaTemplateId))?.version ?? null
+      : null;
+    const vendorOrg = await AccessService.vendorOf(m, scope);
+    await queueMail(m, scope, this.mailSettings, accessApprovedMail(this.mailSettings, {
+      requestId: request.id, to: request.requesterEmail, vendorName: vendorOrg.name, vendorSlug: vendorOrg.slug,
+      documentTitles: await AccessService.titlesOf(m, scope, documentIds), expiresAt, ndaVersion,
+    }));
     return (await accessRepository.requestById(m, scope, request.id))!;
   }
 
@@ -331,7 +374,25 @@ export class AccessService {
     await accessRepository.updateRequest(m, scope, request.id, { state: 'DENIED', rule: how.rule, decidedBy: how.decidedBy, decidedAt: how.now, decisionReason: how.reason });
     await accessRepository.addEvent(m, scope, { requestId: request.id, fromState: 'REQUESTED', toState: 'DENIED', actorUserId: how.decidedBy, rule: how.rule, reason: how.reason });
     await auditLog.append(m, scope.orgId, { ...auditActor(how.actor), action: 'access.denied', targetType: 'access_request', targetId: request.id, details: { customer: request.requesterOrgName, rule: how.rule, reason: how.reason } });
+    const vendorOrg = await AccessService.vendorOf(m, scope);
+    await queueMail(m, scope, this.mailSettings, accessDeniedMail(this.mailSettings, {
+      requestId: request.id, to: request.requesterEmail, vendorName: vendorOrg.name, vendorSlug: vendorOrg.slug, reason: how.reason,
+    }));
     return (await accessRepository.requestById(m, scope, request.id))!;
+  }
+
+  /** Tells each member who may decide (access.decide: OWNER, ADMIN, ACCESS_MANAGER) that a request waits. */
+  private async mailDeciders(m: EntityManager, scope: TenantScope, request: AccessRequestEntity): Promise<void> {
+    const deciders = await mailRepository.membersWithRoles(m, scope, POLICY['access.decide']);
+    if (deciders.length === 0) return;
+    const vendorOrg = await AccessService.vendorOf(m, scope);
+    const documentTitles = request.scope === 'ALL_RESTRICTED' ? null : await AccessService.titlesOf(m, scope, request.documentIds);
+    for (const decider of deciders) {
+      await queueMail(m, scope, this.mailSettings, accessRequestedMail(this.mailSettings, {
+        requestId: request.id, to: decider.email, recipientUserId: decider.userId, vendorName: vendorOrg.name, requesterEmail: request.requesterEmail,
+        requesterOrgName: request.requesterOrgName, reason: request.reason, documentTitles, requestedAt: request.createdAt,
+      }));
+    }
   }
 
   /** Whether this customer user has what the vendor's NDA policy asks for. */

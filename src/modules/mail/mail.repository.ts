@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { TenantScope } from '../auth/tenant-scope';
+import type { Role } from '../tenancy/membership.entity';
 import type { MailCategory, MailStatus } from './mail.entity';
 
 /** What the outbox shows about a message (never its bodies: they may carry a one-time secret until delivered). */
@@ -96,6 +97,31 @@ export const mailRepository = {
        SELECT 1 FROM done`,
       [scope.orgId, id, outcome.status, outcome.attempts, outcome.at, outcome.error, outcome.smtpResponse, outcome.redact, REDACTED]);
     return rows.length === 1;
+  },
+
+  /** Members of the scope's org holding one of `roles`, with their addresses (recipients chosen by role). */
+  async membersWithRoles(m: EntityManager, scope: TenantScope, roles: readonly Role[]): Promise<{ userId: string; email: string }[]> {
+    const rows: { user_id: string; email: string }[] = await m.query(
+      `SELECT m.user_id, u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.role = ANY($2) ORDER BY m.user_id`,
+      [scope.orgId, roles]);
+    return rows.map((r) => ({ userId: r.user_id, email: r.email }));
+  },
+
+  /**
+   * Approved requests of the scope's org (a vendor) whose grant ends within `days` after `now` and was given for longer
+   * than that (a short grant's approval mail already said when it ends), with the documents their live grants cover
+   * (a null among them: every restricted document).
+   */
+  async grantsEndingSoon(m: EntityManager, scope: TenantScope, now: Date, days: number): Promise<{ requestId: string; requesterEmail: string; expiresAt: Date; documentIds: (string | null)[] }[]> {
+    const rows: { id: string; requester_email: string; grant_expires_at: Date; document_ids: (string | null)[] }[] = await m.query(
+      `SELECT r.id, r.requester_email, r.grant_expires_at,
+              array(SELECT g.document_id FROM access_grants g WHERE g.org_id = r.org_id AND g.request_id = r.id AND g.revoked_at IS NULL) AS document_ids
+       FROM access_requests r
+       WHERE r.org_id = $1 AND r.state = 'APPROVED' AND r.grant_expires_at > $2 AND r.grant_expires_at <= $2::timestamptz + make_interval(days => $3)
+         AND r.decided_at < r.grant_expires_at - make_interval(days => $3)
+       ORDER BY r.grant_expires_at, r.id`,
+      [scope.orgId, now, days]);
+    return rows.map((r) => ({ requestId: r.id, requesterEmail: r.requester_email, expiresAt: r.grant_expires_at, documentIds: r.document_ids }));
   },
 
   /** Newest first, keyset-paged by (created, id), optionally one status. */

@@ -11,6 +11,12 @@ import { oneLine, type RenderedMail } from './mail.templates';
 /** What queueing a message needs from the configuration: the From header and where links point. */
 export type MailSettings = Pick<MailConfig, 'from' | 'publicBaseUrl'>;
 
+/** The settings a service was built with; a service built without them (the demo seed) must not send mail. */
+export function requireMailSettings(settings: MailSettings | undefined): MailSettings {
+  if (!settings) throw new Error('This service was built without mail settings (config.mail) and cannot queue mail');
+  return settings;
+}
+
 /** Attempts per message: graphile-worker's backoff (e^attempt seconds, at most e^10) spreads 12 over about 16 hours. */
 export const MAIL_MAX_ATTEMPTS = 12;
 

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
 import { INVITATION_TTL_MS, invitationStatus, newInvitationToken, normalizeEmail, parseInvitationToken } from '../../domain/invitations';
 import { appError } from '../../graphql/errors';
 import { auditActor, auditLog } from '../audit/audit.service';
+import { queueMail, requireMailSettings, type MailSettings } from '../mail/mail.service';
+import { invitationMail } from '../mail/transactional';
 import type { Principal } from '../auth/principal';
 import { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, isUuid, type Actor, type PayloadError } from '../common/errors';
@@ -52,7 +55,16 @@ const noRemoval = (errors: Err[]): RemovalResult => ({ removedUserId: null, revo
  *   - every change appends an audit event.
  */
 export class MembersService {
-  constructor(private readonly db: Database) {}
+  /** `mail`: the From and link settings (config.mail); needed by the calls that mail (invite, resend). */
+  constructor(private readonly db: Database, private readonly mail?: MailSettings) {}
+
+  /** Queues the invitation mail in the caller's transaction (the token is in it; the outbox drops it once delivered). */
+  private async mailInvitation(m: EntityManager, scope: TenantScope, inviter: MemberRow, inv: { id: string; email: string; role: Role; resendCount: number }, token: string, expiresAt: Date): Promise<void> {
+    const org = (await tenancyRepository.organizationsByIds(m, [scope.orgId]))[0]!;
+    await queueMail(m, scope, requireMailSettings(this.mail), invitationMail(requireMailSettings(this.mail), {
+      invitationId: inv.id, resendCount: inv.resendCount, to: inv.email, orgName: org.name, inviterEmail: inviter.email || null, role: inv.role, token, expiresAt,
+    }));
+  }
 
   /** The caller among the locked rows, allowed `action`; a caller removed or demoted meanwhile is refused. */
   private actorIn(members: MemberRow[], scope: TenantScope, action: Action): MemberRow {
@@ -88,6 +100,7 @@ export class MembersService {
       const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
       await membersRepository.insertInvitation(m, scope, { id, email, role: input.role, tokenHash, invitedBy: scope.userId, createdAt: now, expiresAt });
       await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'member.invited', targetType: 'invitation', targetId: id, details: { email, role: input.role, expiresAt: expiresAt.toISOString() } });
+      await this.mailInvitation(m, scope, me, { id, email, role: input.role, resendCount: 0 }, token, expiresAt);
       return { invitation: await membersRepository.invitation(m, scope, id), token, errors: [] };
     });
   }
@@ -106,6 +119,7 @@ export class MembersService {
       const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
       await membersRepository.resendInvitation(m, scope, inv.id, tokenHash, expiresAt);
       await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'member.invitation_resent', targetType: 'invitation', targetId: inv.id, details: { email: inv.email, role: inv.role, resendCount: inv.resendCount + 1, expiresAt: expiresAt.toISOString() } });
+      await this.mailInvitation(m, scope, me, { ...inv, resendCount: inv.resendCount + 1 }, token, expiresAt);
       return { invitation: await membersRepository.invitation(m, scope, inv.id), token, errors: [] };
     });
   }
