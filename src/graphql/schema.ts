@@ -9,6 +9,7 @@ import { DocumentResolver } from '../modules/documents/document.resolver';
 import { NotificationsMutationResolver, OrganizationNotificationsResolver, TrustCenterSubprocessorsResolver, WebhookEndpointResolver } from '../modules/notifications/notifications.resolver';
 import { OrganizationTrackingResolver, TrackingResolver, VendorStatusEntryResolver } from '../modules/tracking/tracking.resolver';
 import { MembersMutationResolver, OrganizationMembersResolver } from '../modules/members/members.resolver';
+import { OrganizationMailResolver } from '../modules/mail/mail.resolver';
 import { MembershipResolver, OrganizationResolver, ViewerResolver } from '../modules/tenancy/tenancy.resolver';
 import { TrustCenterResolver } from '../modules/trust-center/trust-center.resolver';
 import { authChecker } from './auth-checker';
@@ -37,6 +38,7 @@ export const RESOLVERS = [
   OrganizationApiKeysResolver,
   MembersMutationResolver,
   OrganizationMembersResolver,
+  OrganizationMailResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

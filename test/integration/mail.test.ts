@@ -191,3 +191,34 @@ test('resending an invitation mails a new message with the new token; the first 
   const { rows } = await app.owner.query(`SELECT text_body, html_body FROM mail_outbox WHERE org_id = $1`, [org.id]);
   for (const row of rows) expect(`${row.text_body}${row.html_body}`).not.toContain('tpi_');
 });
+
+test("mailDeliveries shows OWNER and ADMIN the organization's outbox: newest first, by status, paged; never a body", async () => {
+  const org = await createOrg(app);
+  const admin = await addMember(app, org, 'ADMIN');
+  const emails = [newUser(app, 'a').email, newUser(app, 'b').email, newUser(app, 'c').email];
+  for (const email of emails) {
+    expectNoErrors(await app.gql(`mutation($i: InviteMemberInput!) { inviteMember(input: $i) { errors { code } } }`, { ...as(org), variables: { i: { email, role: 'VIEWER' } } }));
+  }
+  await queueDrained(app.owner, `j.payload->>'mailOrgId' = $1`, [org.id]);
+  const Q = `query($first: Int, $after: String, $status: MailStatus) { organization { mailDeliveries(first: $first, after: $after, status: $status) {
+    edges { node { id kind category recipient subject messageId status attempts lastError lastAttemptAt createdAt sentAt } } pageInfo { hasNextPage endCursor } } } }`;
+  const all = expectNoErrors(await app.gql(Q, { ...as(org, admin), variables: {} })).organization.mailDeliveries;
+  expect(all.edges.map((e: any) => e.node.recipient)).toEqual([...emails].reverse());
+  for (const { node } of all.edges) {
+    expect(node).toMatchObject({ kind: 'member.invitation', category: 'TRANSACTIONAL', status: 'SENT', attempts: 1, lastError: null, subject: `Join Org ${org.slug} on trust-portal` });
+    expect(new Date(node.sentAt).getTime()).toBeGreaterThanOrEqual(new Date(node.createdAt).getTime());
+    expect(node.messageId).toMatch(/^<[0-9a-f-]{36}@/);
+  }
+  const box = await readMailbox(app.mail!.dir);
+  for (const { node } of all.edges) expect(box.filter((m) => m.messageId === node.messageId).map((m) => m.to)).toEqual([[node.recipient]]);
+  expect(expectNoErrors(await app.gql(Q, { ...as(org), variables: { status: 'FAILED' } })).organization.mailDeliveries.edges).toEqual([]);
+  const first = expectNoErrors(await app.gql(Q, { ...as(org), variables: { first: 2 } })).organization.mailDeliveries;
+  expect(first.pageInfo.hasNextPage).toBe(true);
+  const rest = expectNoErrors(await app.gql(Q, { ...as(org), variables: { first: 2, after: first.pageInfo.endCursor } })).organization.mailDeliveries;
+  expect([...first.edges, ...rest.edges].map((e: any) => e.node.id)).toEqual(all.edges.map((e: any) => e.node.id));
+  expect(rest.pageInfo.hasNextPage).toBe(false);
+  const forged = await app.gql(Q, { ...as(org), variables: { after: 'bm90LWEtY3Vyc29y' } });
+  expect(forged.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+  const viewer = await addMember(app, org, 'VIEWER');
+  expect((await app.gql(Q, { ...as(org, viewer), variables: {} })).errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+});

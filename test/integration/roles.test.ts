@@ -43,7 +43,7 @@ const WRITERS: Role[] = ['OWNER', 'ADMIN', 'EDITOR'];
 const PUBLISHERS: Role[] = ['OWNER', 'ADMIN'];
 /** document.write */
 const DOCUMENT_WRITERS: Role[] = ['OWNER', 'ADMIN', 'EDITOR'];
-/** nda.manage, access.policy, audit.read */
+/** nda.manage, access.policy, audit.read, mail.read */
 const ADMINS: Role[] = ['OWNER', 'ADMIN'];
 /** access.decide */
 const DECIDERS: Role[] = ['OWNER', 'ADMIN', 'ACCESS_MANAGER'];
@@ -611,6 +611,13 @@ describe('role-gated reads', () => {
       allowed: READERS,
       query: `{ organization { ndaAcceptances { signerEmail source } } }`,
       check: (d, { customer }) => expect(d.organization.ndaAcceptances).toEqual([{ signerEmail: customer.owner.email, source: 'CLICKWRAP' }]),
+    },
+    {
+      read: 'organization { mailDeliveries }',
+      action: 'mail.read',
+      allowed: ADMINS,
+      query: `{ organization { mailDeliveries(first: 100) { edges { node { kind status } } } } }`,
+      check: (d) => expect(d.organization.mailDeliveries.edges.map((e: any) => e.node.kind)).toEqual(expect.arrayContaining(['access.requested', 'nda.receipt'])),
     },
     {
       read: 'organization { analytics }',

@@ -749,6 +749,7 @@ const NO_TARGET_READS: Record<string, string> = {
     outgoingAccessRequests { edges { node { reason decisionReason vendor { name } documents { title } } } }
     notifications { edges { node { title data } } } webhookEndpoints { url description } vendorSubscriptions { vendorOrganizationId } apiKeys { name }
     members { edges { node { user { email } } } } invitations { edges { node { email } } }
+    mailDeliveries { edges { node { recipient subject lastError } } }
     auditEvents { edges { node { action details targetId } } } analytics { byCustomer { organizationName } byDocument { title } } } }`,
   viewer: `{ viewer { user { email } memberships { role organization { name slug } } activeOrganization { name } } }`,
   vendorStatuses: `{ vendorStatuses { edges { node { vendor { name notes trustCenterSlug } basedOn { attestationId } } } } }`,

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { MailConfig } from '../../config/config';
+import type { Database } from '../../db/database';
 import { normalizeEmail } from '../../domain/invitations';
 import { enqueue } from '../../jobs/queue';
 import type { TenantScope } from '../auth/tenant-scope';
 import type { MailCategory, MailStatus } from './mail.entity';
-import { mailRepository } from './mail.repository';
+import { mailRepository, type MailDeliveryRow } from './mail.repository';
 import { oneLine, type RenderedMail } from './mail.templates';
 
 /** What queueing a message needs from the configuration: the From header and where links point. */
@@ -83,4 +84,9 @@ export async function queueMail(m: EntityManager, scope: TenantScope, settings: 
   }
   if (recipient) await enqueue(m, 'deliver_mail', { mailOrgId: scope.orgId, mailId: id }, { jobKey: `mail:${id}`, maxAttempts: MAIL_MAX_ATTEMPTS });
   return { id, messageId, status, queued: true };
+}
+
+/** A page of the org's outbox, newest first (the caller checked `mail.read`). */
+export function mailDeliveries(db: Database, scope: TenantScope, options: { status: MailStatus | null; limit: number; after: [string, string] | null }): Promise<MailDeliveryRow[]> {
+  return db.transaction(scope.identity(), (m) => mailRepository.page(m, scope, options));
 }

@@ -33,6 +33,8 @@ export const POLICY = {
   'members.manage': ['OWNER', 'ADMIN'],
   'members.transfer': ['OWNER'],
   'members.leave': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
+  /** The mail outbox's delivery state (issue 13): who was mailed what and whether it went out. No API key scope maps to it. */
+  'mail.read': ['OWNER', 'ADMIN'],
   /** Customer side: any member may ask a vendor for access and sign its NDA for their organization. */
   'customer.request': ['OWNER', 'ADMIN', 'EDITOR', 'ACCESS_MANAGER', 'VIEWER'],
 } as const satisfies Record<string, readonly Role[]>;
