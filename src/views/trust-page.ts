@@ -90,6 +90,12 @@ const OPINION_WORDS: Record<string, string> = {
   UNQUALIFIED: 'Unqualified opinion', QUALIFIED: 'Qualified opinion', ADVERSE: 'Adverse opinion', DISCLAIMER: 'Disclaimer of opinion',
 };
 
+/** The card's heading already names the report: its sentence starts at the dates ("Period ended ..."). */
+function withoutName(sentence: string, name: string): string {
+  const rest = sentence.startsWith(`${name}, `) ? sentence.slice(name.length + 2) : sentence;
+  return rest.charAt(0).toUpperCase() + rest.slice(1);
+}
+
 function attestationItem(a: PageAttestation): SafeHtml {
   const state = a.freshness.state;
   const details = [
@@ -100,7 +106,7 @@ function attestationItem(a: PageAttestation): SafeHtml {
   ].filter((d): d is string => d !== null);
   return html`<li class="attestation state-${state.toLowerCase()}">
   <p class="status"><span class="pill">${FRESHNESS_WORDS[state]}</span> <strong>${attestationName(a)}</strong></p>
-  <p>${freshnessSentence(a)}.</p>
+  <p>${withoutName(freshnessSentence(a), attestationName(a))}.</p>
   ${details.length ? html`<p class="details">${details.join(' · ')}</p>` : ''}
 </li>`;
 }

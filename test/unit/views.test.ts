@@ -110,7 +110,7 @@ describe('trust page', () => {
     const out = renderTrustPage(page(), options);
     expect(out).toContain('class="attestation state-current"');
     expect(out).toContain('<span class="pill">current</span>');
-    expect(out).toContain('SOC 2 Type II, period ended 31 Aug 2026, current until 31 Aug 2027.');
+    expect(out).toContain('Period ended 31 Aug 2026, current until 31 Aug 2027.');
     expect(out).toContain('href="/trust/acme/documents/doc1/download"');
     expect(out).toContain('href="/trust/acme/request-access?document=doc2"');
     expect(out).toContain('Mutual NDA (version 3)');
