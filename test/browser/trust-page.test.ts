@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// page.evaluate() callbacks run in the browser: they see the DOM types.
 import { readFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
