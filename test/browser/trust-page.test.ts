@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // page.evaluate() callbacks run in the browser: they see the DOM types.
 import { readFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
