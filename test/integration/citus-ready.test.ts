@@ -12,7 +12,8 @@ import pg from 'pg';
  *   per shard only), and a foreign key between tenant tables pairs `org_id` with `org_id` (both rows on one shard);
  * - foreign keys only go where Citus can check them: tenant -> tenant (as above), tenant -> reference,
  *   reference -> reference, coordinator -> coordinator or reference; none that includes org_id may change it
- *   (ON DELETE SET NULL/DEFAULT, ON UPDATE SET NULL/DEFAULT/CASCADE; ErrorIfUnsupportedForeignConstraintExists);
+ *   (ON DELETE SET NULL/DEFAULT, ON UPDATE SET NULL/DEFAULT/CASCADE; ErrorIfUnsupportedForeignConstraintExists),
+ *   and they form no cycle (a referenced table is distributed first);
  * - no policy on a distributed or reference table has a subquery: Citus refuses to distribute such a table
  *   (ErrorIfUnsupportedPolicyExpr in src/backend/distributed/commands/policy.c). The policies that have one today are
  *   listed below with the rewrite each needs; the list must stay exact.
@@ -192,7 +193,7 @@ async function readLayout(c: pg.ClientBase, plan: Plan): Promise<Layout> {
   }
 
   const named = (kind: Table['kind']) => [...tables.values()].filter((t) => t.kind === kind).map((t) => t.name);
-  const tenant = dependencyOrder(named('tenant'), parents);
+  const tenant = dependencyOrder(named('tenant'), parents, problems);
   if (tenant.includes(COLOCATION_ANCHOR)) {
     if (parents.get(COLOCATION_ANCHOR)?.size) problems.push(`${COLOCATION_ANCHOR}: the colocation anchor must not reference another tenant table`);
     tenant.splice(tenant.indexOf(COLOCATION_ANCHOR), 1);
@@ -201,15 +202,20 @@ async function readLayout(c: pg.ClientBase, plan: Plan): Promise<Layout> {
 
   // Functions the policies and triggers call run on the workers too.
   const { rows: fns } = await c.query(`SELECT p.oid::regprocedure::text AS sig FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace ORDER BY 1`);
-  return { problems, reference: dependencyOrder(named('reference'), parents), tenant, functions: fns.map((f) => f.sig) };
+  return { problems, reference: dependencyOrder(named('reference'), parents, problems), tenant, functions: fns.map((f) => f.sig) };
 }
 
 /** Tables ordered so that each comes after every table it references; ties alphabetical. */
-function dependencyOrder(names: string[], parents: Map<string, Set<string>>): string[] {
+function dependencyOrder(names: string[], parents: Map<string, Set<string>>, problems: string[]): string[] {
   const pending = new Set([...names].sort());
   const out: string[] = [];
   while (pending.size > 0) {
-    const ready = [...pending].find((n) => [...(parents.get(n) ?? [])].every((p) => !pending.has(p))) ?? [...pending][0]!;
+    const ready = [...pending].find((n) => [...(parents.get(n) ?? [])].every((p) => !pending.has(p)));
+    if (!ready) {
+      // No order distributes a cycle: each table's foreign key needs the other distributed first.
+      problems.push(`${[...pending].join(', ')}: foreign keys form a cycle (no table can be distributed first)`);
+      return [...out, ...pending];
+    }
     out.push(ready);
     pending.delete(ready);
   }
@@ -272,6 +278,11 @@ test('the checker flags each kind of table that would break distribution (probe 
         CONSTRAINT tp_probe_child_org_fkey FOREIGN KEY (org_id) REFERENCES organizations (id) ON UPDATE CASCADE)`);
       await c.query(`CREATE UNIQUE INDEX tp_probe_child_slug_key ON tp_probe_child (slug)`);
       await c.query(`CREATE POLICY tp_probe_child_sub ON tp_probe_child USING (EXISTS (SELECT 1 FROM documents d WHERE d.org_id = tp_probe_child.org_id))`);
+      // Two tenant tables whose foreign keys reference each other.
+      await c.query(`CREATE TABLE tp_probe_egg (org_id uuid NOT NULL, id uuid NOT NULL, hen_id uuid, PRIMARY KEY (org_id, id))`);
+      await c.query(`CREATE TABLE tp_probe_hen (org_id uuid NOT NULL, id uuid NOT NULL, egg_id uuid, PRIMARY KEY (org_id, id),
+        FOREIGN KEY (org_id, egg_id) REFERENCES tp_probe_egg (org_id, id))`);
+      await c.query(`ALTER TABLE tp_probe_egg ADD FOREIGN KEY (org_id, hen_id) REFERENCES tp_probe_hen (org_id, id)`);
       // A tenant table with no primary key.
       await c.query(`CREATE TABLE tp_probe_heap (org_id uuid NOT NULL, note text)`);
       // A global table nobody placed, and one placed as a reference table that references a tenant table.
@@ -295,6 +306,7 @@ test('the checker flags each kind of table that would break distribution (probe 
     'tp_probe_child: foreign key tp_probe_child_org_fkey would change org_id (ON DELETE SET NULL/DEFAULT or ON UPDATE SET NULL/DEFAULT/CASCADE)',
     'tp_probe_child: policy tp_probe_child_sub has a subquery (Citus refuses to distribute the table; add no new ones)',
     'tp_probe_child: unique index tp_probe_child_slug_key (slug) lacks org_id',
+    'tp_probe_egg, tp_probe_hen: foreign keys form a cycle (no table can be distributed first)',
     'tp_probe_heap: no primary key (it must be (org_id, ...))',
     'tp_probe_loose: org_id is text, not uuid (one type colocates every tenant table)',
     'tp_probe_loose: org_id may be NULL (a row must name its shard)',
