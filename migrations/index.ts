@@ -17,6 +17,8 @@ import { WebUrls1795709000000 } from './1795709000000-web-urls';
 import { Invitations1795710000000 } from './1795710000000-invitations';
 import { DropRateLimits1795711300000 } from './1795711300000-drop-rate-limits';
 import { MailOutbox1795711000000 } from './1795711000000-mail-outbox';
+import { MailAlerts1795711600000 } from './1795711600000-mail-alerts';
+import { PageViews1795712500000 } from './1795712500000-page-views';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -38,4 +40,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Invitations1795710000000,
   MailOutbox1795711000000,
   DropRateLimits1795711300000,
+  MailAlerts1795711600000,
+  PageViews1795712500000,
 ];

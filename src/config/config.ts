@@ -145,6 +145,19 @@ export interface MailConfig {
   publicBaseUrl: string;
   /** The embedded sink keeps each message here as an .eml file. */
   dir: string;
+  alerts: MailAlertsConfig;
+}
+
+/** Alert and digest mail to buyers' members about the vendors they follow (README, "Alerts, digests and unsubscribe"). */
+export interface MailAlertsConfig {
+  /**
+   * MAIL_TOKEN_SECRET: signs one-click unsubscribe links (HMAC-SHA256, at least 32 bytes). Every process must share it
+   * (a link from one must work on another): required in production with SMTP_URL; otherwise generated once and kept in
+   * DATA_DIR/mail-token-secret. Changing it invalidates every unsubscribe link already mailed.
+   */
+  tokenSecret: string;
+  /** MAIL_DIGEST_CRON: when the daily digest goes out (crontab syntax, UTC; default 07:00). */
+  digestCron: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -383,7 +396,17 @@ function mailConfig(env: Env, nodeEnv: NodeEnv, dataDir: string): MailConfig {
   }
   const publicBaseUrl = url(env, 'PUBLIC_BASE_URL') ?? (required ? undefined : `http://localhost:${int(env, 'PORT', 4000, 0, 65535)}`);
   if (publicBaseUrl === undefined) throw new ConfigError('PUBLIC_BASE_URL', 'is required in production with SMTP_URL (links in mail point there, e.g. https://trust.acme.example)');
-  return { smtpUrl, from, publicBaseUrl, dir: path.resolve(str(env, 'MAIL_DIR') ?? path.join(dataDir, 'mail')) };
+  return { smtpUrl, from, publicBaseUrl, dir: path.resolve(str(env, 'MAIL_DIR') ?? path.join(dataDir, 'mail')), alerts: mailAlertsConfig(env, required, dataDir) };
+}
+
+function mailAlertsConfig(env: Env, required: boolean, dataDir: string): MailAlertsConfig {
+  const given = str(env, 'MAIL_TOKEN_SECRET');
+  if (given !== undefined && Buffer.byteLength(given, 'utf8') < 32) throw new ConfigError('MAIL_TOKEN_SECRET', 'must be at least 32 bytes');
+  if (given === undefined && required) throw new ConfigError('MAIL_TOKEN_SECRET', 'is required in production with SMTP_URL (it signs the unsubscribe links in mail; every process must share it)');
+  return {
+    tokenSecret: given ?? persistentSecret(dataDir, 'mail-token-secret', 'MAIL_TOKEN_SECRET'),
+    digestCron: cron(env, 'MAIL_DIGEST_CRON', '0 7 * * *'),
+  };
 }
 
 function redisUrl(env: Env, name: string): string | null {

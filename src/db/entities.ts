@@ -4,6 +4,7 @@ import { AuditEventEntity } from '../modules/audit/audit-event.entity';
 import { DocumentEntity, DocumentVersionEntity } from '../modules/documents/document.entity';
 import { AttestationEntity } from '../modules/attestations/attestation.entity';
 import { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity';
+import { MailDigestItemEntity, MailPreferenceEntity } from '../modules/mail/alerts.entity';
 import { MailOutboxEntity } from '../modules/mail/mail.entity';
 import { MembershipEntity } from '../modules/tenancy/membership.entity';
 import { OrganizationEntity } from '../modules/tenancy/organization.entity';
@@ -41,4 +42,6 @@ export const ENTITIES = [
   FreshnessTransitionEntity,
   ApiKeyEntity,
   MailOutboxEntity,
+  MailPreferenceEntity,
+  MailDigestItemEntity,
 ];

@@ -10,6 +10,7 @@ import { NotificationsMutationResolver, OrganizationNotificationsResolver, Trust
 import { OrganizationTrackingResolver, TrackingResolver, VendorStatusEntryResolver } from '../modules/tracking/tracking.resolver';
 import { MembersMutationResolver, OrganizationMembersResolver } from '../modules/members/members.resolver';
 import { OrganizationMailResolver } from '../modules/mail/mail.resolver';
+import { MailPreferencesResolver } from '../modules/mail/preferences.resolver';
 import { MembershipResolver, OrganizationResolver, ViewerResolver } from '../modules/tenancy/tenancy.resolver';
 import { TrustCenterResolver } from '../modules/trust-center/trust-center.resolver';
 import { authChecker } from './auth-checker';
@@ -39,6 +40,7 @@ export const RESOLVERS = [
   MembersMutationResolver,
   OrganizationMembersResolver,
   OrganizationMailResolver,
+  MailPreferencesResolver,
 ] as const;
 
 let cached: Promise<GraphQLSchema> | undefined;

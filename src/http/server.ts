@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/config';
 import type { Database } from '../db/database';
 import type { RequestContext } from '../graphql/context';
 import type { Logger } from '../logger';
+import { unsubscribeRoutes } from '../modules/mail/unsubscribe.route';
 import type { Storage } from '../modules/storage/storage';
 import { startApollo } from './apollo';
 import { trustPageRoutes } from './trust-page.plugin';
@@ -103,6 +104,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
   if (config.env !== 'production') await app.register(ide);
   // ROUTES: another route (e.g. /mail/unsubscribe) is one line here, `await app.register(routes, options)`: it gets
   // the request id, the 404/error handling and Fastify's body parsers, and none of the GraphQL stages below.
+  await app.register(unsubscribeRoutes, { db, tokenSecret: config.mail.alerts.tokenSecret, logger });
   await app.register(trustPageRoutes, { apollo, cache, config, db, storage, logger, now, limiter: rateLimiter });
   await app.register(async (api) => {
     await api.register(singleAuthorization);

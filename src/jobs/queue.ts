@@ -5,7 +5,8 @@ import type { EntityManager } from 'typeorm';
  * it exists exactly when the change that caused it commits (nothing lost on a crash, nothing sent for a rolled-back
  * change). Workers take jobs with SKIP LOCKED: two processes never run the same job at once.
  */
-export type TaskName = 'fanout_vendor_event' | 'deliver_webhook' | 'freshness_sweep' | 'deliver_mail' | 'mail_grant_reminders';
+export type TaskName = 'fanout_vendor_event' | 'deliver_webhook' | 'freshness_sweep' | 'deliver_mail' | 'mail_grant_reminders'
+  | 'notify_access_event' | 'mail_digests' | 'send_mail_digest';
 
 export async function enqueue(
   m: EntityManager,

@@ -2,10 +2,12 @@ import pg from 'pg';
 import { Logger as WorkerLogger, run, type Runner, type TaskList } from 'graphile-worker';
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
+import type { AlertMailSettings } from '../modules/mail/alerts';
+import { MailDigests, type DigestJob } from '../modules/mail/digest';
 import { MailDelivery } from '../modules/mail/mail.delivery';
 import type { MailSettings } from '../modules/mail/mail.service';
 import { remindExpiringGrants } from '../modules/mail/reminders';
-import { NotificationsService } from '../modules/notifications/notifications.service';
+import { NotificationsService, type AccessEvent } from '../modules/notifications/notifications.service';
 import type { VendorEvent } from './events';
 
 export interface WorkerOptions {
@@ -25,6 +27,12 @@ export interface WorkerOptions {
    * messages wait in the queue for a worker that has it, nothing is lost.
    */
   mail?: MailSettings & { smtpUrl: string };
+  /**
+   * Alert and digest mail to the members of organizations following a vendor (with `mail`): the key signing their
+   * one-click unsubscribe links, and the daily digest schedule (crontab syntax, UTC; null: no digest cron). Without it,
+   * vendor events reach feeds and webhooks only.
+   */
+  alerts?: { tokenSecret: string; digestCron?: string | null };
 }
 
 export interface Worker {
@@ -36,7 +44,8 @@ export interface Worker {
  * runs once at a time, and the crontab fires once per schedule across all of them).
  */
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
-  const service = new NotificationsService(options.db, options.logger, { publicTargetsOnly: options.publicTargetsOnly ?? true });
+  const alerts: AlertMailSettings | null = options.mail && options.alerts ? { from: options.mail.from, publicBaseUrl: options.mail.publicBaseUrl, tokenSecret: options.alerts.tokenSecret } : null;
+  const service = new NotificationsService(options.db, options.logger, { publicTargetsOnly: options.publicTargetsOnly ?? true }, alerts);
   const taskList: TaskList = {
     fanout_vendor_event: async (payload) => {
       await service.fanOut(payload as VendorEvent);
@@ -48,8 +57,21 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     freshness_sweep: async () => {
       await service.sweep();
     },
+    notify_access_event: async (payload) => {
+      await service.notifyAccessEvent(payload as AccessEvent);
+    },
   };
   const crontab = options.sweepCron === null ? [] : [`${options.sweepCron ?? '0 3 * * *'} freshness_sweep ?fill=1d&max=1`];
+  if (alerts) {
+    const digests = new MailDigests(options.db, options.logger, alerts);
+    taskList.mail_digests = async () => {
+      await digests.schedule();
+    };
+    taskList.send_mail_digest = async (payload) => {
+      await digests.send(payload as DigestJob);
+    };
+    if (options.alerts?.digestCron !== null) crontab.push(`${options.alerts?.digestCron ?? '0 7 * * *'} mail_digests ?fill=1d&max=1`);
+  }
   const mail = options.mail ? new MailDelivery(options.db, options.logger, options.mail.smtpUrl) : null;
   if (mail && options.mail) {
     taskList.deliver_mail = async (payload, helpers) => {

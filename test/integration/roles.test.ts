@@ -427,6 +427,12 @@ const MUTATIONS: MutationCase[] = [
     },
   },
   {
+    mutation: 'updateMailPreferences',
+    allowed: ROLES,
+    // Any member: their own alert mail, in the active organization.
+    prepare: async () => ({ query: `mutation { updateMailPreferences(input: { preferences: [{ category: NEW_REPORT, mode: OFF }] }) { errors { code } } }` }),
+  },
+  {
     mutation: 'acceptInvitation',
     allowed: ROLES,
     // Any signed-in person: the member under test accepts another organization's invitation (that org is what changes).

@@ -411,6 +411,8 @@ const NO_TARGET: Record<string, string> = {
   createApiKey: 'creates a key in the active organization',
   inviteMember: 'invites into the active organization (the email is not an object id)',
   leaveOrganization: 'the caller leaves the active organization',
+  mailPreferences: 'the caller\'s own alert mail preferences in the active organization (no id; another member\'s are never named)',
+  updateMailPreferences: 'changes the caller\'s own alert mail preferences in the active organization (categories, no id)',
   acceptInvitation: 'the token is a secret that names its invitation by hash (tpi_<org>_<secret>): another tenant\'s token, forged or replaced, is INVALID_TOKEN; see test/integration/members.test.ts',
   createAttestation: 'creates a draft in the active organization',
   createNdaTemplate: 'creates a draft NDA in the active organization',

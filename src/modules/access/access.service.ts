@@ -13,6 +13,7 @@ import { DbScope } from '../../db/db-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { queueMail, requireMailSettings, type MailSettings } from '../mail/mail.service';
 import { mailRepository } from '../mail/mail.repository';
+import { emitAccessEvent } from '../notifications/notifications.service';
 import { accessApprovedMail, accessDeniedMail, accessRequestedMail, ndaReceiptMail } from '../mail/transactional';
 import { POLICY } from '../tenancy/tenancy.policy';
 import type { Principal } from '../auth/principal';
@@ -337,6 +338,7 @@ export class AccessService {
       await accessRepository.revokeGrantsOf(m, scope, request.id, scope.userId);
       await accessRepository.addEvent(m, scope, { requestId: request.id, fromState: state, toState: 'REVOKED', actorUserId: scope.userId, reason: input.reason ?? null });
       await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'access.revoked', targetType: 'access_request', targetId: request.id, details: { customer: request.requesterOrgName, reason: input.reason ?? null } });
+      await emitAccessEvent(m, { vendorOrgId: scope.orgId, customerOrgId: request.requesterOrgId, requestId: request.id, type: 'access.revoked', expiresAt: null, reason: input.reason ?? null }, now);
       return { accessRequest: (await accessRepository.requestById(m, scope, request.id)) as AccessRequestEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
     });
   }
@@ -367,6 +369,7 @@ export class AccessService {
       requestId: request.id, to: request.requesterEmail, vendorName: vendorOrg.name, vendorSlug: vendorOrg.slug,
       documentTitles: await AccessService.titlesOf(m, scope, documentIds), expiresAt, ndaVersion,
     }));
+    await emitAccessEvent(m, { vendorOrgId: scope.orgId, customerOrgId: request.requesterOrgId, requestId: request.id, type: 'access.approved', expiresAt: expiresAt.toISOString(), reason: how.reason }, how.now);
     return (await accessRepository.requestById(m, scope, request.id))!;
   }
 
@@ -378,6 +381,7 @@ export class AccessService {
     await queueMail(m, scope, this.mailSettings, accessDeniedMail(this.mailSettings, {
       requestId: request.id, to: request.requesterEmail, vendorName: vendorOrg.name, vendorSlug: vendorOrg.slug, reason: how.reason,
     }));
+    await emitAccessEvent(m, { vendorOrgId: scope.orgId, customerOrgId: request.requesterOrgId, requestId: request.id, type: 'access.denied', expiresAt: null, reason: how.reason }, how.now);
     return (await accessRepository.requestById(m, scope, request.id))!;
   }
 

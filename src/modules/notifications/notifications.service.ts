@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { todayUtc } from '../../domain/calendar-date';
 import { evaluateFreshness } from '../../domain/freshness';
@@ -9,6 +9,8 @@ import { enqueue } from '../../jobs/queue';
 import type { Logger } from '../../logger';
 import { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, isUuid, type PayloadError } from '../common/errors';
+import { queueAlerts, type AlertMailSettings, type AlertVendor } from '../mail/alerts';
+import { formatDate } from '../mail/mail.templates';
 import { TrackingService } from '../tracking/tracking.service';
 import { WebhookDeliveryEntity, WebhookEndpointEntity } from './notifications.entity';
 import { checkWebUrl } from '../../domain/url';
@@ -41,6 +43,59 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
 const EVENT_TYPES: readonly string[] = [...VENDOR_EVENT_TYPES, TEST_EVENT_TYPE];
 const system = (orgId: string): TenantScope => TenantScope.forSystem(orgId);
 
+/**
+ * What a vendor decided about a customer's access (or that a grant nears its end): told to the customer organization's
+ * in-app feed, which otherwise only hears about vendors it follows. Feed `type`s: access.approved, access.denied,
+ * access.revoked, access.expiring.
+ */
+export const ACCESS_EVENT_TYPES = ['access.approved', 'access.denied', 'access.revoked', 'access.expiring'] as const;
+export type AccessEventType = (typeof ACCESS_EVENT_TYPES)[number];
+
+/** A grant is announced as expiring this many days before its end (by the daily sweep, once per grant and end date). */
+export const ACCESS_EXPIRING_NOTICE_DAYS = 7;
+
+export interface AccessEvent {
+  /** Identifies the event across retries: the customer's feed gets it once. */
+  eventId: string;
+  vendorOrgId: string;
+  customerOrgId: string;
+  requestId: string;
+  type: AccessEventType;
+  /** When access ends (approved, expiring), or null. */
+  expiresAt: string | null;
+  reason: string | null;
+  occurredAt: string;
+}
+
+/**
+ * Queues an access event for the customer's feed, inside the vendor's transaction (the customer's tenant is written
+ * by the `notify_access_event` job as the system: the vendor's identity cannot write there).
+ */
+export async function emitAccessEvent(m: EntityManager, event: Omit<AccessEvent, 'eventId' | 'occurredAt'> & { eventId?: string }, now = new Date()): Promise<void> {
+  const eventId = event.eventId ?? (await m.query(`SELECT gen_random_uuid() AS id`))[0].id;
+  await enqueue(m, 'notify_access_event', { ...event, eventId, occurredAt: now.toISOString() }, { jobKey: `access-event:${eventId}`, maxAttempts: 10 });
+}
+
+/** A UUID derived from a name (the same name, the same id): events the sweep may find again on another day. */
+function nameUuid(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+}
+
+function accessTitle(event: AccessEvent, vendorName: string): string {
+  const until = event.expiresAt ? formatDate(new Date(event.expiresAt)) : null;
+  switch (event.type) {
+    case 'access.approved':
+      return `${vendorName} approved your access request${until ? ` (until ${until})` : ''}`;
+    case 'access.denied':
+      return `${vendorName} denied your access request`;
+    case 'access.revoked':
+      return `${vendorName} revoked your access`;
+    case 'access.expiring':
+      return `Your access to ${vendorName}'s documents ends${until ? ` on ${until}` : ' soon'}`;
+  }
+}
+
 /** Events reaching organizations: the in-app feed, webhook endpoints and their signed, retried deliveries. */
 export class NotificationsService {
   private client: WebhookClient | null = null;
@@ -49,6 +104,8 @@ export class NotificationsService {
     private readonly db: Database,
     private readonly logger: Logger,
     private readonly webhooks: WebhookDeliveryOptions = {},
+    /** Alert mail to the members of following organizations (src/modules/mail/alerts.ts); null: feed and webhooks only. */
+    private readonly alerts: AlertMailSettings | null = null,
   ) {}
 
   /** Closes the delivery connections (the worker does when it stops). */
@@ -132,9 +189,10 @@ export class NotificationsService {
   /** Tells every organization following the vendor (subscribed or watching), once per event id each. */
   async fanOut(event: VendorEvent, now = new Date()): Promise<number> {
     // A vendor that is not (or no longer) public tells nobody else anything.
-    const published: unknown[] = await this.db.transaction(DbScope.publicReads(), (m) => m.query(`SELECT 1 FROM trust_centers WHERE org_id = $1 AND status = 'PUBLISHED'`, [event.vendorOrgId]));
+    const published: AlertVendor[] = await this.db.transaction(DbScope.publicReads(), (m) => m.query(
+      `SELECT o.name, o.slug FROM trust_centers t JOIN organizations o ON o.id = t.org_id WHERE t.org_id = $1 AND t.status = 'PUBLISHED'`, [event.vendorOrgId]));
     if (published.length === 0) {
-      if (event.includeVendor) await this.notifyOrg(event.vendorOrgId, event);
+      if (event.includeVendor) await this.notifyOrg(event.vendorOrgId, event, null);
       return event.includeVendor ? 1 : 0;
     }
     const recipients: { org_id: string }[] = await this.db.transaction(DbScope.fanout(event.vendorOrgId), (m) =>
@@ -149,13 +207,14 @@ export class NotificationsService {
     else orgIds.delete(event.vendorOrgId);
     const tracking = new TrackingService(this.db);
     for (const orgId of orgIds) {
-      await this.notifyOrg(orgId, event);
+      // Alert mail goes to followers only: a vendor hears about its own reports in its feed.
+      await this.notifyOrg(orgId, event, orgId === event.vendorOrgId ? null : published[0]!);
       if (orgId !== event.vendorOrgId) await tracking.recordStatusChanges(system(orgId), todayUtc(now), now, event.title);
     }
     return orgIds.size;
   }
 
-  private async notifyOrg(orgId: string, event: VendorEvent): Promise<void> {
+  private async notifyOrg(orgId: string, event: VendorEvent, alertVendor: AlertVendor | null): Promise<void> {
     await this.db.transaction(DbScope.system(orgId), async (m) => {
       const inserted: { id: string }[] = await m.query(
         `INSERT INTO notifications (org_id, event_id, type, vendor_org_id, title, data) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
@@ -168,6 +227,26 @@ export class NotificationsService {
       for (const endpoint of endpoints.filter((e) => e.eventTypes.length === 0 || e.eventTypes.includes(event.type))) {
         await this.queueDelivery(m, orgId, endpoint, inserted[0]!.id, event.type, payload);
       }
+      // Keyed on the notification just inserted: one alert (or digest item) per event and member, in this transaction.
+      if (this.alerts && alertVendor) {
+        const [org] = (await m.query(`SELECT name FROM organizations WHERE id = $1`, [orgId])) as { name: string }[];
+        await queueAlerts(m, system(orgId), this.alerts, { notificationId: inserted[0]!.id, event, vendor: alertVendor, orgName: org!.name });
+      }
+    });
+  }
+
+  /** The `notify_access_event` job: the customer organization's feed item for an access decision, once per event id. */
+  async notifyAccessEvent(event: AccessEvent): Promise<boolean> {
+    const [vendor] = (await this.db.transaction(DbScope.system(event.vendorOrgId), (m) => m.query(`SELECT name FROM organizations WHERE id = $1`, [event.vendorOrgId]))) as { name: string }[];
+    if (!vendor) return false; // the vendor is gone: nothing left to tell
+    return this.db.transaction(DbScope.system(event.customerOrgId), async (m) => {
+      const inserted: unknown[] = await m.query(
+        `INSERT INTO notifications (org_id, event_id, type, vendor_org_id, title, data, created_at) SELECT $1, $2, $3, $4, $5, $6::jsonb, $7
+         WHERE EXISTS (SELECT 1 FROM organizations WHERE id = $1)
+         ON CONFLICT (org_id, event_id) DO NOTHING RETURNING 1`,
+        [event.customerOrgId, event.eventId, event.type, event.vendorOrgId, accessTitle(event, vendor.name),
+          JSON.stringify({ accessRequestId: event.requestId, expiresAt: event.expiresAt, reason: event.reason }), event.occurredAt]);
+      return inserted.length === 1;
     });
   }
 
@@ -240,6 +319,25 @@ export class NotificationsService {
   }
 
   /**
+   * Approved access ending within ACCESS_EXPIRING_NOTICE_DAYS: an access.expiring event for the customer's feed. Its id
+   * is derived from the request and its end, so the days of the window announce it once (a renewed grant, with a new
+   * end, is announced again).
+   */
+  private async announceExpiringGrants(m: EntityManager, vendorOrgId: string, now: Date): Promise<void> {
+    const ending: { id: string; requester_org_id: string; grant_expires_at: Date }[] = await m.query(
+      `SELECT id, requester_org_id, grant_expires_at FROM access_requests
+       WHERE org_id = $1 AND state = 'APPROVED' AND grant_expires_at > $2 AND grant_expires_at <= $2::timestamptz + make_interval(days => $3)`,
+      [vendorOrgId, now, ACCESS_EXPIRING_NOTICE_DAYS]);
+    for (const r of ending) {
+      const expiresAt = r.grant_expires_at.toISOString();
+      await emitAccessEvent(m, {
+        eventId: nameUuid(`access.expiring:${vendorOrgId}:${r.id}:${expiresAt}`), vendorOrgId, customerOrgId: r.requester_org_id, requestId: r.id,
+        type: 'access.expiring', expiresAt, reason: null,
+      }, now);
+    }
+  }
+
+  /**
    * The daily sweep: each published attestation that entered EXPIRING_SOON or STALE since the last sweep emits its event
    * once (freshness_transitions remembers), to the vendor and its followers; then every customer's status history is
    * brought up to date. `onlyOrgIds` restricts both halves to those organizations (re-running the sweep for one tenant;
@@ -280,6 +378,7 @@ export class NotificationsService {
             data: { attestationId: a.id, framework: a.framework, expiresOn: f.expiresOn, daysUntilStale: f.daysUntilStale },
           });
         }
+        await this.announceExpiringGrants(m, orgId, now);
         return count;
       });
     }
