@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     ? await startWorker({
       connectionString: prepared.appUrl, db, logger, concurrency: config.jobs.concurrency, sweepCron: config.jobs.sweepCron, publicTargetsOnly: !config.jobs.allowPrivateWebhooks,
       mail: smtpUrl ? { smtpUrl, from: config.mail.from, publicBaseUrl: config.mail.publicBaseUrl } : undefined,
+      alerts: { tokenSecret: config.mail.alerts.tokenSecret, digestCron: config.mail.alerts.digestCron },
     })
     : null;
   const metrics = await startMetricsServer(config.metrics);
