@@ -16,6 +16,7 @@ import { badgeFor, renderTrustPage, TRUST_PAGE_QUERY, type TrustPageData } from 
 import { clientIp, compileTrust } from './client-ip';
 import { etagMatches } from './public-cache.plugin';
 import { etagOf, type PublicResponseCache } from './public-cache';
+import { PageViewCounter, type PageViewKind } from './page-views';
 import type { RateLimiter } from './rate-limit';
 
 /**
@@ -45,6 +46,7 @@ const PAGE_HEADERS = {
   'cross-origin-opener-policy': 'same-origin',
 };
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface Rendered {
   body: string;
@@ -56,6 +58,11 @@ interface Rendered {
 export async function trustPageRoutes(app: FastifyInstance, options: TrustPageOptions): Promise<void> {
   const { apollo, cache, config, db, storage, logger, now, limiter } = options;
   const trust = compileTrust(config.trustProxy);
+  // Page views and badge loads per vendor and day, for the vendor's analytics (counts only, written every 5 s).
+  const views = new PageViewCounter(db, logger);
+  app.addHook('onClose', async () => views.close());
+  // The vendor each cached page or badge belongs to (the one tenant its SQL read), so hits are counted too.
+  const vendorOfKey = new Map<string, string>();
 
   /** Runs a public operation as an anonymous visitor; returns its data and the tenants its SQL read. */
   async function runPublic<T>(request: FastifyRequest, query: string, variables: Record<string, unknown>): Promise<{ data: T | null; notFound: boolean; tags: string[] }> {
@@ -82,8 +89,10 @@ export async function trustPageRoutes(app: FastifyInstance, options: TrustPageOp
   }
 
   /** Serves from the cache, or renders, stores (when nothing changed meanwhile) and serves. */
-  async function cached(request: FastifyRequest, reply: FastifyReply, key: string, extraHeaders: Record<string, string>, render: () => Promise<{ rendered: Rendered; tags: string[] } | null>): Promise<unknown> {
+  async function cached(request: FastifyRequest, reply: FastifyReply, key: string, kind: PageViewKind, extraHeaders: Record<string, string>, render: () => Promise<{ rendered: Rendered; tags: string[] } | null>): Promise<unknown> {
     const hit = cache.get(key);
+    const vendor = vendorOfKey.get(key);
+    if (hit && vendor) views.count(vendor, today(), kind);
     if (hit) {
       if (etagMatches(request.headers['if-none-match'], hit.etag)) return reply.code(304).headers(hit.headers).send();
       return reply.code(200).headers(hit.headers).send(hit.bytes_);
@@ -93,6 +102,12 @@ export async function trustPageRoutes(app: FastifyInstance, options: TrustPageOp
     const result = await render();
     if (!result) return notFoundPage(reply);
     const { rendered, tags } = result;
+    const tenants = tags.filter((t) => UUID.test(t));
+    if (tenants.length === 1) {
+      if (vendorOfKey.size >= 100_000) vendorOfKey.clear();
+      vendorOfKey.set(key, tenants[0]!);
+      views.count(tenants[0]!, today(), kind);
+    }
     const etag = etagOf(rendered.body);
     const headers = { ...extraHeaders, 'content-type': rendered.contentType, etag, 'cache-control': `public, max-age=${rendered.maxAge}` };
     cache.set(key, { body: rendered.body, etag, contentType: rendered.contentType, operation: null }, tags, generation, headers);
@@ -119,7 +134,7 @@ export async function trustPageRoutes(app: FastifyInstance, options: TrustPageOp
 
   app.get<{ Params: { slug: string } }>('/trust/:slug', async (request, reply) => {
     const { slug } = request.params;
-    return cached(request, reply, `page|${today()}|${slug}`, PAGE_HEADERS, async () => {
+    return cached(request, reply, `page|${today()}|${slug}`, 'PAGE_VIEW', PAGE_HEADERS, async () => {
       const loaded = await loadPage(request, slug);
       if (!loaded) return null;
       const body = renderTrustPage(loaded.page, { stylesheet: TRUST_PAGE_CSS_PATH, today: today() });
@@ -134,7 +149,7 @@ export async function trustPageRoutes(app: FastifyInstance, options: TrustPageOp
       if (!(FRAMEWORKS as readonly string[]).includes(framework)) {
         return reply.code(400).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(`Unknown framework "${framework.slice(0, 40)}": one of ${FRAMEWORKS.join(', ')}.`);
       }
-      return cached(request, reply, `badge|${format}|${today()}|${slug}|${framework}`, format === 'svg' ? { 'content-security-policy': "default-src 'none'", 'x-content-type-options': 'nosniff' } : { 'access-control-allow-origin': '*' }, async () => {
+      return cached(request, reply, `badge|${format}|${today()}|${slug}|${framework}`, 'BADGE_LOAD', format === 'svg' ? { 'content-security-policy': "default-src 'none'", 'x-content-type-options': 'nosniff' } : { 'access-control-allow-origin': '*' }, async () => {
         const loaded = await loadPage(request, slug);
         if (!loaded) return null;
         const badge = badgeFor(loaded.page, framework as Framework);

@@ -119,3 +119,29 @@ describe('hosted trust-center page, badge and stylesheet', () => {
     expect(css.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
 });
+
+describe("hosted page views in the vendor's analytics", () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('counts page views and badge loads per day, cached or not, and nothing for unknown slugs', async () => {
+    const base = new URL(app.url).origin;
+    const vendor = await createOrg(app, { publish: true, prefix: 'views' });
+    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/trust/${vendor.slug}`)).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await fetch(`${base}/trust/${vendor.slug}/badge.svg`)).status).toBe(200);
+    expect((await fetch(`${base}/trust/no-such-vendor-views`)).status).toBe(404);
+    const today = new Date().toISOString().slice(0, 10);
+    const analytics = await waitFor('the counts to be written (every 5 s)', async () => {
+      const r = expectNoErrors(await app.gql(`{ organization { analytics { totalPageViews totalBadgeLoads pageViewsByDay { date pageViews badgeLoads } } } }`, { token: vendor.owner.token, org: vendor.slug }));
+      const a = r.organization.analytics;
+      return a.totalPageViews === 3 && a.totalBadgeLoads === 2 ? a : null;
+    }, { timeoutMs: 15_000, intervalMs: 250 });
+    expect(analytics.pageViewsByDay).toEqual([{ date: today, pageViews: 3, badgeLoads: 2 }]);
+    const { rows } = await app.owner.query(`SELECT count(*)::int AS n FROM page_view_counts WHERE org_id = $1`, [vendor.id]);
+    expect(rows[0].n).toBe(2); // one row per day and kind: no per-visitor data
+  });
+});

@@ -1,11 +1,13 @@
 import { ArrayMaxSize, IsOptional, Max, MaxLength, Min } from 'class-validator';
-import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { AccessState } from '../../domain/access';
 import type { CalendarDate } from '../../domain/calendar-date';
 import { Connection } from '../../graphql/connection';
 import { AccessStateEnum, GrantScopeEnum, NdaAcceptanceScopeEnum } from '../../graphql/enums';
 import { DateScalar } from '../../graphql/scalars';
 import type { AccessErrorCode } from './access.service';
+import { ErrorCodes, PayloadErrorType } from '../../graphql/payload';
+import type { DownloadErrorCode } from './download.service';
 
 @ObjectType({ description: "A version of a vendor's NDA. Immutable once published." })
 export class NdaTemplate {
@@ -183,59 +185,35 @@ export class DownloadLink {
   watermarked: boolean;
 }
 
-export const AccessErrorCodeEnum = Object.fromEntries(
-  ([
-    'ALREADY_REQUESTED', 'ALREADY_GRANTED', 'OWN_ORGANIZATION', 'DOCUMENT_NOT_FOUND', 'DOCUMENT_NOT_RESTRICTED', 'NO_RESTRICTED_DOCUMENTS',
-    'INVALID_TRANSITION', 'NDA_VERSION_MISMATCH', 'NO_NDA', 'NDA_NOT_DRAFT', 'INVALID_NDA', 'INVALID_POLICY', 'CUSTOMER_NOT_FOUND', 'INVALID_SIGNATURE',
-  ] satisfies AccessErrorCode[]).map((c) => [c, c]),
-) as Record<AccessErrorCode, AccessErrorCode>;
-registerEnumType(AccessErrorCodeEnum, {
-  name: 'AccessErrorCode',
-  description: 'Why an NDA or access operation was refused.',
-  valuesConfig: {
-    ALREADY_REQUESTED: { description: 'requestAccess: you already have an open request with this vendor; wait for its decision.' },
-    ALREADY_GRANTED: { description: "requestAccess: your organization's live grants already cover the documents asked for (or the whole trust center): download them instead." },
-    OWN_ORGANIZATION: { description: 'acceptNda, requestAccess or recordNdaOnFile named your own organization: members neither sign their own NDA nor request their own documents.' },
-    DOCUMENT_NOT_FOUND: { description: 'requestAccess: a document in documentIds is not on this trust center (missing, private or without a file yet), or more than 100 were given.' },
-    DOCUMENT_NOT_RESTRICTED: { description: 'requestAccess: a document in documentIds is PUBLIC and needs no request: download it directly.' },
-    NO_RESTRICTED_DOCUMENTS: { description: 'requestAccess without documentIds: the trust center has no restricted documents to grant.' },
-    INVALID_TRANSITION: { description: "decideAccessRequest or revokeAccess: the request's state does not allow it (only a REQUESTED request can be decided, only an unexpired APPROVED one revoked)." },
-    NDA_VERSION_MISMATCH: { description: 'acceptNda: the NDA version you accepted is no longer current: fetch trustCenter.nda and accept its version.' },
-    NO_NDA: { description: 'acceptNda: the trust center has no published NDA to accept.' },
-    NDA_NOT_DRAFT: { description: 'publishNdaTemplate: that version, or a newer one, is already published: create a new version instead.' },
-    INVALID_NDA: { description: 'createNdaTemplate: the title must be 1-200 characters and the body 20-100000 characters.' },
-    INVALID_POLICY: { description: 'updateAccessPolicy or decideAccessRequest: a domain is not a domain name, a domain list exceeds 200 entries, or defaultGrantDays / grantDays is outside 1-1095.' },
-    CUSTOMER_NOT_FOUND: { description: 'updateAccessPolicy (autoApproveOrganizationSlugs) or recordNdaOnFile (customerSlug): no organization has that slug.' },
-    INVALID_SIGNATURE: { description: 'acceptNda or recordNdaOnFile: signerName must be 1-200 characters.' },
-  } satisfies Record<AccessErrorCode, { description: string }>,
+export const AccessErrorCodeEnum = ErrorCodes<AccessErrorCode>('AccessErrorCode', 'Why an NDA or access operation was refused.', {
+  ALREADY_REQUESTED: 'requestAccess: you already have an open request with this vendor; wait for its decision.',
+  ALREADY_GRANTED: "requestAccess: your organization's live grants already cover the documents asked for (or the whole trust center): download them instead.",
+  OWN_ORGANIZATION: 'acceptNda, requestAccess or recordNdaOnFile named your own organization: members neither sign their own NDA nor request their own documents.',
+  DOCUMENT_NOT_FOUND: 'requestAccess: a document in documentIds is not on this trust center (missing, private or without a file yet), or more than 100 were given.',
+  DOCUMENT_NOT_RESTRICTED: 'requestAccess: a document in documentIds is PUBLIC and needs no request: download it directly.',
+  NO_RESTRICTED_DOCUMENTS: 'requestAccess without documentIds: the trust center has no restricted documents to grant.',
+  INVALID_TRANSITION: "decideAccessRequest or revokeAccess: the request's state does not allow it (only a REQUESTED request can be decided, only an unexpired APPROVED one revoked).",
+  NDA_VERSION_MISMATCH: 'acceptNda: the NDA version you accepted is no longer current: fetch trustCenter.nda and accept its version.',
+  NO_NDA: 'acceptNda: the trust center has no published NDA to accept.',
+  NDA_NOT_DRAFT: 'publishNdaTemplate: that version, or a newer one, is already published: create a new version instead.',
+  INVALID_NDA: 'createNdaTemplate: the title must be 1-200 characters and the body 20-100000 characters.',
+  INVALID_POLICY: 'updateAccessPolicy or decideAccessRequest: a domain is not a domain name, a domain list exceeds 200 entries, or defaultGrantDays / grantDays is outside 1-1095.',
+  CUSTOMER_NOT_FOUND: 'updateAccessPolicy (autoApproveOrganizationSlugs) or recordNdaOnFile (customerSlug): no organization has that slug.',
+  INVALID_SIGNATURE: 'acceptNda or recordNdaOnFile: signerName must be 1-200 characters.',
 });
 
-@ObjectType({ description: 'A refused NDA or access operation.' })
-export class AccessError {
-  @Field(() => AccessErrorCodeEnum, { description: 'Machine-readable reason.' })
-  code: AccessErrorCode;
+export const AccessError = PayloadErrorType('AccessError', AccessErrorCodeEnum, { description: 'A refused NDA or access operation.' });
+export type AccessError = InstanceType<typeof AccessError>;
 
-  @Field(() => String, { nullable: true, description: 'The input field at fault, if one is.' })
-  field: string | null;
-
-  @Field({ description: 'Human-readable explanation.' })
-  message: string;
-}
-
-export const DownloadErrorCodeEnum = { NDA_REQUIRED: 'NDA_REQUIRED', CANNOT_WATERMARK: 'CANNOT_WATERMARK' } as const;
-registerEnumType(DownloadErrorCodeEnum, {
-  name: 'DownloadErrorCode',
-  description: 'Why a download was refused (missing, hidden and ungranted documents are NOT_FOUND errors instead).',
-  valuesConfig: {
-    NDA_REQUIRED: { description: 'Accept the NDA version named in `ndaVersion` first (acceptNda).' },
-    CANNOT_WATERMARK: { description: 'The restricted PDF cannot be stamped (encrypted or damaged), so it is not handed out.' },
-  },
+export const DownloadErrorCodeEnum = ErrorCodes<DownloadErrorCode>('DownloadErrorCode', 'Why a download was refused (missing, hidden and ungranted documents are NOT_FOUND errors instead).', {
+  NDA_REQUIRED: 'Accept the NDA version named in `ndaVersion` first (acceptNda).',
+  CANNOT_WATERMARK: 'The restricted PDF cannot be stamped (encrypted or damaged), so it is not handed out.',
 });
 
 @ObjectType({ description: 'A refused download.' })
 export class DownloadError {
   @Field(() => DownloadErrorCodeEnum, { description: 'Machine-readable reason.' })
-  code: 'NDA_REQUIRED' | 'CANNOT_WATERMARK';
+  code: DownloadErrorCode;
 
   @Field({ description: 'Human-readable explanation.' })
   message: string;
@@ -458,6 +436,18 @@ export class DailyDownloadCount {
   downloads: number;
 }
 
+@ObjectType({ description: 'Hosted trust-center page views and badge loads on one day (counts only: nothing about anonymous visitors is kept).' })
+export class DailyPageViews {
+  @Field(() => DateScalar, { description: 'The day (UTC).' })
+  date: CalendarDate;
+
+  @Field(() => Int, { description: 'Views of the hosted page (/trust/<slug>) that day.' })
+  pageViews: number;
+
+  @Field(() => Int, { description: 'Freshness badge loads (/trust/<slug>/badge.svg or .json) that day.' })
+  badgeLoads: number;
+}
+
 @ObjectType({ description: "A vendor's trust center analytics over a period." })
 export class TrustCenterAnalytics {
   @Field(() => DateScalar, { description: 'First day counted (UTC).' })
@@ -477,6 +467,15 @@ export class TrustCenterAnalytics {
 
   @Field(() => [DailyDownloadCount], { description: 'Downloads per day (days without downloads omitted).' })
   byDay: DailyDownloadCount[];
+
+  @Field(() => Int, { description: 'Views of the hosted page in the period.' })
+  totalPageViews: number;
+
+  @Field(() => Int, { description: 'Badge loads in the period.' })
+  totalBadgeLoads: number;
+
+  @Field(() => [DailyPageViews], { description: 'Hosted page views and badge loads per day (days with neither omitted). Counted in memory and written every few seconds, so the last seconds may not show yet.' })
+  pageViewsByDay: DailyPageViews[];
 
   @Field(() => Int, { description: 'Requests waiting for a decision now.' })
   pendingRequests: number;

@@ -11,6 +11,7 @@ export interface AnalyticsRows {
   byDocument: { document_id: string; title: string | null; n: string }[];
   byCustomer: { customer_org_id: string | null; customer_org_name: string | null; n: string }[];
   byDay: { day: string; n: string }[];
+  pageViews: { day: string; page_views: string; badge_loads: string }[];
   requests: { pending: string; decided: string; median: number | null; mean: number | null };
 }
 
@@ -72,6 +73,10 @@ export const auditRepository = {
          avg(extract(epoch FROM decided_at - created_at) / 3600)
            FILTER (WHERE decided_by IS NOT NULL AND decided_at >= $2 AND decided_at < $3) AS mean
        FROM access_requests WHERE org_id = $1`, args);
-    return { byDocument, byCustomer, byDay, requests: requests[0]! };
+    const pageViews: AnalyticsRows['pageViews'] = await m.query(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, sum(count) FILTER (WHERE kind = 'PAGE_VIEW') AS page_views,
+              sum(count) FILTER (WHERE kind = 'BADGE_LOAD') AS badge_loads
+       FROM page_view_counts WHERE org_id = $1 AND day >= $2::date AND day <= $3::date GROUP BY day ORDER BY day`, [scope.orgId, from, to]);
+    return { byDocument, byCustomer, byDay, pageViews, requests: requests[0]! };
   },
 };
