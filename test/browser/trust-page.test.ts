@@ -1,6 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
-// page.evaluate() callbacks run in the browser: they see the DOM types.
 import { readFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,7 +96,7 @@ describe('hosted trust-center page in chromium', () => {
   it('fits a phone: no horizontal scroll', async () => {
     for (const slug of [demo.slug, evil.slug]) {
       const page = await open({ width: 375, height: 812 }, slug);
-      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })');
       expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
       if (slug === demo.slug) await page.screenshot({ path: path.join(SHOTS, 'trust-page-phone.png'), fullPage: true });
       await page.context().close();
@@ -115,14 +112,15 @@ describe('hosted trust-center page in chromium', () => {
     page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
     await page.goto(`${base}/trust/${evil.slug}`);
     await page.waitForLoadState('load');
-    const dom = await page.evaluate(() => ({
+    // Runs in the page (a string: the DOM's types are not this Node program's).
+    const dom = await page.evaluate<{ scripts: number; images: number; handlers: number; scriptLinks: number; bidi: boolean; headline: string }>(`({
       scripts: document.querySelectorAll('script').length,
       images: document.querySelectorAll('img').length,
       handlers: [...document.querySelectorAll('*')].filter((el) => [...el.attributes].some((a) => a.name.startsWith('on'))).length,
-      scriptLinks: [...document.querySelectorAll('a')].filter((a) => a.getAttribute('href')?.trim().toLowerCase().startsWith('javascript:')).length,
-      bidi: document.body.innerText.includes('\u202E'),
+      scriptLinks: [...document.querySelectorAll('a')].filter((a) => (a.getAttribute('href') || '').trim().toLowerCase().startsWith('javascript:')).length,
+      bidi: document.body.innerText.includes('\\u202E'),
       headline: document.querySelector('.headline')?.textContent ?? '',
-    }));
+    })`);
     expect(dialogs).toEqual([]);
     expect(violations).toEqual([]); // nothing even tried to run
     expect(dom).toMatchObject({ scripts: 0, images: 0, handlers: 0, scriptLinks: 0, bidi: false });
@@ -135,10 +133,7 @@ describe('hosted trust-center page in chromium', () => {
       // axe is injected as a script, which the page's own CSP would (rightly) refuse: this context bypasses it.
       const page = await open({ width, height: 900, bypassCSP: true }, slug);
       await page.addScriptTag({ content: AXE });
-      const result = await page.evaluate(async () => {
-        const run = (window as unknown as { axe: { run: (ctx: Document, options: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: unknown[] }[] }> } }).axe.run;
-        return run(document, { resultTypes: ['violations'] });
-      });
+      const result = await page.evaluate<{ violations: { id: string; impact: string | null; help: string; nodes: unknown[] }[] }>("axe.run(document, { resultTypes: ['violations'] })");
       const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length})`);
       expect({ slug, width, bad }).toEqual({ slug, width, bad: [] });
       await page.context().close();
