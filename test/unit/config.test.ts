@@ -24,7 +24,7 @@ afterAll(() => {
 });
 
 /** A development env that loads cleanly (explicit secret, so nothing is written to disk). */
-const devEnv = (extra: Env = {}): Env => ({ DATA_DIR: tempDataDir(), JWT_SECRET: SECRET, ...extra });
+const devEnv = (extra: Env = {}): Env => ({ DATA_DIR: tempDataDir(), JWT_SECRET: SECRET, MAIL_TOKEN_SECRET: SECRET, ...extra });
 
 /** A production env that loads cleanly. */
 const prodEnv = (extra: Env = {}): Env => ({
@@ -280,5 +280,32 @@ describe('loadConfig storage', () => {
   it('switches to a MinIO endpoint with path-style addressing', () => {
     const s = loadConfig(devEnv({ S3_ENDPOINT: 'http://minio:9000/', S3_BUCKET: 'docs', S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b' })).storage;
     expect(s).toMatchObject({ embedded: false, endpoint: 'http://minio:9000', bucket: 'docs', forcePathStyle: true, accessKeyId: 'a' });
+  });
+});
+
+describe('loadConfig mail alerts', () => {
+  const relay = { SMTP_URL: 'smtp://relay.example.com:587', MAIL_FROM: 'Acme Trust <trust@acme.example>', PUBLIC_BASE_URL: 'https://trust.acme.example' };
+
+  it('requires MAIL_TOKEN_SECRET in production with SMTP_URL (every process must verify the same links)', () => {
+    expect(failingVariable(prodEnv(relay))).toBe('MAIL_TOKEN_SECRET');
+    expect(loadConfig(prodEnv({ ...relay, MAIL_TOKEN_SECRET: SECRET })).mail.alerts.tokenSecret).toBe(SECRET);
+  });
+
+  it('refuses a MAIL_TOKEN_SECRET under 32 bytes', () => {
+    expect(failingVariable(devEnv({ MAIL_TOKEN_SECRET: 'x'.repeat(31) }))).toBe('MAIL_TOKEN_SECRET');
+  });
+
+  it('generates one into DATA_DIR/mail-token-secret in development and keeps it across loads', () => {
+    const dir = tempDataDir();
+    const first = loadConfig(devEnv({ DATA_DIR: dir, MAIL_TOKEN_SECRET: undefined })).mail.alerts.tokenSecret;
+    expect(Buffer.byteLength(first)).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(path.join(dir, 'mail-token-secret'), 'utf8').trim()).toBe(first);
+    expect(loadConfig(devEnv({ DATA_DIR: dir, MAIL_TOKEN_SECRET: undefined })).mail.alerts.tokenSecret).toBe(first);
+  });
+
+  it('MAIL_DIGEST_CRON defaults to 07:00 UTC and must be a crontab line', () => {
+    expect(loadConfig(devEnv()).mail.alerts.digestCron).toBe('0 7 * * *');
+    expect(loadConfig(devEnv({ MAIL_DIGEST_CRON: '30 6 * * 1-5' })).mail.alerts.digestCron).toBe('30 6 * * 1-5');
+    expect(failingVariable(devEnv({ MAIL_DIGEST_CRON: 'daily' }))).toBe('MAIL_DIGEST_CRON');
   });
 });
