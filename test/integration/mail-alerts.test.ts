@@ -261,6 +261,22 @@ test('preferences: defaults, changes per member and organization, typed refusals
   expect((await getPrefs(a, a.owner))[0].mode).toBe('DAILY_DIGEST'); // refusals changed nothing
   const anonymous = await app.gql(`{ mailPreferences { category } }`);
   expect(anonymous.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+  // An API key acts for its organization, not for a person: it has no mail preferences.
+  const key = expectNoErrors(await app.gql(`mutation { createApiKey(input: { name: "ci", scopes: [READ] }) { secret } }`, as(a))).createApiKey.secret;
+  const byKey = await app.gql(`{ mailPreferences { category } }`, { token: key, org: a.slug });
+  expect(byKey.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+});
+
+test('the worker runs the digest: its mail_digests task (the cron\'s) schedules each member\'s send_mail_digest job', async () => {
+  const { vendor, customer } = await story();
+  await createAttestation(app, vendor, { title: 'Cron report', periodStart: '2026-01-01', periodEnd: '2026-03-31', issueDate: '2026-05-01' }, true);
+  await drained();
+  // What the crontab line does at MAIL_DIGEST_CRON: add a mail_digests job (here at once).
+  await app.owner.query(`SELECT graphile_worker.add_job('mail_digests', '{}'::json)`);
+  const mail = await waitForMail(sink.dir, customer.owner.email, (m) => m.subject.startsWith('Your daily vendor digest'));
+  expect(mail.text).toContain(`Org ${vendor.slug}: Cron report`);
+  await drained();
+  expect((await outbox(customer.id)).filter((r) => r.kind === 'alert.digest')).toHaveLength(2); // the owner and the viewer
 });
 
 test('the buyer\'s feed hears the vendor\'s decisions: approved, denied, revoked, and access about to expire', async () => {
