@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
@@ -86,6 +86,7 @@ test('SMTP down for a minute: mail caused meanwhile is retried and arrives exact
   } finally {
     await worker.stop();
     await sink.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -221,4 +221,8 @@ test("mailDeliveries shows OWNER and ADMIN the organization's outbox: newest fir
   expect(forged.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   const viewer = await addMember(app, org, 'VIEWER');
   expect((await app.gql(Q, { ...as(org, viewer), variables: {} })).errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+  // No API key scope reads the outbox, not even all of them together.
+  const key = expectNoErrors(await app.gql(`mutation { createApiKey(input: { name: "partner", scopes: [READ, PUBLISH, MANAGE_ACCESS, TRACKING, WEBHOOKS] }) { secret errors { code } } }`, as(org))).createApiKey;
+  expect(key.errors).toEqual([]);
+  expect((await app.gql(Q, { token: key.secret, variables: {} })).errors?.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
 });

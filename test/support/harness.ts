@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -126,6 +126,7 @@ export async function startTestApp(options: { now?: () => Date; worker?: boolean
       await server.close();
       await worker?.stop();
       await mail?.close();
+      if (mail) rmSync(mail.dir, { recursive: true, force: true });
       await db.close();
       storage.close();
       await owner.end();
