@@ -44,7 +44,7 @@ function details(event: VendorEvent, vendor: AlertVendor): [string, string][] {
 }
 
 function footer(orgName: string): string {
-  return `You get this because ${orgName} follows this vendor and your mail preferences ask for these alerts. Unsubscribe with the link below or in your mail app, or change your preferences after signing in.`;
+  return `You get this because ${orgName} follows this vendor and your mail preferences ask for these alerts. Unsubscribe with the "Stop these emails" link above or in your mail app, or change your preferences after signing in.`;
 }
 
 /** One alert: the event, its details, a link to the vendor's trust center and an unsubscribe line. */
