@@ -19,6 +19,7 @@ import { DropRateLimits1795711300000 } from './1795711300000-drop-rate-limits';
 import { MailOutbox1795711000000 } from './1795711000000-mail-outbox';
 import { MailAlerts1795711600000 } from './1795711600000-mail-alerts';
 import { PageViews1795712500000 } from './1795712500000-page-views';
+import { GuestVerifications1795712600000 } from './1795712600000-guest-verifications';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -42,4 +43,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   DropRateLimits1795711300000,
   MailAlerts1795711600000,
   PageViews1795712500000,
+  GuestVerifications1795712600000,
 ];

@@ -130,6 +130,8 @@ export interface AppConfig {
    */
   operations: { mode: 'open' | 'registered'; manifestPath: string | null };
   mail: MailConfig;
+  /** Hosted-page sessions and CSRF tokens of the guest access flow (README, "Hosted page and guest requests"). */
+  session: SessionConfig;
 }
 
 /** Transactional mail (issue 13): written to an outbox in the causing transaction, delivered by the job queue. */
@@ -158,6 +160,18 @@ export interface MailAlertsConfig {
   tokenSecret: string;
   /** MAIL_DIGEST_CRON: when the daily digest goes out (crontab syntax, UTC; default 07:00). */
   digestCron: string;
+}
+
+/** Hosted-page sessions (src/modules/auth/session.ts). */
+export interface SessionConfig {
+  /**
+   * SESSION_SECRET: signs session cookies and CSRF tokens (HMAC-SHA256, at least 32 bytes). Every process serving the
+   * hosted page must share it; otherwise generated once and kept in DATA_DIR/session-secret. Changing it signs
+   * everyone out.
+   */
+  secret: string;
+  /** Cookies carry `Secure` (HTTPS only) except in development and test, which run on plain http://localhost. */
+  secureCookies: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -367,7 +381,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     operations: operationsConfig(env),
     mail: mailConfig(env, nodeEnv, dataDir),
+    session: sessionConfig(env, nodeEnv, dataDir),
   };
+}
+
+function sessionConfig(env: Env, nodeEnv: NodeEnv, dataDir: string): SessionConfig {
+  const given = str(env, 'SESSION_SECRET');
+  if (given !== undefined && Buffer.byteLength(given, 'utf8') < 32) throw new ConfigError('SESSION_SECRET', 'must be at least 32 bytes');
+  return { secret: given ?? persistentSecret(dataDir, 'session-secret', 'SESSION_SECRET'), secureCookies: nodeEnv === 'production' };
 }
 
 const MAIL_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;

@@ -9,6 +9,7 @@ import { unsubscribeRoutes } from '../modules/mail/unsubscribe.route';
 import type { Storage } from '../modules/storage/storage';
 import { startApollo } from './apollo';
 import { trustPageRoutes } from './trust-page.plugin';
+import { guestAccessRoutes } from './guest-access.plugin';
 import { graphqlBody } from './body';
 import { errorResponses, MAX_BODY_BYTES } from './errors';
 import { graphqlRoute } from './graphql';
@@ -106,6 +107,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
   // the request id, the 404/error handling and Fastify's body parsers, and none of the GraphQL stages below.
   await app.register(unsubscribeRoutes, { db, tokenSecret: config.mail.alerts.tokenSecret, logger });
   await app.register(trustPageRoutes, { apollo, cache, config, db, storage, logger, now, limiter: rateLimiter });
+  await app.register(guestAccessRoutes, { apollo, config, db, storage, logger, now, limiter: rateLimiter });
   await app.register(async (api) => {
     await api.register(singleAuthorization);
     await api.register(requestState, { db, config });

@@ -74,6 +74,19 @@ export async function resolvePrincipal(
     if (error instanceof TokenError) throw appError('UNAUTHENTICATED', `Invalid token: ${error.message}`, { reason: error.reason });
     throw error;
   }
+  return principalForIdentity(db, claims, requestedOrg);
+}
+
+/**
+ * A verified identity (a JWT's claims, or a hosted-page session: src/modules/auth/session.ts) as a principal: creates
+ * the user on first sight, loads memberships (one transaction), and picks the active org among them. Both paths go
+ * through here, so a session carries exactly the power of the same user's token.
+ */
+export async function principalForIdentity(
+  db: Database,
+  claims: { subject: string; email: string; emailVerified?: boolean },
+  requestedOrg: string | null,
+): Promise<Principal> {
   const { user, memberships } = await db.transaction(DbScope.tokenSubject(claims.subject), async (m) => {
     const row = await tenancyRepository.upsertUser(m, claims.subject, claims.email);
     await db.actAs(m, DbScope.user(row.id));

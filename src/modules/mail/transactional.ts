@@ -71,7 +71,8 @@ export function accessApprovedMail(settings: MailSettings, f: {
         [['Documents', documentsPhrase(f.documentTitles)], ['Access until', formatDateTime(f.expiresAt)]],
         next,
       ],
-      action: { label: f.ndaVersion !== null ? 'Read and accept the NDA' : 'Open the trust center', url: link(settings.publicBaseUrl, ['trust', f.vendorSlug]) },
+      // The buyer's access page on the hosted trust center: status, the NDA to accept, the downloads (issue 15).
+      action: { label: f.ndaVersion !== null ? 'Read and accept the NDA' : 'Open your documents', url: link(settings.publicBaseUrl, ['trust', f.vendorSlug, 'access']) },
       footer: FOOTER_CUSTOMER,
     }),
   };
