@@ -15,6 +15,7 @@ import { AddBridgeLetterInput, CreateAttestationInput, UpdateAttestationInput } 
 import { AddBridgeLetterPayload, AttestationPayload } from './attestation.payloads';
 import { attestationRepository } from './attestation.repository';
 import { AttestationService, type AttestationResult } from './attestation.service';
+import { attestationDates, bridgeLetterFacts } from './attestation.facts';
 import {
   Attestation,
   BridgeLetter,
@@ -165,7 +166,7 @@ export class AttestationResolver {
       issueDate: a.issueDate,
       certificateValidFrom: a.certificateValidFrom,
       certificateValidUntil: a.certificateValidUntil,
-      bridgeLetters: letters.map((l) => ({ coversFrom: l.coversFrom as CalendarDate, coversThrough: l.coversThrough as CalendarDate, issuedOn: l.issuedOn as CalendarDate })),
+      bridgeLetters: letters.map(bridgeLetterFacts),
     };
     return toFreshness(evaluateFreshness(facts, asOf ?? todayUtc(ctx.now()), { ...policy, anchor: anchor ?? policy.anchor }));
   }
@@ -180,6 +181,6 @@ export class AttestationResolver {
     const previous = periods
       .filter((p) => p.id !== a.id && p.periodStart && p.periodEnd && p.periodStart < a.periodStart!)
       .sort((x, y) => (x.periodEnd! < y.periodEnd! ? 1 : -1))[0];
-    return previous ? periodGapDays(previous.periodEnd as CalendarDate, a.periodStart) : null;
+    return previous ? periodGapDays(attestationDates(previous).periodEnd!, a.periodStart) : null;
   }
 }

@@ -20,6 +20,7 @@ import { NotFoundError, type Actor } from '../common/errors';
 import { trustCenterRepository } from '../trust-center/trust-center.repository';
 import type { AttestationEntity } from './attestation.entity';
 import type { AttestationFieldsInput } from './attestation.inputs';
+import { attestationDates, attestationFacts, bridgeLetterFacts } from './attestation.facts';
 import { attestationRepository } from './attestation.repository';
 import type { BridgeLetterEntity } from './bridge-letter.entity';
 
@@ -38,18 +39,7 @@ export interface BridgeLetterResult {
   errors: RuleViolation<BridgeLetterRuleCode>[];
 }
 
-const fieldsOf = (e: AttestationEntity): AttestationFields => ({
-  framework: e.framework,
-  socType: e.socType,
-  periodStart: e.periodStart as CalendarDate | null,
-  periodEnd: e.periodEnd as CalendarDate | null,
-  asOf: e.asOf as CalendarDate | null,
-  issueDate: e.issueDate as CalendarDate,
-  opinion: e.opinion,
-  trustServiceCriteria: e.trustServiceCriteria,
-  certificateValidFrom: e.certificateValidFrom as CalendarDate | null,
-  certificateValidUntil: e.certificateValidUntil as CalendarDate | null,
-});
+const fieldsOf = (e: AttestationEntity): AttestationFields => attestationFacts(e);
 
 /** Copies the fields the input names (undefined = keep, null = clear) onto entity values. */
 function applyInput(input: AttestationFieldsInput, base: Partial<AttestationEntity>): Partial<AttestationEntity> {
@@ -75,18 +65,18 @@ function applyInput(input: AttestationFieldsInput, base: Partial<AttestationEnti
 }
 
 function withDefaults(v: Partial<AttestationEntity>): AttestationFields {
-  return {
+  return attestationFacts({
     framework: v.framework!,
     socType: v.socType ?? null,
-    periodStart: (v.periodStart ?? null) as CalendarDate | null,
-    periodEnd: (v.periodEnd ?? null) as CalendarDate | null,
-    asOf: (v.asOf ?? null) as CalendarDate | null,
-    issueDate: v.issueDate as CalendarDate,
     opinion: v.opinion ?? null,
-    trustServiceCriteria: v.trustServiceCriteria ?? [],
-    certificateValidFrom: (v.certificateValidFrom ?? null) as CalendarDate | null,
-    certificateValidUntil: (v.certificateValidUntil ?? null) as CalendarDate | null,
-  };
+    trustServiceCriteria: v.trustServiceCriteria,
+    periodStart: v.periodStart ?? null,
+    periodEnd: v.periodEnd ?? null,
+    asOf: v.asOf ?? null,
+    issueDate: v.issueDate!,
+    certificateValidFrom: v.certificateValidFrom ?? null,
+    certificateValidUntil: v.certificateValidUntil ?? null,
+  });
 }
 
 const transitionError = (from: string, to: string): RuleViolation<AttestationErrorCode> => ({
@@ -210,13 +200,14 @@ export class AttestationService {
       const trustCenter = await trustCenterRepository.forScope(m, scope, true);
       const report = await attestationRepository.findById(m, scope, input.attestationId, true);
       if (!report || !trustCenter) throw new NotFoundError('Attestation');
-      const end = (report.periodEnd ?? report.asOf) as CalendarDate | null;
+      const dates = attestationDates(report);
+      const end = dates.periodEnd ?? dates.asOf;
       const existing = await attestationRepository.bridgeLettersFor(m, scope.orgId, [report.id]);
       const chained = end
-        ? coveredThrough(end, existing.map((l) => ({ coversFrom: l.coversFrom as CalendarDate, coversThrough: l.coversThrough as CalendarDate, issuedOn: l.issuedOn as CalendarDate })))
+        ? coveredThrough(end, existing.map(bridgeLetterFacts))
         : null;
       const errors = checkBridgeLetter({
-        report: { framework: report.framework, status: report.status, periodEnd: report.periodEnd as CalendarDate | null, asOf: report.asOf as CalendarDate | null },
+        report: { framework: report.framework, status: report.status, periodEnd: dates.periodEnd, asOf: dates.asOf },
         coveredThrough: chained,
         letter: input,
         maxMonths: trustCenter.bridgeLetterMaxMonths,

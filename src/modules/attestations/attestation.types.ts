@@ -24,6 +24,7 @@ import { Connection } from '../../graphql/connection';
 import { DateScalar } from '../../graphql/scalars';
 import type { AttestationEntity } from './attestation.entity';
 import type { BridgeLetterEntity } from './bridge-letter.entity';
+import { attestationDates, bridgeLetterFacts } from './attestation.facts';
 
 @ObjectType({ description: 'A deviation the auditor found in testing a control.' })
 export class ReportExceptionType {
@@ -195,18 +196,13 @@ export function toAttestation(e: AttestationEntity): Attestation {
     socType: e.socType,
     title: e.title,
     scope: e.scope,
-    periodStart: e.periodStart as CalendarDate | null,
-    periodEnd: e.periodEnd as CalendarDate | null,
-    asOf: e.asOf as CalendarDate | null,
-    issueDate: e.issueDate as CalendarDate,
+    ...attestationDates(e),
     auditor: e.auditor,
     opinion: e.opinion,
     trustServiceCriteria: e.trustServiceCriteria,
     exceptionCount: e.exceptions.length,
     subserviceOrganizations: e.subserviceOrganizations,
     certificateNumber: e.certificateNumber,
-    certificateValidFrom: e.certificateValidFrom as CalendarDate | null,
-    certificateValidUntil: e.certificateValidUntil as CalendarDate | null,
     status: e.status,
     publishedAt: e.publishedAt,
     supersededAt: e.supersededAt,
@@ -217,9 +213,7 @@ export function toAttestation(e: AttestationEntity): Attestation {
 export function toBridgeLetter(e: BridgeLetterEntity): BridgeLetter {
   return Object.assign(new BridgeLetter(), {
     id: e.id,
-    coversFrom: e.coversFrom as CalendarDate,
-    coversThrough: e.coversThrough as CalendarDate,
-    issuedOn: e.issuedOn as CalendarDate,
+    ...bridgeLetterFacts(e),
     signedByName: e.signedByName,
     signedByTitle: e.signedByTitle,
   });

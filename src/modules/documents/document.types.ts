@@ -1,10 +1,11 @@
 import { IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { DocumentKind, Visibility } from '../../domain/document';
 import { Connection } from '../../graphql/connection';
 import { DocumentKindEnum, VisibilityEnum } from '../../graphql/enums';
 import type { DocumentEntity, DocumentVersionEntity } from './document.entity';
 import type { DocumentErrorCode } from './document.service';
+import { ErrorCodes, PayloadErrorType } from '../../graphql/payload';
 
 @ObjectType({ description: 'One uploaded file of a document (storage details stay on the server).' })
 export class DocumentVersion {
@@ -81,45 +82,25 @@ export const toDocument = (d: DocumentEntity): Document =>
 @ObjectType('DocumentConnection', { description: 'A page of documents.' })
 export class DocumentConnection extends Connection(Document, 'Document') {}
 
-export const DocumentErrorCodeEnum = Object.fromEntries(
-  ([
-    'CONTENT_TYPE_NOT_ALLOWED', 'FILE_TOO_LARGE', 'EMPTY_FILE', 'INVALID_FILE_NAME', 'INVALID_SHA256', 'EXTENSION_MISMATCH',
-    'SOC_REPORT_NOT_PUBLIC', 'INVALID_TITLE', 'ATTESTATION_NOT_FOUND', 'VERSION_NOT_PENDING', 'OBJECT_MISSING', 'SIZE_MISMATCH',
-    'CONTENT_TYPE_MISMATCH', 'CHECKSUM_MISMATCH',
-  ] satisfies DocumentErrorCode[]).map((c) => [c, c]),
-) as Record<DocumentErrorCode, DocumentErrorCode>;
-registerEnumType(DocumentErrorCodeEnum, {
-  name: 'DocumentErrorCode',
-  description: 'Why a document change or upload was refused.',
-  valuesConfig: {
-    CONTENT_TYPE_NOT_ALLOWED: { description: 'createDocumentUpload: contentType is not one of the accepted types (PDF, PNG, JPEG, text, CSV, Office documents, ZIP).' },
-    FILE_TOO_LARGE: { description: "createDocumentUpload: sizeBytes exceeds the server's upload limit (MAX_UPLOAD_BYTES, 50 MiB by default)." },
-    EMPTY_FILE: { description: 'createDocumentUpload: sizeBytes is not a positive whole number.' },
-    INVALID_FILE_NAME: { description: 'createDocumentUpload: fileName is empty, longer than 200 characters, or contains a path separator or control character.' },
-    INVALID_SHA256: { description: 'createDocumentUpload: sha256 is not 64 lowercase hex characters.' },
-    EXTENSION_MISMATCH: { description: 'createDocumentUpload: the fileName extension does not match contentType (a PDF ends in .pdf, a JPEG in .jpg or .jpeg).' },
-    SOC_REPORT_NOT_PUBLIC: { description: 'createDocument or updateDocument: a SOC_REPORT cannot be PUBLIC unless it belongs to a SOC 3 attestation (SOC 1 and SOC 2 reports are restricted-use).' },
-    INVALID_TITLE: { description: 'createDocument or updateDocument: title must be 1-200 characters.' },
-    ATTESTATION_NOT_FOUND: { description: 'createDocument: attestationId names no attestation of this organization.' },
-    VERSION_NOT_PENDING: { description: 'completeDocumentUpload: the version was already completed (possibly by a concurrent call).' },
-    OBJECT_MISSING: { description: 'completeDocumentUpload: nothing was uploaded for this version yet: PUT the file to the upload URL first.' },
-    SIZE_MISMATCH: { description: "completeDocumentUpload: the uploaded file's size differs from the declared sizeBytes; the version stays PENDING, so upload the declared file and complete again." },
-    CONTENT_TYPE_MISMATCH: { description: "completeDocumentUpload: the upload's content type, or its content, is not the declared contentType; the version stays PENDING." },
-    CHECKSUM_MISMATCH: { description: "completeDocumentUpload: the uploaded file's SHA-256 differs from the declared sha256; the version stays PENDING." },
-  } satisfies Record<DocumentErrorCode, { description: string }>,
+export const DocumentErrorCodeEnum = ErrorCodes<DocumentErrorCode>('DocumentErrorCode', 'Why a document change or upload was refused.', {
+  CONTENT_TYPE_NOT_ALLOWED: 'createDocumentUpload: contentType is not one of the accepted types (PDF, PNG, JPEG, text, CSV, Office documents, ZIP).',
+  FILE_TOO_LARGE: "createDocumentUpload: sizeBytes exceeds the server's upload limit (MAX_UPLOAD_BYTES, 50 MiB by default).",
+  EMPTY_FILE: 'createDocumentUpload: sizeBytes is not a positive whole number.',
+  INVALID_FILE_NAME: 'createDocumentUpload: fileName is empty, longer than 200 characters, or contains a path separator or control character.',
+  INVALID_SHA256: 'createDocumentUpload: sha256 is not 64 lowercase hex characters.',
+  EXTENSION_MISMATCH: 'createDocumentUpload: the fileName extension does not match contentType (a PDF ends in .pdf, a JPEG in .jpg or .jpeg).',
+  SOC_REPORT_NOT_PUBLIC: 'createDocument or updateDocument: a SOC_REPORT cannot be PUBLIC unless it belongs to a SOC 3 attestation (SOC 1 and SOC 2 reports are restricted-use).',
+  INVALID_TITLE: 'createDocument or updateDocument: title must be 1-200 characters.',
+  ATTESTATION_NOT_FOUND: 'createDocument: attestationId names no attestation of this organization.',
+  VERSION_NOT_PENDING: 'completeDocumentUpload: the version was already completed (possibly by a concurrent call).',
+  OBJECT_MISSING: 'completeDocumentUpload: nothing was uploaded for this version yet: PUT the file to the upload URL first.',
+  SIZE_MISMATCH: "completeDocumentUpload: the uploaded file's size differs from the declared sizeBytes; the version stays PENDING, so upload the declared file and complete again.",
+  CONTENT_TYPE_MISMATCH: "completeDocumentUpload: the upload's content type, or its content, is not the declared contentType; the version stays PENDING.",
+  CHECKSUM_MISMATCH: "completeDocumentUpload: the uploaded file's SHA-256 differs from the declared sha256; the version stays PENDING.",
 });
 
-@ObjectType({ description: 'A refused document change or upload.' })
-export class DocumentError {
-  @Field(() => DocumentErrorCodeEnum, { description: 'Machine-readable reason.' })
-  code: DocumentErrorCode;
-
-  @Field(() => String, { nullable: true, description: 'The input field at fault, if one is.' })
-  field: string | null;
-
-  @Field({ description: 'Human-readable explanation.' })
-  message: string;
-}
+export const DocumentError = PayloadErrorType('DocumentError', DocumentErrorCodeEnum, { description: 'A refused document change or upload.' });
+export type DocumentError = InstanceType<typeof DocumentError>;
 
 @ObjectType({ description: 'Result of a document mutation.' })
 export class DocumentPayload {

@@ -6,6 +6,7 @@ import { RoleEnum } from '../../graphql/enums';
 import type { Role } from '../tenancy/membership.entity';
 import { Organization, User } from '../tenancy/tenancy.types';
 import type { MemberErrorCode } from './members.service';
+import { ErrorCodes, PayloadErrorType } from '../../graphql/payload';
 
 @ObjectType({ description: 'A person in the organization and their role.' })
 export class OrganizationMember {
@@ -70,52 +71,24 @@ export class Invitation {
 @ObjectType('InvitationConnection', { description: 'A page of invitations, newest first.' })
 export class InvitationConnection extends Connection(Invitation, 'Invitation') {}
 
-export const MemberErrorCodeEnum = {
-  INVALID_EMAIL: 'INVALID_EMAIL',
-  ROLE_ABOVE_YOURS: 'ROLE_ABOVE_YOURS',
-  OWNER_PROTECTED: 'OWNER_PROTECTED',
-  LAST_OWNER: 'LAST_OWNER',
-  SELF_TARGET: 'SELF_TARGET',
-  ALREADY_MEMBER: 'ALREADY_MEMBER',
-  ALREADY_INVITED: 'ALREADY_INVITED',
-  INVALID_TOKEN: 'INVALID_TOKEN',
-  INVITATION_EXPIRED: 'INVITATION_EXPIRED',
-  INVITATION_USED: 'INVITATION_USED',
-  INVITATION_REVOKED: 'INVITATION_REVOKED',
-  EMAIL_MISMATCH: 'EMAIL_MISMATCH',
-  EMAIL_NOT_VERIFIED: 'EMAIL_NOT_VERIFIED',
-} as const satisfies Record<MemberErrorCode, MemberErrorCode>;
-registerEnumType(MemberErrorCodeEnum, {
-  name: 'MemberErrorCode',
-  description: 'Why a change to members or invitations was refused.',
-  valuesConfig: {
-    INVALID_EMAIL: { description: 'inviteMember: email is not an address (name@domain.tld, at most 254 characters).' },
-    ROLE_ABOVE_YOURS: { description: 'inviteMember, resendInvitation, changeMemberRole: the role ranks above yours (OWNER > ADMIN > the other roles); nobody grants more than they hold.' },
-    OWNER_PROTECTED: { description: 'changeMemberRole, removeMember: an ADMIN cannot change or remove an OWNER.' },
-    LAST_OWNER: { description: 'changeMemberRole, removeMember, leaveOrganization: this would leave the organization without an OWNER; make another member OWNER first.' },
-    SELF_TARGET: { description: 'transferOwnership: you named yourself; name the member who becomes OWNER.' },
-    ALREADY_MEMBER: { description: 'inviteMember: the address belongs to a member already; acceptInvitation: you are a member already.' },
-    ALREADY_INVITED: { description: 'inviteMember: the address has a pending invitation; resend or revoke it instead.' },
-    INVALID_TOKEN: { description: 'acceptInvitation: the token is malformed or matches no invitation (tokens replaced by a resend match none).' },
-    INVITATION_EXPIRED: { description: 'acceptInvitation: the invitation is more than 7 days old; ask for it to be resent.' },
-    INVITATION_USED: { description: 'acceptInvitation, resendInvitation, revokeInvitation: the invitation was already accepted (tokens are single-use).' },
-    INVITATION_REVOKED: { description: 'acceptInvitation, resendInvitation, revokeInvitation: the invitation was revoked.' },
-    EMAIL_MISMATCH: { description: 'acceptInvitation: the invitation is for another email address than the signed-in user\'s.' },
-    EMAIL_NOT_VERIFIED: { description: 'acceptInvitation: the identity provider has not verified the signed-in user\'s email (the token lacks `email_verified: true`).' },
-  } satisfies Record<MemberErrorCode, { description: string }>,
+export const MemberErrorCodeEnum = ErrorCodes<MemberErrorCode>('MemberErrorCode', 'Why a change to members or invitations was refused.', {
+  INVALID_EMAIL: 'inviteMember: email is not an address (name@domain.tld, at most 254 characters).',
+  ROLE_ABOVE_YOURS: 'inviteMember, resendInvitation, changeMemberRole: the role ranks above yours (OWNER > ADMIN > the other roles); nobody grants more than they hold.',
+  OWNER_PROTECTED: 'changeMemberRole, removeMember: an ADMIN cannot change or remove an OWNER.',
+  LAST_OWNER: 'changeMemberRole, removeMember, leaveOrganization: this would leave the organization without an OWNER; make another member OWNER first.',
+  SELF_TARGET: 'transferOwnership: you named yourself; name the member who becomes OWNER.',
+  ALREADY_MEMBER: 'inviteMember: the address belongs to a member already; acceptInvitation: you are a member already.',
+  ALREADY_INVITED: 'inviteMember: the address has a pending invitation; resend or revoke it instead.',
+  INVALID_TOKEN: 'acceptInvitation: the token is malformed or matches no invitation (tokens replaced by a resend match none).',
+  INVITATION_EXPIRED: 'acceptInvitation: the invitation is more than 7 days old; ask for it to be resent.',
+  INVITATION_USED: 'acceptInvitation, resendInvitation, revokeInvitation: the invitation was already accepted (tokens are single-use).',
+  INVITATION_REVOKED: 'acceptInvitation, resendInvitation, revokeInvitation: the invitation was revoked.',
+  EMAIL_MISMATCH: 'acceptInvitation: the invitation is for another email address than the signed-in user\'s.',
+  EMAIL_NOT_VERIFIED: 'acceptInvitation: the identity provider has not verified the signed-in user\'s email (the token lacks `email_verified: true`).',
 });
 
-@ObjectType({ description: 'A refused change to members or invitations.' })
-export class MemberError {
-  @Field(() => MemberErrorCodeEnum, { description: 'Machine-readable reason.' })
-  code: MemberErrorCode;
-
-  @Field(() => String, { nullable: true, description: 'The input field at fault, if one is.' })
-  field: string | null;
-
-  @Field({ description: 'Human-readable explanation.' })
-  message: string;
-}
+export const MemberError = PayloadErrorType('MemberError', MemberErrorCodeEnum, { description: 'A refused change to members or invitations.' });
+export type MemberError = InstanceType<typeof MemberError>;
 
 @ObjectType({ description: 'Result of inviteMember, resendInvitation and revokeInvitation.' })
 export class InvitationPayload {

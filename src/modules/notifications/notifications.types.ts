@@ -1,8 +1,9 @@
 import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Connection } from '../../graphql/connection';
 import type { WebhookErrorCode } from './notifications.service';
+import { ErrorCodes, PayloadErrorType } from '../../graphql/payload';
 
 @ObjectType({ description: 'An event in the organization\'s feed (also what webhooks deliver).' })
 export class Notification {
@@ -134,26 +135,12 @@ export class Subprocessor {
 
 export type SubprocessorErrorCode = 'INVALID_URL';
 
-export const SubprocessorErrorCodeEnum = { INVALID_URL: 'INVALID_URL' } as const satisfies Record<SubprocessorErrorCode, SubprocessorErrorCode>;
-registerEnumType(SubprocessorErrorCodeEnum, {
-  name: 'SubprocessorErrorCode',
-  description: 'Why a subprocessor change was refused.',
-  valuesConfig: {
-    INVALID_URL: { description: 'createSubprocessor: websiteUrl is not an absolute http:// or https:// URL with a host, or it has a user name or password, spaces, control or invisible characters, a backslash, or more than 2048 characters.' },
-  } satisfies Record<SubprocessorErrorCode, { description: string }>,
+export const SubprocessorErrorCodeEnum = ErrorCodes<SubprocessorErrorCode>('SubprocessorErrorCode', 'Why a subprocessor change was refused.', {
+  INVALID_URL: 'createSubprocessor: websiteUrl is not an absolute http:// or https:// URL with a host, or it has a user name or password, spaces, control or invisible characters, a backslash, or more than 2048 characters.',
 });
 
-@ObjectType({ description: 'A refused subprocessor change.' })
-export class SubprocessorError {
-  @Field(() => SubprocessorErrorCodeEnum, { description: 'Machine-readable reason.' })
-  code: SubprocessorErrorCode;
-
-  @Field(() => String, { nullable: true, description: 'The input field at fault, if one is.' })
-  field: string | null;
-
-  @Field({ description: 'Human-readable explanation.' })
-  message: string;
-}
+export const SubprocessorError = PayloadErrorType('SubprocessorError', SubprocessorErrorCodeEnum, { description: 'A refused subprocessor change.' });
+export type SubprocessorError = InstanceType<typeof SubprocessorError>;
 
 @ObjectType({ description: 'Result of createSubprocessor.' })
 export class SubprocessorPayload {
@@ -164,27 +151,13 @@ export class SubprocessorPayload {
   errors: SubprocessorError[];
 }
 
-export const WebhookErrorCodeEnum = { INVALID_URL: 'INVALID_URL', INVALID_EVENT_TYPE: 'INVALID_EVENT_TYPE' } as const satisfies Record<WebhookErrorCode, WebhookErrorCode>;
-registerEnumType(WebhookErrorCodeEnum, {
-  name: 'WebhookErrorCode',
-  description: 'Why a webhook or subscription change was refused.',
-  valuesConfig: {
-    INVALID_URL: { description: 'createWebhookEndpoint: url is not a URL, is not https (http only where the server allows it, for development), or its host is local or resolves to a non-public address.' },
-    INVALID_EVENT_TYPE: { description: 'createWebhookEndpoint or subscribeToVendor: eventTypes names an unknown event type (the message lists the known ones).' },
-  } satisfies Record<WebhookErrorCode, { description: string }>,
+export const WebhookErrorCodeEnum = ErrorCodes<WebhookErrorCode>('WebhookErrorCode', 'Why a webhook or subscription change was refused.', {
+  INVALID_URL: 'createWebhookEndpoint: url is not a URL, is not https (http only where the server allows it, for development), or its host is local or resolves to a non-public address.',
+  INVALID_EVENT_TYPE: 'createWebhookEndpoint or subscribeToVendor: eventTypes names an unknown event type (the message lists the known ones).',
 });
 
-@ObjectType({ description: 'A refused webhook or subscription change.' })
-export class WebhookError {
-  @Field(() => WebhookErrorCodeEnum, { description: 'Machine-readable reason.' })
-  code: WebhookErrorCode;
-
-  @Field(() => String, { nullable: true, description: 'The input field at fault.' })
-  field: string | null;
-
-  @Field({ description: 'Human-readable explanation.' })
-  message: string;
-}
+export const WebhookError = PayloadErrorType('WebhookError', WebhookErrorCodeEnum, { description: 'A refused webhook or subscription change.', field: 'The input field at fault.' });
+export type WebhookError = InstanceType<typeof WebhookError>;
 
 @ObjectType({ description: 'Result of createWebhookEndpoint.' })
 export class CreateWebhookEndpointPayload {

@@ -1,9 +1,10 @@
 import { ArrayMaxSize, IsOptional, MaxLength } from 'class-validator';
-import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { RoleEnum } from '../../graphql/enums';
 import type { Role } from './membership.entity';
 import type { OrganizationEntity } from './organization.entity';
 import type { OrganizationErrorCode } from './tenancy.service';
+import { ErrorCodes, PayloadErrorType } from '../../graphql/payload';
 
 @ObjectType({ description: 'A tenant: a vendor publishing a trust center, a customer tracking vendors, or both.' })
 export class Organization {
@@ -51,36 +52,16 @@ export class Viewer {
   activeOrgId: string | null;
 }
 
-export const OrganizationErrorCodeEnum = {
-  INVALID_SLUG: 'INVALID_SLUG',
-  SLUG_TAKEN: 'SLUG_TAKEN',
-  INVALID_NAME: 'INVALID_NAME',
-  INVALID_DOMAIN: 'INVALID_DOMAIN',
-  TOO_MANY_DOMAINS: 'TOO_MANY_DOMAINS',
-} as const satisfies Record<OrganizationErrorCode, OrganizationErrorCode>;
-registerEnumType(OrganizationErrorCodeEnum, {
-  name: 'OrganizationErrorCode',
-  description: 'Why an organization change was refused.',
-  valuesConfig: {
-    INVALID_SLUG: { description: 'createOrganization: slug is not 1-48 lowercase letters, digits and inner hyphens, or is reserved (admin, api, graphql, www...).' },
-    SLUG_TAKEN: { description: 'createOrganization: another organization already has this slug: choose another.' },
-    INVALID_NAME: { description: 'createOrganization: name must be 1-200 characters.' },
-    INVALID_DOMAIN: { description: 'createOrganization: an entry of emailDomains is not a domain name.' },
-    TOO_MANY_DOMAINS: { description: 'createOrganization: emailDomains lists more than 50 domains.' },
-  } satisfies Record<OrganizationErrorCode, { description: string }>,
+export const OrganizationErrorCodeEnum = ErrorCodes<OrganizationErrorCode>('OrganizationErrorCode', 'Why an organization change was refused.', {
+  INVALID_SLUG: 'createOrganization: slug is not 1-48 lowercase letters, digits and inner hyphens, or is reserved (admin, api, graphql, www...).',
+  SLUG_TAKEN: 'createOrganization: another organization already has this slug: choose another.',
+  INVALID_NAME: 'createOrganization: name must be 1-200 characters.',
+  INVALID_DOMAIN: 'createOrganization: an entry of emailDomains is not a domain name.',
+  TOO_MANY_DOMAINS: 'createOrganization: emailDomains lists more than 50 domains.',
 });
 
-@ObjectType({ description: 'A refused organization change.' })
-export class OrganizationError {
-  @Field(() => OrganizationErrorCodeEnum, { description: 'Machine-readable reason.' })
-  code: OrganizationErrorCode;
-
-  @Field(() => String, { nullable: true, description: 'The input field at fault, if one is.' })
-  field: string | null;
-
-  @Field({ description: 'Human-readable explanation.' })
-  message: string;
-}
+export const OrganizationError = PayloadErrorType('OrganizationError', OrganizationErrorCodeEnum, { description: 'A refused organization change.' });
+export type OrganizationError = InstanceType<typeof OrganizationError>;
 
 @ObjectType({ description: 'Result of createOrganization.' })
 export class CreateOrganizationPayload {

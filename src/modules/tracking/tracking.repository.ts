@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { Framework, Opinion, SocType } from '../../domain/attestation';
-import type { CalendarDate } from '../../domain/calendar-date';
 import type { EvidenceFacts } from '../../domain/compliance';
+import type { BridgeLetterFacts } from '../../domain/freshness';
+import { attestationDates, bridgeLetterFacts } from '../attestations/attestation.facts';
 import type { TenantScope } from '../auth/tenant-scope';
 import { isUuid } from '../common/errors';
 import { RequirementPolicyEntity, TrackedAttestationEntity, VendorStatusHistoryEntity, VendorWatchEntity } from './tracking.entity';
@@ -32,18 +33,16 @@ interface EvidenceRow {
   certificate_valid_until: string | null;
 }
 
-const toFacts = (r: EvidenceRow, letters: { coversFrom: CalendarDate; coversThrough: CalendarDate; issuedOn: CalendarDate }[]): EvidenceFacts => ({
+const toFacts = (r: EvidenceRow, letters: BridgeLetterFacts[]): EvidenceFacts => ({
   id: r.id,
   framework: r.framework,
   socType: r.soc_type,
-  periodStart: r.period_start as CalendarDate | null,
-  periodEnd: r.period_end as CalendarDate | null,
-  asOf: r.as_of as CalendarDate | null,
-  issueDate: r.issue_date as CalendarDate,
   opinion: r.opinion,
   exceptionCount: Number(r.exception_count),
-  certificateValidFrom: r.certificate_valid_from as CalendarDate | null,
-  certificateValidUntil: r.certificate_valid_until as CalendarDate | null,
+  ...attestationDates({
+    periodStart: r.period_start, periodEnd: r.period_end, asOf: r.as_of, issueDate: r.issue_date,
+    certificateValidFrom: r.certificate_valid_from, certificateValidUntil: r.certificate_valid_until,
+  }),
   bridgeLetters: letters,
 });
 
@@ -112,7 +111,7 @@ export const trackingRepository = {
     const vendorIds = [...new Set(watches.map((w) => w.vendorOrgId).filter((id): id is string => id !== null))];
     const evidence = new Map<string, EvidenceFacts[]>(watches.map((w) => [w.id, []]));
 
-    const tracked: (EvidenceRow & { watch_id: string; bridge_letters: { coversFrom: CalendarDate; coversThrough: CalendarDate; issuedOn: CalendarDate }[] })[] = await m.query(
+    const tracked: (EvidenceRow & { watch_id: string; bridge_letters: BridgeLetterFacts[] })[] = await m.query(
       `SELECT id, org_id, watch_id, framework, soc_type, period_start, period_end, as_of, issue_date, opinion, exception_count,
               certificate_valid_from, certificate_valid_until, bridge_letters
        FROM tracked_attestations WHERE org_id = $1`,
@@ -147,10 +146,10 @@ export const trackingRepository = {
       );
       for (const v of vendors) visibleVendors.set(v.id, { slug: v.slug, name: v.name });
       for (const g of grants) grantedVendors.add(g.org_id);
-      const lettersOf = new Map<string, { coversFrom: CalendarDate; coversThrough: CalendarDate; issuedOn: CalendarDate }[]>();
+      const lettersOf = new Map<string, BridgeLetterFacts[]>();
       for (const l of letters) {
         const list = lettersOf.get(l.attestation_id) ?? [];
-        list.push({ coversFrom: l.covers_from as CalendarDate, coversThrough: l.covers_through as CalendarDate, issuedOn: l.issued_on as CalendarDate });
+        list.push(bridgeLetterFacts({ coversFrom: l.covers_from, coversThrough: l.covers_through, issuedOn: l.issued_on }));
         lettersOf.set(l.attestation_id, list);
       }
       const watchesOf = new Map<string, string[]>();

@@ -13,7 +13,7 @@ import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
 import type { Principal } from '../auth/principal';
 import type { TenantScope } from '../auth/tenant-scope';
-import { isUniqueViolation, NotFoundError, type PayloadError } from '../common/errors';
+import { isUniqueViolation, NotFoundError, refusal, type PayloadError } from '../common/errors';
 import { TrustCenterService } from '../trust-center/trust-center.service';
 import type { RequirementPolicyEntity, TrackedAttestationEntity, VendorWatchEntity } from './tracking.entity';
 import { trackingRepository, type PortfolioRows } from './tracking.repository';
@@ -35,7 +35,10 @@ export interface VendorStatusView extends VendorEvaluation {
 }
 
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const err = (code: TrackingErrorCode, field: string | null, message: string): PayloadError<TrackingErrorCode> => ({ code, field, message });
+type Errors = PayloadError<TrackingErrorCode>[];
+export interface WatchResult { watch: VendorWatchEntity | null; errors: Errors }
+export interface RecordResult { attestation: TrackedAttestationEntity | null; errors: Errors }
+export interface PolicyResult { policy: RequirementPolicy | null; errors: Errors }
 
 export function policyOf(entity: RequirementPolicyEntity | null | undefined, fallback: RequirementPolicy = DEFAULT_REQUIREMENT_POLICY): RequirementPolicy {
   if (!entity) return fallback;
@@ -85,8 +88,8 @@ export interface RecordInput {
 export class TrackingService {
   constructor(private readonly db: Database) {}
 
-  async watch(principal: Principal, scope: TenantScope, input: { trustCenterSlug?: string | null; name?: string | null; domain?: string | null; notes?: string | null }) {
-    const none = { watch: null as VendorWatchEntity | null };
+  async watch(principal: Principal, scope: TenantScope, input: { trustCenterSlug?: string | null; name?: string | null; domain?: string | null; notes?: string | null }): Promise<WatchResult> {
+    const none = { watch: null };
     if (input.trustCenterSlug) {
       let vendorOrgId: string;
       let vendorName: string;
@@ -97,16 +100,16 @@ export class TrackingService {
         vendorOrgId = found.trustCenter.orgId;
         vendorName = found.organizationName;
       } catch (error) {
-        if (error instanceof NotFoundError) return { ...none, errors: [err('INVALID_VENDOR', 'trustCenterSlug', `No published trust center "${input.trustCenterSlug}".`)] };
+        if (error instanceof NotFoundError) return { ...none, errors: [refusal('INVALID_VENDOR', 'trustCenterSlug', `No published trust center "${input.trustCenterSlug}".`)] };
         throw error;
       }
-      if (vendorOrgId === scope.orgId) return { ...none, errors: [err('OWN_ORGANIZATION', 'trustCenterSlug', 'You do not watch your own organization.')] };
-      const already = { ...none, errors: [err('ALREADY_WATCHED', 'trustCenterSlug', 'This vendor is already on your watchlist.')] };
+      if (vendorOrgId === scope.orgId) return { ...none, errors: [refusal('OWN_ORGANIZATION', 'trustCenterSlug', 'You do not watch your own organization.')] };
+      const already: WatchResult = { ...none, errors: [refusal('ALREADY_WATCHED', 'trustCenterSlug', 'This vendor is already on your watchlist.')] };
       try {
         return await this.db.transaction(scope.identity(), async (m) => {
           if (await trackingRepository.watchOfVendor(m, scope, vendorOrgId)) return already;
           const watch = await trackingRepository.insertWatch(m, scope, { vendorOrgId, name: vendorName, domain: null, notes: input.notes ?? null, createdBy: scope.userId });
-          return { watch: watch as VendorWatchEntity | null, errors: [] as PayloadError<TrackingErrorCode>[] };
+          return { watch, errors: [] };
         });
       } catch (error) {
         if (isUniqueViolation(error)) return already; // the same vendor added twice at once
@@ -115,11 +118,11 @@ export class TrackingService {
     }
     const name = input.name?.trim() ?? '';
     const domain = input.domain?.trim().toLowerCase() || null;
-    if (name.length === 0 || name.length > 200) return { ...none, errors: [err('INVALID_VENDOR', 'name', 'Give trustCenterSlug for a vendor on the platform, or a name (1-200 characters) for one off it.')] };
-    if (domain && !DOMAIN.test(domain)) return { ...none, errors: [err('INVALID_VENDOR', 'domain', `"${domain}" is not a domain name.`)] };
+    if (name.length === 0 || name.length > 200) return { ...none, errors: [refusal('INVALID_VENDOR', 'name', 'Give trustCenterSlug for a vendor on the platform, or a name (1-200 characters) for one off it.')] };
+    if (domain && !DOMAIN.test(domain)) return { ...none, errors: [refusal('INVALID_VENDOR', 'domain', `"${domain}" is not a domain name.`)] };
     return this.db.transaction(scope.identity(), async (m) => {
       const watch = await trackingRepository.insertWatch(m, scope, { vendorOrgId: null, name, domain, notes: input.notes ?? null, createdBy: scope.userId });
-      return { watch: watch as VendorWatchEntity | null, errors: [] as PayloadError<TrackingErrorCode>[] };
+      return { watch, errors: [] };
     });
   }
 
@@ -131,37 +134,37 @@ export class TrackingService {
   }
 
   /** An off-platform vendor's report, recorded by the customer under the same rules as a vendor's own. */
-  async record(scope: TenantScope, input: RecordInput) {
-    const none = { attestation: null as TrackedAttestationEntity | null };
+  async record(scope: TenantScope, input: RecordInput): Promise<RecordResult> {
+    const none = { attestation: null };
     const fields = {
       framework: input.framework, socType: input.socType ?? null, periodStart: input.periodStart ?? null, periodEnd: input.periodEnd ?? null,
       asOf: input.asOf ?? null, issueDate: input.issueDate, opinion: input.opinion ?? null, trustServiceCriteria: input.trustServiceCriteria ?? (['SOC2', 'SOC3'].includes(input.framework) ? ['SECURITY' as const] : []),
       certificateValidFrom: input.certificateValidFrom ?? null, certificateValidUntil: input.certificateValidUntil ?? null,
     };
     const outcome = checkAttestation(fields);
-    const problems = outcome.errors.map((e) => err('INVALID_ATTESTATION', e.field, `${e.code}: ${e.message}`));
+    const problems: Errors = outcome.errors.map((e) => refusal('INVALID_ATTESTATION', e.field, `${e.code}: ${e.message}`));
     if (input.exceptionCount != null && (!Number.isInteger(input.exceptionCount) || input.exceptionCount < 0 || input.exceptionCount > 10_000)) {
-      problems.push(err('INVALID_ATTESTATION', 'exceptionCount', 'exceptionCount is a whole number from 0.'));
+      problems.push(refusal('INVALID_ATTESTATION', 'exceptionCount', 'exceptionCount is a whole number from 0.'));
     }
     for (const l of input.bridgeLetters ?? []) {
-      if (compareDates(l.coversFrom, l.coversThrough) > 0) problems.push(err('INVALID_ATTESTATION', 'bridgeLetters', 'A bridge letter\'s coversFrom must not be after its coversThrough.'));
+      if (compareDates(l.coversFrom, l.coversThrough) > 0) problems.push(refusal('INVALID_ATTESTATION', 'bridgeLetters', 'A bridge letter\'s coversFrom must not be after its coversThrough.'));
     }
-    if ((input.bridgeLetters?.length ?? 0) > 20) problems.push(err('INVALID_ATTESTATION', 'bridgeLetters', 'At most 20 bridge letters.'));
+    if ((input.bridgeLetters?.length ?? 0) > 20) problems.push(refusal('INVALID_ATTESTATION', 'bridgeLetters', 'At most 20 bridge letters.'));
     return this.db.transaction(scope.identity(), async (m) => {
       const watch = await trackingRepository.watchById(m, scope, input.watchId);
       if (!watch) throw new NotFoundError('Watched vendor');
-      if (watch.vendorOrgId) return { ...none, errors: [err('ON_PLATFORM_VENDOR', 'watchId', 'This vendor publishes its own reports on the platform; its statuses follow them.')] };
+      if (watch.vendorOrgId) return { ...none, errors: [refusal('ON_PLATFORM_VENDOR', 'watchId', 'This vendor publishes its own reports on the platform; its statuses follow them.')] };
       if (problems.length > 0) return { ...none, errors: problems };
       const attestation = await trackingRepository.insertTracked(m, scope, {
         watchId: watch.id, ...fields, auditor: input.auditor ?? null, exceptionCount: input.exceptionCount ?? 0,
         bridgeLetters: input.bridgeLetters ?? [], createdBy: scope.userId,
       });
-      return { attestation: attestation as TrackedAttestationEntity | null, errors: [] as PayloadError<TrackingErrorCode>[] };
+      return { attestation, errors: [] };
     });
   }
 
   /** Sets the default policy (no watchId) or a vendor's override; omitted fields keep the current effective value. */
-  async setPolicy(scope: TenantScope, input: PolicyInput): ReturnType<TrackingService['setPolicyOnce']> {
+  async setPolicy(scope: TenantScope, input: PolicyInput): Promise<PolicyResult> {
     try {
       return await this.setPolicyOnce(scope, input);
     } catch (error) {
@@ -171,11 +174,11 @@ export class TrackingService {
     }
   }
 
-  private async setPolicyOnce(scope: TenantScope, input: PolicyInput) {
-    const none = { policy: null as RequirementPolicy | null };
+  private async setPolicyOnce(scope: TenantScope, input: PolicyInput): Promise<PolicyResult> {
+    const none = { policy: null };
     for (const a of input.accepted ?? []) {
       if (!FRAMEWORKS.includes(a.framework) || (a.socType !== null && a.socType !== undefined && !SOC_TYPES.includes(a.socType))) {
-        return { ...none, errors: [err('INVALID_POLICY', 'accepted', 'Unknown framework or SOC type.')] };
+        return { ...none, errors: [refusal('INVALID_POLICY', 'accepted', 'Unknown framework or SOC type.')] };
       }
     }
     return this.db.transaction(scope.identity(), async (m) => {
@@ -194,9 +197,9 @@ export class TrackingService {
         exceptionsNeedReview: input.exceptionsNeedReview ?? current.exceptionsNeedReview,
       };
       const problems = validateRequirementPolicy(next);
-      if (problems.length > 0) return { ...none, errors: problems.map((p) => err('INVALID_POLICY', null, p)) };
+      if (problems.length > 0) return { ...none, errors: problems.map((p) => refusal('INVALID_POLICY', null, p)) };
       await trackingRepository.savePolicy(m, scope, watchId, { ...next, accepted: [...next.accepted] });
-      return { policy: next as RequirementPolicy | null, errors: [] as PayloadError<TrackingErrorCode>[] };
+      return { policy: next, errors: [] };
     });
   }
 

@@ -1,5 +1,5 @@
 import { ArrayMaxSize, IsOptional, Max, MaxLength, Min } from 'class-validator';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { Framework, Opinion, SocType, TrustServiceCriterion } from '../../domain/attestation';
 import type { CalendarDate } from '../../domain/calendar-date';
 import type { StatusReasonCode, VendorStatus } from '../../domain/compliance';
@@ -9,6 +9,7 @@ import { AgeAnchorEnum, FrameworkEnum, OpinionEnum, SocTypeEnum, StatusReasonCod
 import { DateScalar } from '../../graphql/scalars';
 import { Freshness } from '../attestations/attestation.types';
 import type { TrackingErrorCode } from './tracking.service';
+import { ErrorCodes, PayloadErrorType } from '../../graphql/payload';
 
 @ObjectType({ description: 'One kind of evidence a requirement accepts.' })
 export class AcceptedEvidence {
@@ -207,33 +208,17 @@ export class PortfolioSummary {
   goingStaleIn90Days: number;
 }
 
-export const TrackingErrorCodeEnum = Object.fromEntries(
-  (['ALREADY_WATCHED', 'OWN_ORGANIZATION', 'INVALID_VENDOR', 'ON_PLATFORM_VENDOR', 'INVALID_ATTESTATION', 'INVALID_POLICY'] satisfies TrackingErrorCode[]).map((c) => [c, c]),
-) as Record<TrackingErrorCode, TrackingErrorCode>;
-registerEnumType(TrackingErrorCodeEnum, {
-  name: 'TrackingErrorCode',
-  description: 'Why a tracking change was refused.',
-  valuesConfig: {
-    ALREADY_WATCHED: { description: 'watchVendor: this vendor is already on your watchlist.' },
-    OWN_ORGANIZATION: { description: 'watchVendor: trustCenterSlug is your own organization, which you cannot watch.' },
-    INVALID_VENDOR: { description: 'watchVendor: trustCenterSlug names no published trust center, or, for an off-platform vendor, name is not 1-200 characters or domain is not a domain name.' },
-    ON_PLATFORM_VENDOR: { description: 'recordVendorAttestation: the vendor publishes on the platform and its status follows its own reports, so nothing is recorded for it.' },
-    INVALID_ATTESTATION: { description: 'recordVendorAttestation: the report breaks an attestation rule (the message starts with its AttestationErrorCode), exceptionCount is not 0-10000, or a bridge letter ends before it starts or there are more than 20.' },
-    INVALID_POLICY: { description: 'setRequirementPolicy: accepted is empty, has more than 20 entries or an unknown framework or SOC type, maxAgeMonths is outside 1-60, or expiringSoonDays is outside 0-365.' },
-  } satisfies Record<TrackingErrorCode, { description: string }>,
+export const TrackingErrorCodeEnum = ErrorCodes<TrackingErrorCode>('TrackingErrorCode', 'Why a tracking change was refused.', {
+  ALREADY_WATCHED: 'watchVendor: this vendor is already on your watchlist.',
+  OWN_ORGANIZATION: 'watchVendor: trustCenterSlug is your own organization, which you cannot watch.',
+  INVALID_VENDOR: 'watchVendor: trustCenterSlug names no published trust center, or, for an off-platform vendor, name is not 1-200 characters or domain is not a domain name.',
+  ON_PLATFORM_VENDOR: 'recordVendorAttestation: the vendor publishes on the platform and its status follows its own reports, so nothing is recorded for it.',
+  INVALID_ATTESTATION: 'recordVendorAttestation: the report breaks an attestation rule (the message starts with its AttestationErrorCode), exceptionCount is not 0-10000, or a bridge letter ends before it starts or there are more than 20.',
+  INVALID_POLICY: 'setRequirementPolicy: accepted is empty, has more than 20 entries or an unknown framework or SOC type, maxAgeMonths is outside 1-60, or expiringSoonDays is outside 0-365.',
 });
 
-@ObjectType({ description: 'A refused tracking change.' })
-export class TrackingError {
-  @Field(() => TrackingErrorCodeEnum, { description: 'Machine-readable reason.' })
-  code: TrackingErrorCode;
-
-  @Field(() => String, { nullable: true, description: 'The input field at fault, if one is.' })
-  field: string | null;
-
-  @Field({ description: 'Human-readable explanation.' })
-  message: string;
-}
+export const TrackingError = PayloadErrorType('TrackingError', TrackingErrorCodeEnum, { description: 'A refused tracking change.' });
+export type TrackingError = InstanceType<typeof TrackingError>;
 
 @ObjectType({ description: 'Result of watchVendor.' })
 export class WatchVendorPayload {

@@ -1,10 +1,11 @@
 import { IsOptional, MaxLength } from 'class-validator';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { AgeAnchor } from '../../domain/freshness';
 import { safeWebUrl } from '../../domain/url';
 import { AgeAnchorEnum, TrustCenterStatusEnum } from '../../graphql/enums';
 import type { TrustCenterEntity, TrustCenterStatus } from './trust-center.entity';
 import type { TrustCenterErrorCode } from './trust-center.service';
+import { ErrorCodes, PayloadErrorType } from '../../graphql/payload';
 
 @ObjectType({ description: 'How this trust center counts freshness (buyers may apply their own policies).' })
 export class FreshnessPolicy {
@@ -74,36 +75,16 @@ export function toTrustCenter(e: TrustCenterEntity, org: { slug: string; name: s
   });
 }
 
-export const TrustCenterErrorCodeEnum = {
-  INVALID_EMAIL: 'INVALID_EMAIL',
-  INVALID_URL: 'INVALID_URL',
-  INVALID_SETTING: 'INVALID_SETTING',
-  ALREADY_PUBLISHED: 'ALREADY_PUBLISHED',
-  NOT_PUBLISHED: 'NOT_PUBLISHED',
-} as const satisfies Record<TrustCenterErrorCode, TrustCenterErrorCode>;
-registerEnumType(TrustCenterErrorCodeEnum, {
-  name: 'TrustCenterErrorCode',
-  description: 'Why a trust center change was refused.',
-  valuesConfig: {
-    INVALID_EMAIL: { description: 'updateTrustCenter: contactEmail is not an email address.' },
-    INVALID_URL: { description: 'updateTrustCenter: websiteUrl is not an absolute http:// or https:// URL with a host, or it has a user name or password, spaces, control or invisible characters, a backslash, or more than 2048 characters.' },
-    INVALID_SETTING: { description: 'updateTrustCenter: maxAgeMonths (1-60), expiringSoonDays (0-365) or bridgeLetterMaxMonths (1-12) is not a whole number in its range.' },
-    ALREADY_PUBLISHED: { description: 'publishTrustCenter: the trust center is already published.' },
-    NOT_PUBLISHED: { description: 'unpublishTrustCenter: the trust center is not published.' },
-  } satisfies Record<TrustCenterErrorCode, { description: string }>,
+export const TrustCenterErrorCodeEnum = ErrorCodes<TrustCenterErrorCode>('TrustCenterErrorCode', 'Why a trust center change was refused.', {
+  INVALID_EMAIL: 'updateTrustCenter: contactEmail is not an email address.',
+  INVALID_URL: 'updateTrustCenter: websiteUrl is not an absolute http:// or https:// URL with a host, or it has a user name or password, spaces, control or invisible characters, a backslash, or more than 2048 characters.',
+  INVALID_SETTING: 'updateTrustCenter: maxAgeMonths (1-60), expiringSoonDays (0-365) or bridgeLetterMaxMonths (1-12) is not a whole number in its range.',
+  ALREADY_PUBLISHED: 'publishTrustCenter: the trust center is already published.',
+  NOT_PUBLISHED: 'unpublishTrustCenter: the trust center is not published.',
 });
 
-@ObjectType({ description: 'A refused trust center change.' })
-export class TrustCenterError {
-  @Field(() => TrustCenterErrorCodeEnum, { description: 'Machine-readable reason.' })
-  code: TrustCenterErrorCode;
-
-  @Field(() => String, { nullable: true, description: 'The input field at fault, if one is.' })
-  field: string | null;
-
-  @Field({ description: 'Human-readable explanation.' })
-  message: string;
-}
+export const TrustCenterError = PayloadErrorType('TrustCenterError', TrustCenterErrorCodeEnum, { description: 'A refused trust center change.' });
+export type TrustCenterError = InstanceType<typeof TrustCenterError>;
 
 @ObjectType({ description: 'Result of a trust center mutation.' })
 export class TrustCenterPayload {
