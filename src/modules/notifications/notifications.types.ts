@@ -13,7 +13,7 @@ export class Notification {
   @Field(() => ID, { description: 'The event id (the same in the webhook payload `id`).' })
   eventId: string;
 
-  @Field({ description: 'Event type, e.g. attestation.published, attestation.stale, subprocessors.changed.' })
+  @Field({ description: 'Event type: a followed vendor\'s event (attestation.published, attestation.stale, subprocessors.changed... as webhooks deliver them), or, for a customer organization, a vendor\'s decision about its access: access.approved, access.denied, access.revoked, access.expiring (7 days before a grant ends; feed only, not webhooks).' })
   type: string;
 
   @Field({ description: 'One line for humans.' })
