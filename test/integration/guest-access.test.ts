@@ -1,11 +1,11 @@
 import { createOrg, type TestOrg } from '../support/factories';
 import { createDocumentWithFile, decide, publishNda, setAccessPolicy } from '../support/documents';
-import { startTestApp, uniqueSuffix, type TestApp } from '../support/harness';
+import { startTestApp, testConfig, uniqueSuffix, type TestApp } from '../support/harness';
 import { waitForMail } from '../support/mailbox';
 import { PAGE_CSP } from '../../src/http/trust-page.plugin';
 import { GUEST_MAIL_PER_IP_PER_MINUTE } from '../../src/http/guest-access.plugin';
 import { GUEST_LINKS_PER_ADDRESS } from '../../src/modules/guest/guest.service';
-import { issueSession } from '../../src/modules/auth/session';
+import { issueSession, serializeCookie } from '../../src/modules/auth/session';
 
 /**
  * Issue 15, guest access requests, through HTTP and the embedded SMTP sink: the form (CSRF), the mailed single-use
@@ -357,4 +357,11 @@ test('hostile strings typed by the vendor and the buyer are text on every page',
   expect(access.text).toContain('&lt;img src=x');
   expect(access.text).not.toContain('<img src=x');
   expect(access.text).not.toContain('<script>alert');
+});
+
+test('cookies are Secure outside development and test', () => {
+  expect(testConfig({ SESSION_SECRET }).session.secureCookies).toBe(false);
+  expect(testConfig({ NODE_ENV: 'development', SESSION_SECRET }).session.secureCookies).toBe(false);
+  expect(serializeCookie('tp_session', 'abc.def', { path: '/trust', secure: true, maxAge: 43200 })).toBe('tp_session=abc.def; Path=/trust; HttpOnly; SameSite=Lax; Max-Age=43200; Secure');
+  expect(() => testConfig({ SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET/);
 });
