@@ -7,6 +7,7 @@ import { attestationRepository } from '../modules/attestations/attestation.repos
 import type { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity';
 import { type Principal } from '../modules/auth/principal';
 import { authorize } from '../modules/auth/authorize';
+import type { TenantScope } from '../modules/auth/tenant-scope';
 import type { AccessRequestEventEntity, NdaAcceptanceEntity } from '../modules/access/access.entity';
 import { accessRepository } from '../modules/access/access.repository';
 import type { DocumentEntity, DocumentVersionEntity } from '../modules/documents/document.entity';
@@ -28,7 +29,7 @@ export const orgKey = (orgId: string, id: string): string => `${orgId}|${id}`;
 function perOrgLoader<V>(
   db: Database,
   principal: Principal,
-  fetch: (m: EntityManager, orgId: string, ids: string[]) => Promise<Map<string, V>>,
+  fetch: (m: EntityManager, scope: TenantScope, ids: string[]) => Promise<Map<string, V>>,
   missing: V,
 ): DataLoader<string, V> {
   return new DataLoader<string, V>(async (keys) => {
@@ -40,7 +41,8 @@ function perOrgLoader<V>(
     const results = new Map<string, V>();
     await Promise.all(
       [...byOrg].map(async ([orgId, ids]) => {
-        const found = await db.transaction(authorize(principal, 'visit', { orgId }).identity(), (m) => fetch(m, orgId, [...new Set(ids)]));
+        const scope = authorize(principal, 'visit', { orgId });
+        const found = await db.transaction(scope.identity(), (m) => fetch(m, scope, [...new Set(ids)]));
         for (const [id, value] of found) results.set(orgKey(orgId, id), value);
       }),
     );
@@ -53,27 +55,30 @@ export function createLoaders(db: Database, principal: Principal) {
     organization: perOrgLoader<OrganizationEntity | null>(
       db,
       principal,
-      async (m, orgId) => new Map((await tenancyRepository.organizationsByIds(m, [orgId])).map((o) => [o.id, o])),
+      async (m, scope) => new Map((await tenancyRepository.organizationsByIds(m, [scope.orgId])).map((o) => [o.id, o])),
       null,
     ),
     trustCenter: perOrgLoader<TrustCenterEntity | null>(
       db,
       principal,
-      async (m, orgId) => new Map((await trustCenterRepository.byOrgIds(m, [orgId])).map((t) => [t.orgId, t])),
+      async (m, scope) => {
+        const trustCenter = await trustCenterRepository.forScope(m, scope);
+        return new Map(trustCenter ? [[trustCenter.orgId, trustCenter]] : []);
+      },
       null,
     ),
     attestation: perOrgLoader<AttestationEntity | null>(
       db,
       principal,
-      async (m, orgId, ids) => new Map((await attestationRepository.byIds(m, orgId, ids)).map((a) => [a.id, a])),
+      async (m, scope, ids) => new Map((await attestationRepository.byIds(m, scope, ids)).map((a) => [a.id, a])),
       null,
     ),
     bridgeLetters: perOrgLoader<BridgeLetterEntity[]>(
       db,
       principal,
-      async (m, orgId, ids) => {
+      async (m, scope, ids) => {
         const map = new Map<string, BridgeLetterEntity[]>(ids.map((id) => [id, []]));
-        for (const letter of await attestationRepository.bridgeLettersFor(m, orgId, ids)) map.get(letter.attestationId)!.push(letter);
+        for (const letter of await attestationRepository.bridgeLettersFor(m, scope, ids)) map.get(letter.attestationId)!.push(letter);
         return map;
       },
       [],
@@ -81,21 +86,21 @@ export function createLoaders(db: Database, principal: Principal) {
     documentVersion: perOrgLoader<DocumentVersionEntity | null>(
       db,
       principal,
-      async (m, orgId, ids) => new Map((await documentRepository.versionsByIds(m, orgId, ids)).map((v) => [v.id, v])),
+      async (m, scope, ids) => new Map((await documentRepository.versionsByIds(m, scope.orgId, ids)).map((v) => [v.id, v])),
       null,
     ),
     document: perOrgLoader<DocumentEntity | null>(
       db,
       principal,
-      async (m, orgId, ids) => new Map((await documentRepository.byIds(m, orgId, ids)).map((d) => [d.id, d])),
+      async (m, scope, ids) => new Map((await documentRepository.byIds(m, scope.orgId, ids)).map((d) => [d.id, d])),
       null,
     ),
     accessRequestEvents: perOrgLoader<AccessRequestEventEntity[]>(
       db,
       principal,
-      async (m, orgId, ids) => {
+      async (m, scope, ids) => {
         const map = new Map<string, AccessRequestEventEntity[]>(ids.map((id) => [id, []]));
-        for (const e of await accessRepository.eventsFor(m, orgId, ids)) map.get(e.requestId)!.push(e);
+        for (const e of await accessRepository.eventsFor(m, scope, ids)) map.get(e.requestId)!.push(e);
         return map;
       },
       [],
@@ -104,9 +109,9 @@ export function createLoaders(db: Database, principal: Principal) {
     ndaAcceptances: perOrgLoader<NdaAcceptanceEntity[]>(
       db,
       principal,
-      async (m, orgId, customerIds) => {
+      async (m, scope, customerIds) => {
         const map = new Map<string, NdaAcceptanceEntity[]>(customerIds.map((id) => [id, []]));
-        for (const a of await accessRepository.acceptancesForOrgs(m, orgId, customerIds)) map.get(a.customerOrgId)!.push(a);
+        for (const a of await accessRepository.acceptancesForOrgs(m, scope, customerIds)) map.get(a.customerOrgId)!.push(a);
         return map;
       },
       [],
@@ -115,9 +120,9 @@ export function createLoaders(db: Database, principal: Principal) {
     statusHistory: perOrgLoader<VendorStatusHistoryEntity[]>(
       db,
       principal,
-      async (m, orgId, watchIds) => {
+      async (m, scope, watchIds) => {
         const map = new Map<string, VendorStatusHistoryEntity[]>(watchIds.map((id) => [id, []]));
-        for (const h of await trackingRepository.historyOf(m, orgId, watchIds)) map.get(h.watchId)!.push(h);
+        for (const h of await trackingRepository.historyOf(m, scope, watchIds)) map.get(h.watchId)!.push(h);
         return map;
       },
       [],
@@ -126,9 +131,9 @@ export function createLoaders(db: Database, principal: Principal) {
     typeIIPeriods: perOrgLoader<AttestationEntity[]>(
       db,
       principal,
-      async (m, orgId, frameworks) => {
+      async (m, scope, frameworks) => {
         const map = new Map<string, AttestationEntity[]>(frameworks.map((f) => [f, []]));
-        for (const a of await attestationRepository.typeIIPeriods(m, orgId, frameworks as Framework[])) map.get(a.framework)!.push(a);
+        for (const a of await attestationRepository.typeIIPeriods(m, scope, frameworks as Framework[])) map.get(a.framework)!.push(a);
         return map;
       },
       [],

@@ -42,10 +42,10 @@ export const accessRepository = {
     return m.getRepository(NdaAcceptanceEntity).find({ where: { orgId: scope.orgId, customerOrgId }, order: { acceptedAt: 'DESC' } });
   },
 
-  async acceptancesForOrgs(m: EntityManager, orgId: string, customerOrgIds: readonly string[]): Promise<NdaAcceptanceEntity[]> {
+  async acceptancesForOrgs(m: EntityManager, scope: TenantScope, customerOrgIds: readonly string[]): Promise<NdaAcceptanceEntity[]> {
     if (customerOrgIds.length === 0) return [];
     return m.getRepository(NdaAcceptanceEntity).createQueryBuilder('a')
-      .where('a.org_id = :orgId AND a.customer_org_id = ANY(:ids)', { orgId, ids: customerOrgIds })
+      .where('a.org_id = :orgId AND a.customer_org_id = ANY(:ids)', { orgId: scope.orgId, ids: customerOrgIds })
       .getMany();
   },
 
@@ -87,10 +87,10 @@ export const accessRepository = {
     await m.insert(AccessRequestEventEntity, { orgId: scope.orgId, rule: null, reason: null, ...values });
   },
 
-  async eventsFor(m: EntityManager, orgId: string, requestIds: readonly string[]): Promise<AccessRequestEventEntity[]> {
+  async eventsFor(m: EntityManager, scope: TenantScope, requestIds: readonly string[]): Promise<AccessRequestEventEntity[]> {
     if (requestIds.length === 0) return [];
     return m.getRepository(AccessRequestEventEntity).createQueryBuilder('e')
-      .where('e.org_id = :orgId AND e.request_id = ANY(:ids)', { orgId, ids: requestIds })
+      .where('e.org_id = :orgId AND e.request_id = ANY(:ids)', { orgId: scope.orgId, ids: requestIds })
       // Events of one transaction share a timestamp; the state machine's order breaks the tie.
       .orderBy('e.occurred_at', 'ASC')
       .addOrderBy(`CASE e.to_state WHEN 'REQUESTED' THEN 0 WHEN 'APPROVED' THEN 1 WHEN 'DENIED' THEN 1 ELSE 2 END`, 'ASC')

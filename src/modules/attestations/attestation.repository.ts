@@ -29,13 +29,13 @@ export const attestationRepository = {
     return qb.getOne();
   },
 
-  async byIds(m: EntityManager, orgId: string, ids: readonly string[]): Promise<AttestationEntity[]> {
+  async byIds(m: EntityManager, scope: TenantScope, ids: readonly string[]): Promise<AttestationEntity[]> {
     ids = ids.filter(isUuid);
     if (ids.length === 0) return [];
     return m
       .getRepository(AttestationEntity)
       .createQueryBuilder('a')
-      .where('a.org_id = :orgId AND a.id = ANY(:ids)', { orgId, ids })
+      .where('a.org_id = :orgId AND a.id = ANY(:ids)', { orgId: scope.orgId, ids })
       .getMany();
   },
 
@@ -73,12 +73,12 @@ export const attestationRepository = {
   },
 
   /** Type II periods of the given frameworks, published or in history (for gaps between consecutive periods). */
-  async typeIIPeriods(m: EntityManager, orgId: string, frameworks: readonly Framework[]): Promise<AttestationEntity[]> {
+  async typeIIPeriods(m: EntityManager, scope: TenantScope, frameworks: readonly Framework[]): Promise<AttestationEntity[]> {
     return m
       .getRepository(AttestationEntity)
       .createQueryBuilder('a')
       .select(['a.orgId', 'a.id', 'a.framework', 'a.periodStart', 'a.periodEnd'])
-      .where(`a.org_id = :orgId AND a.framework = ANY(:frameworks) AND a.soc_type = 'TYPE_II' AND a.status IN ('PUBLISHED', 'SUPERSEDED')`, { orgId, frameworks })
+      .where(`a.org_id = :orgId AND a.framework = ANY(:frameworks) AND a.soc_type = 'TYPE_II' AND a.status IN ('PUBLISHED', 'SUPERSEDED')`, { orgId: scope.orgId, frameworks })
       .getMany();
   },
 
@@ -91,11 +91,11 @@ export const attestationRepository = {
     await m.getRepository(AttestationEntity).update({ orgId: scope.orgId, id }, { ...values, updatedAt: new Date() });
   },
 
-  async bridgeLettersFor(m: EntityManager, orgId: string, attestationIds: readonly string[]): Promise<BridgeLetterEntity[]> {
+  async bridgeLettersFor(m: EntityManager, scope: TenantScope, attestationIds: readonly string[]): Promise<BridgeLetterEntity[]> {
     return m
       .getRepository(BridgeLetterEntity)
       .createQueryBuilder('b')
-      .where('b.org_id = :orgId AND b.attestation_id = ANY(:ids)', { orgId, ids: attestationIds })
+      .where('b.org_id = :orgId AND b.attestation_id = ANY(:ids)', { orgId: scope.orgId, ids: attestationIds })
       .orderBy('b.covers_from', 'ASC')
       .getMany();
   },

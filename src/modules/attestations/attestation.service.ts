@@ -202,7 +202,7 @@ export class AttestationService {
       if (!report || !trustCenter) throw new NotFoundError('Attestation');
       const dates = attestationDates(report);
       const end = dates.periodEnd ?? dates.asOf;
-      const existing = await attestationRepository.bridgeLettersFor(m, scope.orgId, [report.id]);
+      const existing = await attestationRepository.bridgeLettersFor(m, scope, [report.id]);
       const chained = end
         ? coveredThrough(end, existing.map(bridgeLetterFacts))
         : null;

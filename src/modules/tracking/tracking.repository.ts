@@ -170,10 +170,10 @@ export const trackingRepository = {
     return new Map(rows.map((r) => [r.watchId, r]));
   },
 
-  async historyOf(m: EntityManager, orgId: string, watchIds: readonly string[]): Promise<VendorStatusHistoryEntity[]> {
+  async historyOf(m: EntityManager, scope: TenantScope, watchIds: readonly string[]): Promise<VendorStatusHistoryEntity[]> {
     if (watchIds.length === 0) return [];
     return m.getRepository(VendorStatusHistoryEntity).createQueryBuilder('h')
-      .where('h.org_id = :orgId AND h.watch_id = ANY(:ids)', { orgId, ids: watchIds })
+      .where('h.org_id = :orgId AND h.watch_id = ANY(:ids)', { orgId: scope.orgId, ids: watchIds })
       .orderBy('h.recorded_at', 'DESC').getMany();
   },
 

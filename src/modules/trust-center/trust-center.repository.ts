@@ -9,10 +9,6 @@ export const trustCenterRepository = {
     return qb.getOne();
   },
 
-  async byOrgIds(m: EntityManager, orgIds: readonly string[]): Promise<TrustCenterEntity[]> {
-    return m.getRepository(TrustCenterEntity).createQueryBuilder('t').where('t.org_id = ANY(:orgIds)', { orgIds }).getMany();
-  },
-
   async insert(m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity> {
     const repo = m.getRepository(TrustCenterEntity);
     return repo.save(repo.create({ orgId: scope.orgId }));
