@@ -17,8 +17,14 @@ export interface Scenario {
   baseline: { kind: 'bare-http' } | { kind: 'sql-replay'; of: ScenarioId };
   /** Whether the ratio has a target (>= 0.5); informational rows report it without one. */
   ratioTarget: boolean;
-  /** Writes: replayed inside BEGIN ... ROLLBACK. */
+  /** Writes: replayed inside BEGIN ... ROLLBACK, unless `replayCommits`. */
   writes: boolean;
+  /**
+   * The replay commits like the server does (a rollback skips the WAL flush and flatters the baseline). Only where
+   * replaying the same statements again cannot collide: download events are new rows, and the audit append is
+   * relinked to the tail under the org's advisory lock.
+   */
+  replayCommits?: boolean;
   /** How many distinct requests exist (each request(i) may be sent once); Infinity when any may repeat. */
   capacity: number;
   /**
@@ -147,7 +153,7 @@ export function buildScenarios(data: BenchDataset, tokens: ScenarioTokens, conne
       capacity: Infinity, captures: 2, request: () => mixStatuses, expect: /"vendorStatuses":\{"edges":\[\{/,
     },
     {
-      id: 'c', title: `requestDocumentDownload, RESTRICTED, granted (${downloads.length} documents, watermark cached)`, baseline: { kind: 'sql-replay', of: 'c' }, ratioTarget: true, writes: true,
+      id: 'c', title: `requestDocumentDownload, RESTRICTED, granted (${downloads.length} documents, watermark cached)`, baseline: { kind: 'sql-replay', of: 'c' }, ratioTarget: true, writes: true, replayCommits: true,
       capacity: Infinity, captures: Math.min(connections, downloads.length), request: (i) => downloads[i % downloads.length]!, expect: /"url":"http/,
     },
     {
