@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { normalizeEmail } from '../domain/invitations';
 import { buildContext } from '../graphql/context';
 import { authorize } from '../modules/auth/authorize';
-import { ANONYMOUS, principalForIdentity, type Principal } from '../modules/auth/principal';
+import { ANONYMOUS, type Principal } from '../modules/auth/principal';
 import { CSRF_COOKIE, csrfToken, csrfValid, issueSession, newCsrfSecret, parseCookies, readSession, serializeCookie, SESSION_COOKIE, SESSION_TTL_MS } from '../modules/auth/session';
 import { AccessService } from '../modules/access/access.service';
 import { accessRepository } from '../modules/access/access.repository';
@@ -159,7 +159,8 @@ export async function guestAccessRoutes(app: FastifyInstance, options: GuestAcce
   /** The signed-in buyer, or null (no cookie, forged, expired: anonymous). */
   async function sessionPrincipal(request: FastifyRequest): Promise<Principal | null> {
     const claims = readSession(secret, cookieOf(request, SESSION_COOKIE), now());
-    return claims ? principalForIdentity(db, { subject: claims.subject, email: claims.email, emailVerified: true }, null) : null;
+    // Sessions are issued for guest identities only (startSession): the same principal as the verify step builds.
+    return claims ? guests.principalFor(claims.email, null) : null;
   }
 
   function startSession(reply: FastifyReply, email: string): void {
