@@ -306,6 +306,9 @@ test('sign-in by mail; a forged or expired session cookie is anonymous', async (
   const signedIn = await confirm(fresh, await mailedLink(email, 'Sign in'));
   expect(signedIn.headers.get('location')).toBe(`/trust/${vendor.slug}/access?notice=signed-in`);
   expect((await fresh.get(`/trust/${vendor.slug}/access`)).text).toContain('Pending');
+  // The cookie is the hosted page's only: the API does not read it (a cross-site GraphQL request carries no power).
+  const viaApi = await app.gql('{ viewer { user { email } } }', { headers: { cookie: `tp_session=${fresh.cookies.get('tp_session')}` } });
+  expect(viaApi.data?.viewer ?? null).toBeNull();
 
   // Forged: the payload changed (another address), the signature kept.
   const [payload, signature] = fresh.cookies.get('tp_session')!.split('.');
