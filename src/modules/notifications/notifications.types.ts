@@ -4,6 +4,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Connection } from '../../graphql/connection';
 import type { WebhookErrorCode } from './notifications.service';
 import { ErrorCodes, PayloadErrorType } from '../../graphql/payload';
+import type { SubprocessorErrorCode } from './subprocessors.service';
 
 @ObjectType({ description: 'An event in the organization\'s feed (also what webhooks deliver).' })
 export class Notification {
@@ -133,7 +134,7 @@ export class Subprocessor {
   updatedAt: Date;
 }
 
-export type SubprocessorErrorCode = 'INVALID_URL';
+export type { SubprocessorErrorCode };
 
 export const SubprocessorErrorCodeEnum = ErrorCodes<SubprocessorErrorCode>('SubprocessorErrorCode', 'Why a subprocessor change was refused.', {
   INVALID_URL: 'createSubprocessor: websiteUrl is not an absolute http:// or https:// URL with a host, or it has a user name or password, spaces, control or invisible characters, a backslash, or more than 2048 characters.',

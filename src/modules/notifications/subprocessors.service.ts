@@ -1,0 +1,51 @@
+import type { Database } from '../../db/database';
+import { checkWebUrl } from '../../domain/url';
+import { emitVendorEvent } from '../../jobs/events';
+import type { TenantScope } from '../auth/tenant-scope';
+import { NotFoundError, refusal, type PayloadError } from '../common/errors';
+import type { SubprocessorEntity } from './notifications.entity';
+import { notificationsRepository } from './notifications.repository';
+
+export type SubprocessorErrorCode = 'INVALID_URL';
+
+export interface SubprocessorResult {
+  subprocessor: SubprocessorEntity | null;
+  errors: PayloadError<SubprocessorErrorCode>[];
+}
+
+/** A vendor's subprocessor list; each change is told to its followers (subprocessors.changed). */
+export class SubprocessorService {
+  constructor(private readonly db: Database) {}
+
+  /** Adds one unless its input is refused (checked before anything is written). */
+  async create(scope: TenantScope, input: { name: string; purpose: string; location: string; dataCategories?: string[] | null; websiteUrl?: string | null }): Promise<SubprocessorResult> {
+    let websiteUrl: string | null = null;
+    if (input.websiteUrl !== undefined && input.websiteUrl !== null && input.websiteUrl !== '') {
+      const url = checkWebUrl(input.websiteUrl);
+      if (!url.ok) return { subprocessor: null, errors: [refusal('INVALID_URL', 'websiteUrl', `websiteUrl ${url.message}.`)] };
+      websiteUrl = url.href;
+    }
+    const subprocessor = await this.db.transaction(scope.identity(), async (m) => {
+      const saved = await notificationsRepository.insertSubprocessor(m, scope, {
+        name: input.name.trim(), purpose: input.purpose.trim(), location: input.location.trim(), dataCategories: input.dataCategories ?? [], websiteUrl,
+      });
+      await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'subprocessors.changed', title: `Subprocessor added: ${saved.name}`, data: { change: 'added', subprocessorId: saved.id, name: saved.name, location: saved.location } });
+      return saved;
+    });
+    return { subprocessor, errors: [] };
+  }
+
+  async remove(scope: TenantScope, id: string): Promise<void> {
+    await this.db.transaction(scope.identity(), async (m) => {
+      const found = await notificationsRepository.subprocessor(m, scope, id);
+      if (!found) throw new NotFoundError('Subprocessor');
+      await notificationsRepository.deleteSubprocessor(m, scope, id);
+      await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'subprocessors.changed', title: `Subprocessor removed: ${found.name}`, data: { change: 'removed', subprocessorId: id, name: found.name } });
+    });
+  }
+
+  /** What a visitor's scope shows of a published trust center, or everything for a member. */
+  async list(scope: TenantScope): Promise<SubprocessorEntity[]> {
+    return this.db.transaction(scope.identity(), (m) => notificationsRepository.subprocessors(m, scope));
+  }
+}
