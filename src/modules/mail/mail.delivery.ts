@@ -32,7 +32,7 @@ export class MailDelivery {
     private readonly logger: Logger,
     smtpUrl: string,
   ) {
-    this.transport = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 } as never);
+    this.transport = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
   }
 
   async deliver(orgId: string, id: string, attempt: { number: number; max: number }): Promise<MailStatus | null> {
