@@ -90,7 +90,7 @@ ${errors.reason ? html`<p class="error" id="reason-error">${errors.reason}</p>` 
 <legend>Documents</legend>
 ${docError ? html`<p class="error" id="documents-error">${docError}</p>` : ''}
 <p class="details">Leave all unticked to ask for every restricted document.</p>
-${p.documents.map((d) => html`<div><input type="checkbox" id="doc-${d.id}" name="documents" value="${d.id}"${values.documentIds.includes(d.id) ? html` checked` : ''}> <label for="doc-${d.id}">${d.title}</label></div>`)}
+${p.documents.map((d) => html`<div class="check"><input type="checkbox" id="doc-${d.id}" name="documents" value="${d.id}"${values.documentIds.includes(d.id) ? html` checked` : ''}> <label for="doc-${d.id}">${d.title}</label></div>`)}
 </fieldset>
 <div><button type="submit">Email me the confirmation link</button></div>
 </form>
@@ -153,7 +153,7 @@ export function accessPage(frame: PageFrame, p: { csrf: string; view: AccessView
 <section aria-labelledby="nda-heading">
 <h2 id="nda-heading">Non-disclosure agreement: ${view.nda.title} (version ${view.nda.version})</h2>
 <p>${frame.vendorName} asks you to accept this NDA before downloading.</p>
-<div class="prose">${view.nda.body}</div>
+<div class="prose nda-text">${view.nda.body}</div>
 <form class="stack" method="post" action="/trust/${frame.slug}/nda" novalidate>
 ${csrfField(p.csrf)}
 <input type="hidden" name="version" value="${view.nda.version}">
@@ -166,7 +166,7 @@ ${field({ id: 'signerTitle', label: 'Your title (optional)', autocomplete: 'orga
   const downloads = approved && view.documents.length > 0 ? html`
 <section aria-labelledby="docs-heading">
 <h2 id="docs-heading">Your documents</h2>
-<p class="details">Each copy is watermarked with your name, company and the time of download.</p>
+<p class="details">Each copy is watermarked with your email address, your company and the date of download.</p>
 <ul class="cards">${view.documents.map((d) => html`<li><p>${d.title}</p><form method="post" action="/trust/${frame.slug}/download">${csrfField(p.csrf)}<input type="hidden" name="document" value="${d.id}"><button type="submit" aria-label="Download ${d.title}">Download</button></form></li>`)}</ul>
 </section>` : '';
 

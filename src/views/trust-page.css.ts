@@ -39,6 +39,11 @@ form.stack{display:grid;gap:.75rem;max-width:32rem}
 label{font-weight:600;display:block}
 input,textarea{width:100%;font:inherit;padding:.4rem .5rem;border:1px solid #8c959f;border-radius:6px;background:#fff;color:#1f2328}
 .error{color:#b42318;font-weight:600}
+fieldset{border:1px solid #8c959f;border-radius:6px;padding:.5rem .75rem}
+.check{display:flex;gap:.5rem;align-items:baseline}
+.check input{width:auto;flex:none}
+.check label{font-weight:400}
+.nda-text{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:.75rem 1rem;margin-bottom:1rem}
 footer{color:#424a53;font-size:.9rem;padding-bottom:3rem}
 `;
 

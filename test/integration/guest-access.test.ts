@@ -171,7 +171,7 @@ test('the guest story: form, mailed link, confirm, request filed, approval mail,
   const approved = await b.get(accessLink);
   expect(approved.text).toContain('Approved');
   expect(approved.text).toContain(`(version ${nda.version})`);
-  expect(approved.text).toContain('<div class="prose">Keep it secret.\nSecond line &lt;b&gt;not bold&lt;/b&gt;');
+  expect(approved.text).toContain('<div class="prose nda-text">Keep it secret.\nSecond line &lt;b&gt;not bold&lt;/b&gt;');
 
   // Before the NDA, a download sends the buyer back to it.
   const early = await b.post(`/trust/${vendor.slug}/download`, { csrf: csrfOf(approved), document: docId });
