@@ -226,12 +226,16 @@ export async function guestAccessRoutes(app: FastifyInstance, options: GuestAcce
     EXPIRED: 'This link has expired (links work for 15 minutes). Ask for a new one.',
     USED: 'This link was already used (each link works once). Ask for a new one, or sign in.',
   } as const;
+  const linkProblem = (reply: FastifyReply, vendor: GuestVendor, reason: keyof typeof linkProblems) =>
+    send(reply, 400, messagePage(frameOf(vendor.slug, vendor), reason === 'EXPIRED' ? 'Link expired' : reason === 'USED' ? 'Link already used' : 'Link not valid',
+      linkProblems[reason], { href: `/trust/${vendor.slug}/access`, label: 'Get a new link' }));
 
   app.get<{ Params: { slug: string }; Querystring: { token?: string } }>('/trust/:slug/verify', async (request, reply) => {
     const vendor = await vendorOr404(request.params.slug, reply);
     if (!vendor) return reply;
     const token = text(request.query, 'token');
-    if (!token || token.length > 200) return send(reply, 400, messagePage(frameOf(vendor.slug, vendor), 'Link not valid', linkProblems.UNKNOWN, { href: `/trust/${vendor.slug}/access`, label: 'Sign in' }));
+    const state = await guests.peek(vendor, token, now());
+    if (!state.ok) return linkProblem(reply, vendor, state.reason);
     return send(reply, 200, confirmPage(frameOf(vendor.slug, vendor), { csrf: csrfFor(request, reply), token }));
   });
 
@@ -239,10 +243,7 @@ export async function guestAccessRoutes(app: FastifyInstance, options: GuestAcce
     const vendor = await vendorOr404(request.params.slug, reply);
     if (!vendor || csrfRefused(request, reply, vendor)) return reply;
     const outcome = await guests.consume(vendor, text(request.body, 'token'), now());
-    if (!outcome.ok) {
-      return send(reply, 400, messagePage(frameOf(vendor.slug, vendor), outcome.reason === 'EXPIRED' ? 'Link expired' : outcome.reason === 'USED' ? 'Link already used' : 'Link not valid',
-        linkProblems[outcome.reason], { href: `/trust/${vendor.slug}/access`, label: 'Get a new link' }));
-    }
+    if (!outcome.ok) return linkProblem(reply, vendor, outcome.reason);
     const v = outcome.verification;
     if (v.purpose === 'SIGN_IN') {
       startSession(reply, v.email);

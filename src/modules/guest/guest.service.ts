@@ -114,7 +114,16 @@ export class GuestService {
   }
 
   /** Uses a link once: unknown (forged, another vendor's), expired and used links say so and change nothing. */
-  async consume(vendor: GuestVendor, token: string, now: Date): Promise<ConsumeOutcome> {
+  consume(vendor: GuestVendor, token: string, now: Date): Promise<ConsumeOutcome> {
+    return this.check(vendor, token, now, true);
+  }
+
+  /** What using the link now would answer, without using it (the confirm page of a dead link says so at once). */
+  peek(vendor: GuestVendor, token: string, now: Date): Promise<ConsumeOutcome> {
+    return this.check(vendor, token, now, false);
+  }
+
+  private async check(vendor: GuestVendor, token: string, now: Date, use: boolean): Promise<ConsumeOutcome> {
     const parsed = parseGuestToken(token);
     if (!parsed || parsed.orgId !== vendor.orgId) return { ok: false, reason: 'UNKNOWN' };
     const system = TenantScope.forSystem(vendor.orgId);
@@ -123,6 +132,7 @@ export class GuestService {
       if (!row) return { ok: false, reason: 'UNKNOWN' };
       if (row.consumedAt) return { ok: false, reason: 'USED' };
       if (row.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'EXPIRED' };
+      if (!use) return { ok: true, verification: row };
       await guestRepository.consume(m, system, row.id, now);
       return { ok: true, verification: { ...row, consumedAt: now } };
     });
