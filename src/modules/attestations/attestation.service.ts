@@ -12,12 +12,13 @@ import {
 } from '../../domain/attestation';
 import { compareDates, type CalendarDate } from '../../domain/calendar-date';
 import { coveredThrough } from '../../domain/freshness';
+import type { EntityManager } from 'typeorm';
 import type { Database } from '../../db/database';
 import type { TenantScope } from '../auth/tenant-scope';
 import { emitVendorEvent } from '../../jobs/events';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { NotFoundError, type Actor } from '../common/errors';
-import { trustCenterRepository } from '../trust-center/trust-center.repository';
+import { trustCenters } from '../trust-center/trust-center.service';
 import type { AttestationEntity } from './attestation.entity';
 import type { AttestationFieldsInput } from './attestation.inputs';
 import { attestationDates, attestationFacts, bridgeLetterFacts } from './attestation.facts';
@@ -86,6 +87,11 @@ const transitionError = (from: string, to: string): RuleViolation<AttestationErr
 });
 
 /** Vendor-side writes. One transaction per mutation; every read and write goes through the tenant scope. */
+/** An attestation inside another module's transaction (a document names the report it belongs to). */
+export const attestations = {
+  find: (m: EntityManager, scope: TenantScope, id: string): Promise<AttestationEntity | null> => attestationRepository.findById(m, scope, id),
+};
+
 export class AttestationService {
   constructor(private readonly db: Database) {}
 
@@ -130,7 +136,7 @@ export class AttestationService {
   async publish(scope: TenantScope, actor: Actor, id: string, today: CalendarDate): Promise<AttestationResult> {
     return this.db.transaction(scope.identity(), async (m) => {
       // The trust center row serialises publications within an org, so two concurrent publishes cannot both win.
-      await trustCenterRepository.forScope(m, scope, true);
+      await trustCenters.lock(m, scope);
       const current = await attestationRepository.findById(m, scope, id, true);
       if (!current) throw new NotFoundError('Attestation');
       if (current.status !== 'DRAFT') return { attestation: current, errors: [transitionError(current.status, 'PUBLISHED')], warnings: [] };
@@ -174,7 +180,7 @@ export class AttestationService {
   /** Takes a report down. Reports it had superseded become current again. */
   async withdraw(scope: TenantScope, actor: Actor, id: string, reason: string | null): Promise<AttestationResult> {
     return this.db.transaction(scope.identity(), async (m) => {
-      await trustCenterRepository.forScope(m, scope, true);
+      await trustCenters.lock(m, scope);
       const current = await attestationRepository.findById(m, scope, id, true);
       if (!current) throw new NotFoundError('Attestation');
       if (!canTransition(current.status, 'WITHDRAWN')) return { attestation: current, errors: [transitionError(current.status, 'WITHDRAWN')], warnings: [] };
@@ -197,7 +203,7 @@ export class AttestationService {
     today: CalendarDate,
   ): Promise<BridgeLetterResult> {
     return this.db.transaction(scope.identity(), async (m) => {
-      const trustCenter = await trustCenterRepository.forScope(m, scope, true);
+      const trustCenter = await trustCenters.lock(m, scope);
       const report = await attestationRepository.findById(m, scope, input.attestationId, true);
       if (!report || !trustCenter) throw new NotFoundError('Attestation');
       const dates = attestationDates(report);

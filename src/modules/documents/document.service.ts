@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { checkUpload, checkVisibility, defaultVisibility, type DocumentKind, type UploadRequest, type UploadRuleCode, type Visibility } from '../../domain/document';
 import type { Database } from '../../db/database';
-import { attestationRepository } from '../attestations/attestation.repository';
+import { attestations } from '../attestations/attestation.service';
 import { emitVendorEvent } from '../../jobs/events';
 import { auditActor, auditLog } from '../audit/audit.service';
 import type { TenantScope } from '../auth/tenant-scope';
-import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
+import { NotFoundError, refusal, type Actor, type PayloadError } from '../common/errors';
 import { objectKeys, type PresignedRequest, type Storage } from '../storage/storage';
 import type { DocumentEntity, DocumentVersionEntity } from './document.entity';
 import { documentRepository } from './document.repository';
@@ -26,6 +26,9 @@ export interface DocumentResult {
   errors: PayloadError<DocumentErrorCode>[];
 }
 
+/** completeDocumentUpload: the version as it now is (still PENDING when refused). */
+export type CompletedUpload = DocumentResult & { version: DocumentVersionEntity | null };
+
 export interface UploadResult {
   version: DocumentVersionEntity | null;
   upload: PresignedRequest | null;
@@ -43,7 +46,6 @@ for (const office of ['wordprocessingml.document', 'spreadsheetml.sheet', 'prese
   SIGNATURES[`application/vnd.openxmlformats-officedocument.${office}`] = SIGNATURES['application/zip']!;
 }
 
-const err = (code: DocumentErrorCode, field: string | null, message: string): PayloadError<DocumentErrorCode> => ({ code, field, message });
 
 export class DocumentService {
   constructor(
@@ -54,17 +56,17 @@ export class DocumentService {
 
   async create(scope: TenantScope, actor: Actor, input: { title: string; kind: DocumentKind; visibility?: Visibility | null; description?: string | null; attestationId?: string | null }): Promise<DocumentResult> {
     const title = input.title.trim();
-    if (title.length === 0 || title.length > 200) return { document: null, errors: [err('INVALID_TITLE', 'title', 'title is 1-200 characters.')] };
+    if (title.length === 0 || title.length > 200) return { document: null, errors: [refusal('INVALID_TITLE', 'title', 'title is 1-200 characters.')] };
     const visibility = input.visibility ?? defaultVisibility(input.kind);
     return this.db.transaction(scope.identity(), async (m) => {
       let framework = null;
       if (input.attestationId !== undefined && input.attestationId !== null) {
-        const attestation = await attestationRepository.findById(m, scope, input.attestationId);
-        if (!attestation) return { document: null, errors: [err('ATTESTATION_NOT_FOUND', 'attestationId', 'No such attestation in this organization.')] };
+        const attestation = await attestations.find(m, scope, input.attestationId);
+        if (!attestation) return { document: null, errors: [refusal('ATTESTATION_NOT_FOUND', 'attestationId', 'No such attestation in this organization.')] };
         framework = attestation.framework;
       }
       const rule = checkVisibility(input.kind, visibility, framework);
-      if (rule) return { document: null, errors: [err(rule, 'visibility', 'A SOC 1 or SOC 2 report is restricted-use and cannot be PUBLIC (a SOC 3 can).')] };
+      if (rule) return { document: null, errors: [refusal(rule, 'visibility', 'A SOC 1 or SOC 2 report is restricted-use and cannot be PUBLIC (a SOC 3 can).')] };
       const document = await documentRepository.insert(m, scope, {
         title, kind: input.kind, visibility, description: input.description ?? null, attestationId: input.attestationId ?? null, createdBy: scope.userId,
       });
@@ -78,11 +80,11 @@ export class DocumentService {
       const current = await documentRepository.findById(m, scope, id, true);
       if (!current) throw new NotFoundError('Document');
       const title = input.title?.trim();
-      if (title !== undefined && (title.length === 0 || title.length > 200)) return { document: current, errors: [err('INVALID_TITLE', 'title', 'title is 1-200 characters.')] };
+      if (title !== undefined && (title.length === 0 || title.length > 200)) return { document: current, errors: [refusal('INVALID_TITLE', 'title', 'title is 1-200 characters.')] };
       const visibility = input.visibility ?? current.visibility;
-      const framework = current.attestationId ? (await attestationRepository.findById(m, scope, current.attestationId))?.framework ?? null : null;
+      const framework = current.attestationId ? (await attestations.find(m, scope, current.attestationId))?.framework ?? null : null;
       const rule = checkVisibility(current.kind, visibility, framework);
-      if (rule) return { document: current, errors: [err(rule, 'visibility', 'A SOC 1 or SOC 2 report is restricted-use and cannot be PUBLIC (a SOC 3 can).')] };
+      if (rule) return { document: current, errors: [refusal(rule, 'visibility', 'A SOC 1 or SOC 2 report is restricted-use and cannot be PUBLIC (a SOC 3 can).')] };
       const changes: Partial<DocumentEntity> = { visibility };
       if (title !== undefined) changes.title = title;
       if (input.description !== undefined) changes.description = input.description;
@@ -114,10 +116,10 @@ export class DocumentService {
    * Checks the uploaded object against what was declared (size, type, content signature, sha256) before the version
    * becomes the document's current file. A mismatch leaves it PENDING: upload again and complete again.
    */
-  async completeUpload(scope: TenantScope, actor: Actor, versionId: string): Promise<DocumentResult & { version: DocumentVersionEntity | null }> {
+  async completeUpload(scope: TenantScope, actor: Actor, versionId: string): Promise<CompletedUpload> {
     const version = await this.db.transaction(scope.identity(), (m) => documentRepository.findVersion(m, scope, versionId));
     if (!version) throw new NotFoundError('Document version');
-    const fail = (code: DocumentErrorCode, message: string) => ({ document: null, version, errors: [err(code, 'versionId', message)] });
+    const fail = (code: DocumentErrorCode, message: string): CompletedUpload => ({ document: null, version, errors: [refusal(code, 'versionId', message)] });
     if (version.status !== 'PENDING') return fail('VERSION_NOT_PENDING', `This version is already ${version.status}.`);
     const head = await this.storage.head(version.storageKey);
     if (!head) return fail('OBJECT_MISSING', 'Nothing was uploaded for this version yet (PUT the file to the upload URL first).');

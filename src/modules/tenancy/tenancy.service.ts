@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
 import type { Principal } from '../auth/principal';
 import { TenantScope } from '../auth/tenant-scope';
-import { isUniqueViolation, type PayloadError } from '../common/errors';
-import { trustCenterRepository } from '../trust-center/trust-center.repository';
+import { isUniqueViolation, refusal, type PayloadError } from '../common/errors';
+import { trustCenters } from '../trust-center/trust-center.service';
 import type { OrganizationEntity } from './organization.entity';
 import { tenancyRepository } from './tenancy.repository';
 
@@ -14,6 +15,11 @@ export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/;
 const DOMAIN_PATTERN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 /** Slugs that would read as something other than a vendor's page. */
 const RESERVED_SLUGS = new Set(['admin', 'api', 'graphql', 'healthz', 'readyz', 'metrics', 'www', 'static', 'login', 'signup']);
+
+/** An organization inside another module's transaction (the slug lookup needs DbScope.slugLookup set). */
+export const organizations = {
+  bySlug: (m: EntityManager, slug: string): Promise<{ id: string; name: string } | null> => tenancyRepository.organizationBySlug(m, slug),
+};
 
 export interface CreateOrganizationResult {
   organization: OrganizationEntity | null;
@@ -31,14 +37,14 @@ export class TenancyService {
     const domains = [...new Set((input.emailDomains ?? []).map((d) => d.trim().toLowerCase()))];
     const errors: PayloadError<OrganizationErrorCode>[] = [];
     if (!SLUG_PATTERN.test(slug)) {
-      errors.push({ code: 'INVALID_SLUG', field: 'slug', message: 'slug is 1-48 lowercase letters, digits and inner hyphens.' });
+      errors.push(refusal('INVALID_SLUG', 'slug', 'slug is 1-48 lowercase letters, digits and inner hyphens.'));
     } else if (RESERVED_SLUGS.has(slug)) {
-      errors.push({ code: 'INVALID_SLUG', field: 'slug', message: `"${slug}" is reserved.` });
+      errors.push(refusal('INVALID_SLUG', 'slug', `"${slug}" is reserved.`));
     }
-    if (name.length < 1 || name.length > 200) errors.push({ code: 'INVALID_NAME', field: 'name', message: 'name is 1-200 characters.' });
-    if (domains.length > 50) errors.push({ code: 'TOO_MANY_DOMAINS', field: 'emailDomains', message: 'At most 50 email domains.' });
+    if (name.length < 1 || name.length > 200) errors.push(refusal('INVALID_NAME', 'name', 'name is 1-200 characters.'));
+    if (domains.length > 50) errors.push(refusal('TOO_MANY_DOMAINS', 'emailDomains', 'At most 50 email domains.'));
     for (const d of domains) {
-      if (!DOMAIN_PATTERN.test(d)) errors.push({ code: 'INVALID_DOMAIN', field: 'emailDomains', message: `"${d}" is not a domain name.` });
+      if (!DOMAIN_PATTERN.test(d)) errors.push(refusal('INVALID_DOMAIN', 'emailDomains', `"${d}" is not a domain name.`));
     }
     if (errors.length > 0) return { organization: null, errors };
 
@@ -49,13 +55,13 @@ export class TenancyService {
         if (await tenancyRepository.slugTaken(m, slug)) return null;
         await tenancyRepository.insertOrganization(m, { id: scope.orgId, slug, name, emailDomains: domains });
         await tenancyRepository.insertMembership(m, scope, user.id, 'OWNER');
-        await trustCenterRepository.insert(m, scope);
+        await trustCenters.create(m, scope);
         return (await tenancyRepository.organizationsByIds(m, [scope.orgId]))[0]!;
       });
       if (organization) return { organization, errors: [] };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
-    return { organization: null, errors: [{ code: 'SLUG_TAKEN', field: 'slug', message: `"${slug}" is taken.` }] };
+    return { organization: null, errors: [refusal('SLUG_TAKEN', 'slug', `"${slug}" is taken.`)] };
   }
 }

@@ -4,10 +4,11 @@ import type { AgeAnchor } from '../../domain/freshness';
 import { checkWebUrl } from '../../domain/url';
 import type { TenantScope } from '../auth/tenant-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
-import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
-import { tenancyRepository } from '../tenancy/tenancy.repository';
+import { NotFoundError, refusal, type Actor, type PayloadError } from '../common/errors';
+import { organizations } from '../tenancy/tenancy.service';
 import type { Principal } from '../auth/principal';
 import { authorize } from '../auth/authorize';
+import type { EntityManager } from 'typeorm';
 import type { TrustCenterEntity } from './trust-center.entity';
 import { trustCenterRepository } from './trust-center.repository';
 
@@ -35,17 +36,17 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 function validate(input: TrustCenterChanges): { errors: PayloadError<TrustCenterErrorCode>[]; changes: TrustCenterChanges } {
   const errors: PayloadError<TrustCenterErrorCode>[] = [];
   const c: TrustCenterChanges = { ...input };
-  if (c.contactEmail && !EMAIL.test(c.contactEmail)) errors.push({ code: 'INVALID_EMAIL', field: 'contactEmail', message: 'contactEmail is not an email address.' });
+  if (c.contactEmail && !EMAIL.test(c.contactEmail)) errors.push(refusal('INVALID_EMAIL', 'contactEmail', 'contactEmail is not an email address.'));
   if (c.websiteUrl === '') c.websiteUrl = null;
   if (c.websiteUrl !== undefined && c.websiteUrl !== null) {
     const url = checkWebUrl(c.websiteUrl);
     if (url.ok) c.websiteUrl = url.href;
-    else errors.push({ code: 'INVALID_URL', field: 'websiteUrl', message: `websiteUrl ${url.message}.` });
+    else errors.push(refusal('INVALID_URL', 'websiteUrl', `websiteUrl ${url.message}.`));
   }
   const range = (field: keyof TrustCenterChanges, min: number, max: number): void => {
     const v = c[field];
     if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)) {
-      errors.push({ code: 'INVALID_SETTING', field, message: `${field} must be an integer from ${min} to ${max}.` });
+      errors.push(refusal('INVALID_SETTING', field, `${field} must be an integer from ${min} to ${max}.`));
     }
   };
   range('maxAgeMonths', 1, 60);
@@ -60,6 +61,16 @@ export interface PublicTrustCenter {
   organizationName: string;
 }
 
+/**
+ * The trust center inside another module's transaction (a module uses another through its service, never its
+ * repository): created with its organization, and locked while reports are published or extended.
+ */
+export const trustCenters = {
+  create: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity> => trustCenterRepository.insert(m, scope),
+  /** The settings, locked (FOR UPDATE) until the caller's transaction ends. */
+  lock: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity | null> => trustCenterRepository.forScope(m, scope, true),
+};
+
 export class TrustCenterService {
   constructor(private readonly db: Database) {}
 
@@ -70,7 +81,7 @@ export class TrustCenterService {
   async bySlug(principal: Principal, slug: string): Promise<PublicTrustCenter> {
     const normalized = slug.trim().toLowerCase();
     const found = await this.db.transaction(DbScope.slugLookup(normalized, principal.user?.id ?? null), async (m) => {
-      const organization = await tenancyRepository.organizationBySlug(m, normalized);
+      const organization = await organizations.bySlug(m, normalized);
       if (!organization) return null;
       const scope = authorize(principal, 'visit', { orgId: organization.id });
       await this.db.actAs(m, scope.identity());
@@ -103,10 +114,10 @@ export class TrustCenterService {
       const current = await trustCenterRepository.forScope(m, scope, true);
       if (!current) throw new NotFoundError('Trust center');
       if (published && current.status === 'PUBLISHED') {
-        return { trustCenter: current, errors: [{ code: 'ALREADY_PUBLISHED' as const, field: null, message: 'The trust center is already published.' }] };
+        return { trustCenter: current, errors: [refusal('ALREADY_PUBLISHED', null, 'The trust center is already published.')] };
       }
       if (!published && current.status !== 'PUBLISHED') {
-        return { trustCenter: current, errors: [{ code: 'NOT_PUBLISHED' as const, field: null, message: 'The trust center is not published.' }] };
+        return { trustCenter: current, errors: [refusal('NOT_PUBLISHED', null, 'The trust center is not published.')] };
       }
       await trustCenterRepository.update(m, scope, published ? { status: 'PUBLISHED', publishedAt: new Date() } : { status: 'DRAFT' });
       await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: published ? 'trust_center.published' : 'trust_center.unpublished', targetType: 'trust_center', targetId: current.id });
