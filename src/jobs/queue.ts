@@ -6,7 +6,7 @@ import type { EntityManager } from 'typeorm';
  * change). Workers take jobs with SKIP LOCKED: two processes never run the same job at once.
  */
 export type TaskName = 'fanout_vendor_event' | 'deliver_webhook' | 'freshness_sweep' | 'deliver_mail' | 'mail_grant_reminders'
-  | 'notify_access_event' | 'mail_digests' | 'send_mail_digest';
+  | 'notify_access_event' | 'notify_own_event' | 'mail_digests' | 'send_mail_digest';
 
 export async function enqueue(
   m: EntityManager,

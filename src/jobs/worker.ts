@@ -8,7 +8,7 @@ import { MailDelivery } from '../modules/mail/mail.delivery';
 import type { MailSettings } from '../modules/mail/mail.service';
 import { remindExpiringGrants } from '../modules/mail/reminders';
 import { NotificationsService, type AccessEvent } from '../modules/notifications/notifications.service';
-import type { VendorEvent } from './events';
+import type { OwnEvent, VendorEvent } from './events';
 
 export interface WorkerOptions {
   connectionString: string;
@@ -59,6 +59,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     },
     notify_access_event: async (payload) => {
       await service.notifyAccessEvent(payload as AccessEvent);
+    },
+    notify_own_event: async (payload) => {
+      await service.notifyOwnEvent(payload as OwnEvent);
     },
   };
   const crontab = options.sweepCron === null ? [] : [`${options.sweepCron ?? '0 3 * * *'} freshness_sweep ?fill=1d&max=1`];

@@ -13,6 +13,7 @@ import { DbScope } from '../../db/db-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { queueMail, requireMailSettings, type MailSettings } from '../mail/mail.service';
 import { mailRepository } from '../mail/mail.repository';
+import { emitOwnEvent } from '../../jobs/events';
 import { emitAccessEvent } from '../notifications/notifications.service';
 import { accessApprovedMail, accessDeniedMail, accessRequestedMail, ndaReceiptMail } from '../mail/transactional';
 import { POLICY } from '../tenancy/tenancy.policy';
@@ -228,6 +229,10 @@ export class AccessService {
         ...auditActor(actor), action: 'nda.accepted', targetType: 'nda_template', targetId: template.id,
         details: { version: template.version, bodySha256: template.bodySha256, signer: input.signerName, customer: customer.name },
       });
+      await emitOwnEvent(m, { orgId: vendor.orgId, type: 'nda.accepted', data: {
+        ndaAcceptanceId: acceptance.id, ndaVersion: template.version, customerOrganizationId: customer.orgId, customerOrganizationName: customer.name,
+        signerName, signerTitle: acceptance.signerTitle, signerEmail: customer.email, acceptedAt: acceptance.acceptedAt.toISOString(),
+      } }, acceptance.acceptedAt);
       // The receipt is the vendor's mail to the signer: queued as the system in the vendor's tenant (a visitor writes no mail).
       const system = TenantScope.forSystem(vendor.orgId);
       await this.db.actAs(m, system.identity());
@@ -291,6 +296,7 @@ export class AccessService {
       });
       await accessRepository.addEvent(m, vendor, { requestId: request.id, fromState: null, toState: 'REQUESTED', actorUserId: customer.userId, reason: request.reason });
       await auditLog.append(m, vendor.orgId, { ...auditActor(actor), action: 'access.requested', targetType: 'access_request', targetId: request.id, details: { customer: customer.name, documents: requested.length || 'all restricted' } });
+      await emitOwnEvent(m, { orgId: vendor.orgId, type: 'access.requested', data: { accessRequestId: request.id, expiresAt: null, reason: request.reason } }, now);
       // The vendor's policy decides, or its deciders are told: either way the writes (grants, the request's new state,
       // mail) run as the system in the vendor's tenant, since the database refuses them to a visitor.
       const system = TenantScope.forSystem(vendor.orgId);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { todayUtc } from '../../domain/calendar-date';
+import { emitOwnEvent } from '../../jobs/events';
 import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
@@ -171,6 +172,10 @@ export class DownloadService {
         ...auditActor(actor), action: 'document.downloaded', targetType: 'document', targetId: document.id,
         details: { version: version.version, customer: customer?.name ?? null, watermarked: plan.watermark, visibility: document.visibility },
       });
+      await emitOwnEvent(m, { orgId: scope.orgId, type: 'document.downloaded', data: {
+        documentId: document.id, version: version.version, visibility: document.visibility, watermarked: plan.watermark,
+        customerOrganizationId: customer?.orgId ?? null, customerOrganizationName: customer?.name ?? null, userEmail: principal.user?.email ?? null,
+      } }, now);
     });
   }
 }

@@ -4,7 +4,7 @@ import { todayUtc } from '../../domain/calendar-date';
 import { evaluateFreshness } from '../../domain/freshness';
 import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
-import { TEST_EVENT_TYPE, VENDOR_EVENT_TYPES, type VendorEvent } from '../../jobs/events';
+import { OWN_EVENT_TYPES, TEST_EVENT_TYPE, emitOwnEvent, VENDOR_EVENT_TYPES, WEBHOOK_API_VERSION, type OwnEvent, type VendorEvent } from '../../jobs/events';
 import { enqueue } from '../../jobs/queue';
 import type { Logger } from '../../logger';
 import { TenantScope } from '../auth/tenant-scope';
@@ -40,7 +40,24 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
   return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-const EVENT_TYPES: readonly string[] = [...VENDOR_EVENT_TYPES, TEST_EVENT_TYPE];
+const EVENT_TYPES: readonly string[] = [...VENDOR_EVENT_TYPES, ...OWN_EVENT_TYPES, TEST_EVENT_TYPE];
+
+/**
+ * The body of every delivery (docs/webhooks.md): `organizationId` is the receiving organization, `vendorOrganizationId`
+ * the trust center the event is about (the same for a vendor's own events), `title` only on events that also reach a feed.
+ */
+export function webhookPayload(event: { id: string; type: string; occurredAt: string; organizationId: string; vendorOrganizationId: string; title?: string; data: Record<string, unknown> }): Record<string, unknown> {
+  const { id, type, occurredAt, organizationId, vendorOrganizationId, title, data } = event;
+  return { apiVersion: WEBHOOK_API_VERSION, id, type, occurredAt, organizationId, vendorOrganizationId, ...(title === undefined ? {} : { title }), data };
+}
+
+/** An access request as every access.* payload describes it (no token, key or hash: what the vendor's inbox shows). */
+async function accessRequestData(m: EntityManager, orgId: string, requestId: string): Promise<Record<string, unknown> | null> {
+  const [r]: { requester_org_id: string; requester_org_name: string; requester_email: string; scope: string; document_ids: string[] }[] = await m.query(
+    `SELECT requester_org_id, requester_org_name, requester_email, scope, document_ids FROM access_requests WHERE org_id = $1 AND id = $2`, [orgId, requestId]);
+  if (!r) return null;
+  return { customerOrganizationId: r.requester_org_id, customerOrganizationName: r.requester_org_name, requesterEmail: r.requester_email, documentIds: r.scope === 'DOCUMENTS' ? r.document_ids : null };
+}
 const system = (orgId: string): TenantScope => TenantScope.forSystem(orgId);
 
 /**
@@ -173,7 +190,11 @@ export class NotificationsService {
     return this.db.transaction(scope.identity(), async (m) => {
       const endpoint = isUuid(id) ? await m.getRepository(WebhookEndpointEntity).findOne({ where: { orgId: scope.orgId, id } }) : null;
       if (!endpoint) throw new NotFoundError('Webhook endpoint');
-      return this.queueDelivery(m, scope.orgId, endpoint, null, TEST_EVENT_TYPE, { type: TEST_EVENT_TYPE, message: 'This is a test delivery from trust-portal.' });
+      const [{ id: eventId }] = await m.query(`SELECT gen_random_uuid() AS id`);
+      return this.queueDelivery(m, scope.orgId, endpoint, null, TEST_EVENT_TYPE, {
+        ...webhookPayload({ id: eventId, type: TEST_EVENT_TYPE, occurredAt: new Date().toISOString(), organizationId: scope.orgId, vendorOrganizationId: scope.orgId, data: {} }),
+        message: 'This is a test delivery from trust-portal.',
+      });
     });
   }
 
@@ -191,9 +212,12 @@ export class NotificationsService {
     // A vendor that is not (or no longer) public tells nobody else anything.
     const published: AlertVendor[] = await this.db.transaction(DbScope.publicReads(), (m) => m.query(
       `SELECT o.name, o.slug FROM trust_centers t JOIN organizations o ON o.id = t.org_id WHERE t.org_id = $1 AND t.status = 'PUBLISHED'`, [event.vendorOrgId]));
+    // The vendor's own endpoints hear its attestation lifecycle (the sweep's events reach its feed too, below).
+    const ownOnly = !event.includeVendor && event.type.startsWith('attestation.');
+    if (ownOnly) await this.deliverOwn(event.vendorOrgId, event.type, webhookPayload({ id: event.eventId, type: event.type, occurredAt: event.occurredAt, organizationId: event.vendorOrgId, vendorOrganizationId: event.vendorOrgId, title: event.title, data: event.data }));
     if (published.length === 0) {
       if (event.includeVendor) await this.notifyOrg(event.vendorOrgId, event, null);
-      return event.includeVendor ? 1 : 0;
+      return event.includeVendor || ownOnly ? 1 : 0;
     }
     const recipients: { org_id: string }[] = await this.db.transaction(DbScope.fanout(event.vendorOrgId), (m) =>
       m.query(
@@ -223,7 +247,7 @@ export class NotificationsService {
       );
       if (inserted.length === 0) return; // already notified by an earlier attempt of this fan-out
       const endpoints = await m.getRepository(WebhookEndpointEntity).find({ where: { orgId, enabled: true } });
-      const payload = { id: event.eventId, type: event.type, occurredAt: event.occurredAt, title: event.title, vendorOrganizationId: event.vendorOrgId, data: event.data };
+      const payload = webhookPayload({ id: event.eventId, type: event.type, occurredAt: event.occurredAt, organizationId: orgId, vendorOrganizationId: event.vendorOrgId, title: event.title, data: event.data });
       for (const endpoint of endpoints.filter((e) => e.eventTypes.length === 0 || e.eventTypes.includes(event.type))) {
         await this.queueDelivery(m, orgId, endpoint, inserted[0]!.id, event.type, payload);
       }
@@ -239,7 +263,7 @@ export class NotificationsService {
   async notifyAccessEvent(event: AccessEvent): Promise<boolean> {
     const [vendor] = (await this.db.transaction(DbScope.system(event.vendorOrgId), (m) => m.query(`SELECT name FROM organizations WHERE id = $1`, [event.vendorOrgId]))) as { name: string }[];
     if (!vendor) return false; // the vendor is gone: nothing left to tell
-    return this.db.transaction(DbScope.system(event.customerOrgId), async (m) => {
+    const told = await this.db.transaction(DbScope.system(event.customerOrgId), async (m) => {
       const inserted: unknown[] = await m.query(
         `INSERT INTO notifications (org_id, event_id, type, vendor_org_id, title, data, created_at) SELECT $1, $2, $3, $4, $5, $6::jsonb, $7
          WHERE EXISTS (SELECT 1 FROM organizations WHERE id = $1)
@@ -247,6 +271,42 @@ export class NotificationsService {
         [event.customerOrgId, event.eventId, event.type, event.vendorOrgId, accessTitle(event, vendor.name),
           JSON.stringify({ accessRequestId: event.requestId, expiresAt: event.expiresAt, reason: event.reason }), event.occurredAt]);
       return inserted.length === 1;
+    });
+    // The vendor's own endpoints hear its decisions too (not the expiring notice: that one is the customer's).
+    if (event.type !== 'access.expiring') {
+      await this.notifyOwnEvent({ eventId: event.eventId, orgId: event.vendorOrgId, type: event.type, occurredAt: event.occurredAt, data: { accessRequestId: event.requestId, expiresAt: event.expiresAt, reason: event.reason } });
+    }
+    return told;
+  }
+
+  /**
+   * The `notify_own_event` job: an event of the vendor's own trust center to its own endpoints (never anyone else's),
+   * its data completed from the rows it names (the customer of an access request, a document's title).
+   */
+  async notifyOwnEvent(event: OwnEvent): Promise<number> {
+    const data = await this.db.transaction(DbScope.system(event.orgId), async (m) => {
+      const more = typeof event.data.accessRequestId === 'string' ? await accessRequestData(m, event.orgId, event.data.accessRequestId) : null;
+      if (event.type === 'document.downloaded' && typeof event.data.documentId === 'string') {
+        const [doc]: { title: string }[] = await m.query(`SELECT title FROM documents WHERE org_id = $1 AND id = $2`, [event.orgId, event.data.documentId]);
+        return { ...event.data, documentTitle: doc?.title ?? null };
+      }
+      return { ...event.data, ...more };
+    });
+    return this.deliverOwn(event.orgId, event.type, webhookPayload({ id: event.eventId, type: event.type, occurredAt: event.occurredAt, organizationId: event.orgId, vendorOrganizationId: event.orgId, data }));
+  }
+
+  /** Queues `payload` to the organization's enabled endpoints that take `type`, once per endpoint and event id (a retried job adds none). */
+  private async deliverOwn(orgId: string, type: string, payload: Record<string, unknown>): Promise<number> {
+    return this.db.transaction(DbScope.system(orgId), async (m) => {
+      const endpoints = await m.getRepository(WebhookEndpointEntity).find({ where: { orgId, enabled: true } });
+      let queued = 0;
+      for (const endpoint of endpoints.filter((e) => e.eventTypes.length === 0 || e.eventTypes.includes(type))) {
+        const seen: unknown[] = await m.query(`SELECT 1 FROM webhook_deliveries WHERE org_id = $1 AND endpoint_id = $2 AND payload->>'id' = $3`, [orgId, endpoint.id, payload.id]);
+        if (seen.length > 0) continue;
+        await this.queueDelivery(m, orgId, endpoint, null, type, payload);
+        queued += 1;
+      }
+      return queued;
     });
   }
 
@@ -334,6 +394,16 @@ export class NotificationsService {
         eventId: nameUuid(`access.expiring:${vendorOrgId}:${r.id}:${expiresAt}`), vendorOrgId, customerOrgId: r.requester_org_id, requestId: r.id,
         type: 'access.expiring', expiresAt, reason: null,
       }, now);
+    }
+    // Grants end by their date (no write marks them EXPIRED): the sweep tells the vendor's endpoints of those that ended
+    // since the day before yesterday, under an id derived from the request and its end, so each end is told once.
+    const ended: { id: string; grant_expires_at: Date }[] = await m.query(
+      `SELECT id, grant_expires_at FROM access_requests
+       WHERE org_id = $1 AND state = 'APPROVED' AND grant_expires_at <= $2 AND grant_expires_at > $2::timestamptz - make_interval(days => 2)`,
+      [vendorOrgId, now]);
+    for (const r of ended) {
+      const expiresAt = r.grant_expires_at.toISOString();
+      await emitOwnEvent(m, { eventId: nameUuid(`access.expired:${vendorOrgId}:${r.id}:${expiresAt}`), orgId: vendorOrgId, type: 'access.expired', data: { accessRequestId: r.id, expiresAt, reason: null } }, r.grant_expires_at);
     }
   }
 
