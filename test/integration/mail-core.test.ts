@@ -2,6 +2,8 @@ import { startTestApp, type TestApp } from '../support/harness';
 import { createOrg } from '../support/factories';
 import { readMailbox, waitForMail } from '../support/mailbox';
 import { queueDrained, waitFor } from '../support/wait';
+import { startWorker } from '../../src/jobs/worker';
+import { createLogger } from '../../src/logger';
 import { TenantScope } from '../../src/modules/auth/tenant-scope';
 import { queueMail, type MailSettings, type OutgoingMail } from '../../src/modules/mail/mail.service';
 import { render } from '../../src/modules/mail/mail.templates';
@@ -114,4 +116,21 @@ test('headers that would readdress the message are refused; others are carried',
   const head = mail.raw.slice(0, mail.raw.indexOf('\r\n\r\n'));
   expect(head).toMatch(/^List-Unsubscribe: <https:\/\/trust\.example\.test\/u> Bcc: x@example\.test$/m);
   expect(head).not.toMatch(/^Bcc:/im);
+});
+
+test('the grant expiry reminders are scheduled with the daily sweep, only on a worker that can send mail', async () => {
+  const known = async () => (await app.owner.query(`SELECT identifier FROM graphile_worker._private_known_crontabs ORDER BY identifier`)).rows.map((r: { identifier: string }) => r.identifier);
+  const bare = await startWorker({ connectionString: process.env.TP_TEST_APP_URL!, db: app.db, logger: createLogger('silent'), sweepCron: '0 3 * * *' });
+  try {
+    await waitFor('the sweep to be scheduled', async () => (await known()).includes('freshness_sweep'));
+    expect(await known()).not.toContain('mail_grant_reminders');
+  } finally {
+    await bare.stop();
+  }
+  const mailer = await startWorker({ connectionString: process.env.TP_TEST_APP_URL!, db: app.db, logger: createLogger('silent'), sweepCron: '0 3 * * *', mail: { smtpUrl: app.mail!.url, ...settings } });
+  try {
+    await waitFor('the reminders to be scheduled', async () => (await known()).includes('mail_grant_reminders'));
+  } finally {
+    await mailer.stop();
+  }
 });
