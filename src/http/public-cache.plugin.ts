@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/config';
+import type { Logger } from '../logger';
 import { todayUtc } from '../domain/calendar-date';
 import { preflighted } from './csrf';
 import { observeCache } from './metrics';
 import { sharedPlugin } from './plugin';
 import { etagOf, type CachedResponse, type PublicResponseCache } from './public-cache';
+import { logRequest } from './request-log';
 
 /** A GET with no credentials: what it returns is what any visitor sees, so it may be shared and cached. */
 export function isAnonymousRead(request: Pick<FastifyRequest, 'method' | 'headers'>): boolean {
@@ -24,14 +26,34 @@ function hasErrors(text: string): boolean {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the hit stage for an anonymous read it could not answer: the request's key in the public cache. */
+    publicCacheKey: string | null;
+  }
+}
+
+interface PublicCacheOptions {
+  cache: PublicResponseCache;
+  config: AppConfig;
+  now: () => Date;
+  logger: Logger;
+}
+
+/** The headers of a shareable answer: HTTP caches may keep it `PUBLIC_CACHE_HTTP_MAX_AGE` seconds. */
+function publicHeaders(config: AppConfig, etag: string): Record<string, string> {
+  return { 'cache-control': `public, max-age=${config.publicCache.httpMaxAgeSeconds}`, etag, vary: 'Accept, Authorization, X-Org' };
+}
+
 /**
- * The public cache stage (public-cache.ts has the rules). Hits are answered in `onRequest`, before the rate limits,
- * the body and GraphQL: they cost no SQL and no execution, so they are served like a CDN would, the fastest path the
- * server has. A miss is computed as usual and, when it is a clean 200, stored in `onSend` with its ETag (a matching
- * If-None-Match then gets 304). Any other GraphQL answer is marked `Cache-Control: no-store`.
+ * The public cache, first of two stages (public-cache.ts has the rules): hits. The very first `onRequest` hook of the
+ * server, so that a hit costs no other stage, no SQL and no GraphQL: an anonymous GET of /graphql whose answer is in
+ * the cache is written straight to the socket (the reply is hijacked: no onSend stages), with its request id, ETag
+ * (304 when If-None-Match matches) and its own log line. Served like a CDN would, it is not counted against rate
+ * limits. Anything else goes on, an anonymous read with its cache key.
  */
-export const publicCache = sharedPlugin(async (app: FastifyInstance, options: { cache: PublicResponseCache; config: AppConfig; now: () => Date }) => {
-  const { cache, config, now } = options;
+export const publicCacheHits = sharedPlugin(async (app: FastifyInstance, options: PublicCacheOptions) => {
+  const { cache, config, now, logger } = options;
   // The UTC date for cache keys, recomputed at most once a second (a hit should not format a date).
   let todayCache = { at: 0, value: '' };
   const today = (): string => {
@@ -39,28 +61,45 @@ export const publicCache = sharedPlugin(async (app: FastifyInstance, options: { 
     if (Math.floor(t / 1000) !== todayCache.at) todayCache = { at: Math.floor(t / 1000), value: todayUtc(new Date(t)) };
     return todayCache.value;
   };
-  const publicHeaders = (etag: string): Record<string, string> => ({
-    'cache-control': `public, max-age=${config.publicCache.httpMaxAgeSeconds}`,
-    etag,
-    vary: 'Accept, Authorization, X-Org',
-  });
-
+  app.decorateRequest('publicCacheKey', null);
   app.addHook('onRequest', (request, reply, done) => {
-    if (!isAnonymousRead(request)) return done();
-    const state = request.graphql;
+    if (request.routeOptions.url !== '/graphql' || !isAnonymousRead(request)) return done();
+    const started = process.hrtime.bigint();
     const q = request.url.indexOf('?');
     const key = `${today()}|${request.headers.accept ?? ''}|${q < 0 ? '' : request.url.slice(q)}`;
-    state.cacheKey = key;
     const hit = cache.get(key);
     observeCache(hit ? 'hit' : cache.enabled ? 'miss' : 'off');
     if (!hit) {
-      state.generationAtStart = cache.currentGeneration();
-      state.stats.readTags = new Set();
+      request.publicCacheKey = key;
       return done();
     }
-    state.operation = hit.operation ?? null;
-    if (etagMatches(request.headers['if-none-match'], hit.etag)) return void reply.code(304).headers(publicHeaders(hit.etag)).send();
-    reply.code(200).headers(hit.headers).send(hit.bytes_);
+    reply.hijack();
+    const res = reply.raw;
+    if (etagMatches(request.headers['if-none-match'], hit.etag)) {
+      res.writeHead(304, { ...publicHeaders(config, hit.etag), 'x-request-id': request.id });
+      res.end();
+    } else {
+      res.writeHead(200, { ...hit.headers, 'x-request-id': request.id });
+      res.end(hit.bytes_);
+    }
+    logRequest(logger, request.id, started, res.statusCode, { org: null, operation: hit.operation ?? null, statements: 0 });
+  });
+});
+
+/**
+ * The public cache, second stage, in the GraphQL context: a miss is computed as usual and, when it is a clean 200, stored
+ * in `onSend` with its ETag (a matching If-None-Match then gets 304). Any other GraphQL answer is marked
+ * `Cache-Control: no-store`.
+ */
+export const publicCacheStore = sharedPlugin(async (app: FastifyInstance, options: Omit<PublicCacheOptions, 'now' | 'logger'>) => {
+  const { cache, config } = options;
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.publicCacheKey === null) return done();
+    const state = request.graphql;
+    state.cacheKey = request.publicCacheKey;
+    state.generationAtStart = cache.currentGeneration();
+    state.stats.readTags = new Set();
+    done();
   });
 
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -69,7 +108,7 @@ export const publicCache = sharedPlugin(async (app: FastifyInstance, options: { 
     if (state.cacheKey && typeof payload === 'string' && reply.statusCode === 200 && !hasErrors(payload)) {
       const contentType = reply.getHeader('content-type');
       const cached: CachedResponse = { body: payload, etag: etagOf(payload), contentType: typeof contentType === 'string' ? contentType : 'application/json; charset=utf-8', operation: state.operation };
-      const headers = publicHeaders(cached.etag);
+      const headers = publicHeaders(config, cached.etag);
       cache.set(state.cacheKey, cached, [...(state.stats.readTags ?? [])], state.generationAtStart, headers);
       reply.headers(headers).header('x-cache', 'miss');
       if (etagMatches(request.headers['if-none-match'], cached.etag)) {

@@ -19,7 +19,7 @@ import { ide } from './ide';
 import { loadManifest } from './operations';
 import { registeredOperations } from './operations.plugin';
 import { PublicChangeListener, PublicResponseCache } from './public-cache';
-import { publicCache as publicCacheStage } from './public-cache.plugin';
+import { publicCacheHits, publicCacheStore } from './public-cache.plugin';
 import { RateLimiter } from './rate-limit';
 import { RequestLimits } from './rate-limit.plugin';
 import { requestId, requestIdOf } from './request-id';
@@ -59,6 +59,7 @@ export interface ServerDeps {
  * The HTTP server: Fastify, with every concern a small plugin or hook in its own file, registered in this order.
  *
  * Every route:
+ *   0. public-cache.plugin    cache hits of anonymous GETs of /graphql, answered first: the fastest path  (onRequest)
  *   1. request-id.ts          X-Request-Id on every response (the client's when it is a plain token, else a UUID)
  *   2. errors.ts              404 for unknown paths (before the body is read), 405 on /graphql, the error handler
  *   3. health.ts              /healthz, /readyz
@@ -68,7 +69,7 @@ export interface ServerDeps {
  *   6. single-authorization   400 when Authorization repeats                                     (onRequest)
  *   7. request-state          the request's state: client address (TRUST_PROXY), lazy principal  (onRequest)
  *   8. request-log            one log line and the latency metric per request                    (onResponse)
- *   9. public-cache.plugin    anonymous GETs: hits answered here, the fastest path; misses stored (onRequest, onSend)
+ *   9. public-cache.plugin    anonymous GETs the cache missed: clean answers stored                 (onRequest, onSend)
  *  10. rate-limit.plugin      per-address limit of anonymous requests (credentials: in the context) (onRequest)
  *  11. body                   1 MiB, JSON (400 if malformed) or text                             (content-type parser)
  *  12. operations.plugin      GRAPHQL_OPERATIONS=registered: manifest operations only            (preHandler)
@@ -99,6 +100,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     forceCloseConnections: false,
     return503OnClosing: false,
   });
+  await app.register(publicCacheHits, { cache, config, now, logger });
   await app.register(requestId);
   await app.register(errorResponses, { logger });
   await app.register(healthRoutes, { db, storage });
@@ -112,7 +114,7 @@ export async function createAppServer(deps: ServerDeps): Promise<AppServer> {
     await api.register(singleAuthorization);
     await api.register(requestState, { db, config });
     await api.register(requestLog, { logger });
-    await api.register(publicCacheStage, { cache, config, now });
+    await api.register(publicCacheStore, { cache, config });
     await api.register(limits.plugin);
     await api.register(graphqlBody);
     if (manifest) await api.register(registeredOperations, { manifest });

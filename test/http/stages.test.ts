@@ -8,7 +8,7 @@ import { ide } from '../../src/http/ide';
 import { registeredOperations } from '../../src/http/operations.plugin';
 import { sha256Hex, type RegisteredOperation } from '../../src/http/operations';
 import { PublicResponseCache } from '../../src/http/public-cache';
-import { etagMatches, isAnonymousRead, publicCache } from '../../src/http/public-cache.plugin';
+import { etagMatches, isAnonymousRead, publicCacheHits, publicCacheStore } from '../../src/http/public-cache.plugin';
 import { RateLimiter } from '../../src/http/rate-limit';
 import { RequestLimits } from '../../src/http/rate-limit.plugin';
 import { requestId, requestIdOf } from '../../src/http/request-id';
@@ -37,9 +37,14 @@ function capturingLogger(): Logger & { lines: { level: string; message: string; 
 const noDatabase = undefined as unknown as Database;
 
 /** An app with the given GraphQL-context stages before a /graphql route; `answer` plays GraphQL (counted in `calls`). */
-async function appWith(stages: (api: FastifyInstance) => Promise<void>, answer: (body: unknown) => { status?: number; text: string } = () => ({ text: '{"data":{"ok":true}}' })) {
+async function appWith(
+  stages: (api: FastifyInstance) => Promise<void>,
+  answer: (body: unknown) => { status?: number; text: string } = () => ({ text: '{"data":{"ok":true}}' }),
+  first: (app: FastifyInstance) => Promise<void> = async () => undefined,
+) {
   const app = Fastify({ genReqId: requestIdOf, exposeHeadRoutes: false });
   const calls = { count: 0 };
+  await first(app);
   await app.register(requestId);
   await app.register(errorResponses, { logger: capturingLogger() });
   await app.register(async (api) => {
@@ -186,21 +191,24 @@ describe('public-cache.plugin.ts', () => {
     expect([etagMatches('"a", "b"', '"b"'), etagMatches('W/"b"', '"b"'), etagMatches('*', '"b"'), etagMatches('"c"', '"b"'), etagMatches(undefined, '"b"')]).toEqual([true, true, true, false, false]);
   });
 
-  test('a clean 200 is stored with its ETag and served from the cache after; 304 on a match; anything else is no-store', async () => {
+  test('a clean 200 is stored with its ETag and served from the cache first after; 304 on a match; anything else is no-store', async () => {
     const cache = new PublicResponseCache({ maxEntries: 10, maxBytes: 1 << 20, ttlSeconds: 60 });
     cache.setLive(true);
+    const logger = capturingLogger();
     const { app, calls } = await appWith(async (api) => {
-      await api.register(publicCache, { cache, config, now: () => new Date('2026-03-10T12:00:00Z') });
+      await api.register(publicCacheStore, { cache, config });
       // What the database layer does for a read: tag the response with the tenant it read.
       api.addHook('preHandler', async (request) => { request.graphql.stats.readTags?.add('org-1'); });
-    }, (body) => (body === undefined ? { text: '{"data":{"page":1}}' } : { text: '{"data":null,"errors":[{"message":"x"}]}' }));
+    }, (body) => (body === undefined ? { text: '{"data":{"page":1}}' } : { text: '{"data":null,"errors":[{"message":"x"}]}' }),
+    async (root) => { await root.register(publicCacheHits, { cache, config, now: () => new Date('2026-03-10T12:00:00Z'), logger }); });
     const url = '/graphql?query=%7Bpage%7D';
     const miss = await call(app, { url, headers: preflight });
     expect([miss.statusCode, miss.headers['x-cache'], miss.headers['cache-control'], miss.headers.vary]).toEqual([200, 'miss', `public, max-age=${config.publicCache.httpMaxAgeSeconds}`, 'Accept, Authorization, X-Org']);
-    const hit = await call(app, { url, headers: preflight });
-    expect([hit.statusCode, hit.headers['x-cache'], hit.headers.etag, hit.body]).toEqual([200, 'hit', miss.headers.etag, '{"data":{"page":1}}']);
+    const hit = await call(app, { url, headers: { ...preflight, 'x-request-id': 'hit-1' } });
+    expect([hit.statusCode, hit.headers['x-cache'], hit.headers.etag, hit.headers['x-request-id'], hit.body]).toEqual([200, 'hit', miss.headers.etag, 'hit-1', '{"data":{"page":1}}']);
+    expect(logger.lines).toEqual([{ level: 'request', message: 'request', data: { requestId: 'hit-1', org: null, operation: null, status: 200, durationMs: expect.any(Number), statements: 0 } }]);
     const notModified = await call(app, { url, headers: { ...preflight, 'if-none-match': String(miss.headers.etag) } });
-    expect([notModified.statusCode, notModified.body]).toEqual([304, '']);
+    expect([notModified.statusCode, notModified.body, notModified.headers.etag, notModified.headers['cache-control']]).toEqual([304, '', miss.headers.etag, `public, max-age=${config.publicCache.httpMaxAgeSeconds}`]);
     expect(calls.count).toBe(1);
     const credentials = await call(app, { url, headers: { ...preflight, authorization: 'Bearer x' } });
     expect([credentials.headers['x-cache'], credentials.headers['cache-control']]).toEqual([undefined, 'no-store']);
