@@ -187,7 +187,7 @@ export class CreateWebhookEndpointInput {
   @MaxLength(2000)
   url: string;
 
-  @Field(() => [String], { nullable: true, description: 'Event types to deliver (omit or empty: all).' })
+  @Field(() => [String], { nullable: true, description: 'Event types to deliver (omit or empty: all): the events of your own trust center and of the vendors you follow, listed in docs/webhooks.md.' })
   @IsOptional()
   @ArrayMaxSize(20)
   eventTypes?: string[] | null;
