@@ -4,8 +4,9 @@ import { emitOwnEvent } from '../../jobs/events';
 import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
-import { activeScope, principalAllows, scopeForOrg, type Principal } from '../auth/principal';
-import { TenantScope } from '../auth/tenant-scope';
+import { activeMembership, authorize } from '../auth/authorize';
+import type { Principal } from '../auth/principal';
+import type { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
 import { documentRepository } from '../documents/document.repository';
 import { WatermarkError } from '../documents/watermark';
@@ -88,13 +89,11 @@ export class DownloadService {
     return this.db.transaction(DbScope.documentLookup(documentId, principal.user?.id ?? null), async (m): Promise<DownloadPlan | DownloadResult> => {
       const orgId = await documentRepository.orgIdOf(m, documentId);
       if (!orgId) throw new NotFoundError('Document');
-      let scope = scopeForOrg(principal, orgId);
       // A member downloads originals only if allowed to read documents (an API key needs a READ or PUBLISH scope);
       // otherwise it is treated like anyone else: public files only.
-      const membership = principal.memberships.find((mb) => mb.orgId === orgId);
-      if (scope.isMember && (!membership || !principalAllows(principal, membership, 'document.read'))) scope = TenantScope.forVisitor(orgId, principal.user?.id ?? null);
+      const scope = authorize(principal, 'document.read', { orgId, orVisitor: true });
       // A user in several organizations says which one is asking (X-Org); a grant belongs to an organization.
-      if (!scope.isMember && principal.user && !principal.active && principal.memberships.length > 1) activeScope(principal);
+      if (!scope.isMember && principal.user && !principal.active && principal.memberships.length > 1) activeMembership(principal);
       const customer = scope.isMember ? null : principal.active;
       await this.db.actAs(m, scope.identity(customer?.orgId ?? null));
       const document = await documentRepository.findById(m, scope, documentId);

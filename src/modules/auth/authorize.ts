@@ -11,8 +11,12 @@ import { TenantScope } from './tenant-scope';
  */
 export type Intent = Action | 'visit';
 
-/** Whose rows: the caller's active organization (the X-Org header, or their only membership), or a named one. */
-export type Target = 'active' | { orgId: string };
+/**
+ * Whose rows: the caller's active organization (the X-Org header, or their only membership), or a named one.
+ * `orVisitor`: a caller who may not do the action there reads as a visitor instead of being refused (a member
+ * without 'document.read' downloads what anyone may).
+ */
+export type Target = 'active' | { orgId: string; orVisitor?: boolean };
 
 /** Whether the caller may do `action` in `membership`'s org: by role for people, by scope for API keys. */
 export function principalAllows(principal: Principal, membership: MembershipRow, action: Action): boolean {
@@ -61,7 +65,8 @@ export function authorizeActive(principal: Principal, actions: readonly Action[]
  * - `authorize(p, action, { orgId })`: that organization, for a member allowed `action`; a non-member gets NOT_FOUND
  *   (its private parts do not exist for them), a member without the role FORBIDDEN;
  * - `authorize(p, 'visit', { orgId })`: a member's scope, or a visitor's for anyone else (never refused: what a visitor
- *   may read is decided by the rows it can see).
+ *   may read is decided by the rows it can see);
+ * - `authorize(p, action, { orgId, orVisitor: true })`: the member's scope when allowed `action`, else a visitor's.
  */
 export function authorize(principal: Principal, intent: Intent, target: Target = 'active'): TenantScope {
   if (target === 'active') {
@@ -69,12 +74,13 @@ export function authorize(principal: Principal, intent: Intent, target: Target =
     if (intent !== 'visit' && !principalAllows(principal, membership, intent)) throw forbidden(principal, [intent], membership);
     return memberScope(principal, membership);
   }
-  const { orgId } = target;
+  const { orgId, orVisitor = false } = target;
   const membership = principal.apiKey ? (principal.active?.orgId === orgId ? principal.active : undefined) : principal.memberships.find((m) => m.orgId === orgId);
-  if (intent === 'visit') return membership && (principal.apiKey || principal.user) ? memberScope(principal, membership) : TenantScope.forVisitor(orgId, principal.user?.id ?? null);
+  const allowed = membership && (principal.apiKey || principal.user) && (intent === 'visit' || principalAllows(principal, membership, intent));
+  if (allowed) return memberScope(principal, membership);
+  if (intent === 'visit' || orVisitor) return TenantScope.forVisitor(orgId, principal.user?.id ?? null);
   if (!membership || !(principal.apiKey || principal.user)) throw new NotFoundError('Organization');
-  if (!principalAllows(principal, membership, intent)) throw forbidden(principal, [intent], membership);
-  return memberScope(principal, membership);
+  throw forbidden(principal, [intent], membership);
 }
 
 /** Whether the caller is a member of the org (an API key: of its own): members see drafts and private details. */

@@ -5,8 +5,6 @@ import { appError } from '../../graphql/errors';
 import { tenancyRepository, type MembershipRow } from '../tenancy/tenancy.repository';
 import { TokenError, verifyToken } from './jwt';
 import { apiKeyRepository } from '../api-keys/api-key.repository';
-import { authorize, principalAllows } from './authorize';
-import type { TenantScope } from './tenant-scope';
 import { isUuid } from '../common/errors';
 import { isApiKeyToken, parseApiKey, secretMatches, type ApiKeyScope } from '../../domain/api-keys';
 
@@ -104,11 +102,3 @@ export async function principalForIdentity(
   return { user: { id: user.id, subject: claims.subject, email: claims.email, emailVerified: claims.emailVerified }, memberships, active, requestedOrg };
 }
 
-/**
- * @deprecated Use `authorize()` (authorize.ts). Kept only for download.service.ts, which another change is editing
- * now; remove once it calls `authorize()`.
- */
-export const activeScope = (principal: Principal): TenantScope => authorize(principal, 'visit');
-/** @deprecated Use `authorize(principal, 'visit', { orgId })`. */
-export const scopeForOrg = (principal: Principal, orgId: string): TenantScope => authorize(principal, 'visit', { orgId });
-export { principalAllows };

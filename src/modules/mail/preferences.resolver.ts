@@ -1,14 +1,14 @@
 import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
 import { appError } from '../../graphql/errors';
-import { activeScope } from '../auth/principal';
+import { authorize } from '../auth/authorize';
 import type { TenantScope } from '../auth/tenant-scope';
 import { MailPreferencesService } from './preferences';
 import { MailPreference, MailPreferencesPayload, UpdateMailPreferencesInput } from './preferences.types';
 
 /** Preferences belong to a person in an organization: an API key (no person) has none. */
 function memberScope(ctx: RequestContext): { scope: TenantScope; userId: string } {
-  const scope = activeScope(ctx.principal);
+  const scope = authorize(ctx.principal, 'visit');
   if (!scope.userId || !scope.isMember) throw appError('FORBIDDEN', 'Mail preferences belong to a signed-in member; an API key has none');
   return { scope, userId: scope.userId };
 }
