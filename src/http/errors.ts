@@ -15,7 +15,7 @@ export class HttpError extends Error {
 
 /**
  * How failures outside GraphQL are answered, for every route:
- * - an unknown path is 404 (before its body is read); any method but GET and POST on /graphql is 405;
+ * - a /graphql request without a Host header (HTTP/1.0 allows it) is 400; an unknown path is 404 (before its body is read); any method but GET and POST on /graphql is 405;
  * - a refused HTTP request (HttpError, or Fastify's own 4xx such as a body over 1 MiB) is its status + BAD_REQUEST;
  * - PostgreSQL unreachable before GraphQL runs (idempotency keys) is 503 SERVICE_UNAVAILABLE;
  * - anything else is logged and answered 500 INTERNAL_SERVER_ERROR, without detail.
@@ -23,6 +23,9 @@ export class HttpError extends Error {
 export const errorResponses = sharedPlugin(async (app: FastifyInstance, options: { logger: Logger }) => {
   const { logger } = options;
   app.addHook('onRequest', (request, reply, done) => {
+    // HTTP/1.0 allows a request without Host; the Apollo integration builds the request URL from it, so without one it
+    // would fail inside (500). A client's omission is a 400. Other routes (health checks often come as HTTP/1.0) need none.
+    if (!request.headers.host && request.url.startsWith('/graphql')) return void sendGraphqlError(reply, 400, 'BAD_REQUEST', 'A Host header is required');
     if (request.is404) return void sendJson(reply, 404, { error: 'Not found: the API is at /graphql' });
     done();
   });

@@ -18,6 +18,7 @@ import { repeatsAuthorization, singleAuthorization } from '../../src/http/single
 import type { Database } from '../../src/db/database';
 import type { Storage } from '../../src/modules/storage/storage';
 import type { Logger } from '../../src/logger';
+import { connect } from 'node:net';
 import { testConfig } from '../support/harness';
 
 /**
@@ -98,6 +99,23 @@ describe('errors.ts', () => {
       const r = await call(app, { method, url: '/graphql', headers: { 'content-type': 'application/json' }, payload: method === 'HEAD' ? undefined : '{not json' });
       expect([method, r.statusCode, r.headers.allow]).toEqual([method, 405, 'GET, POST']);
     }
+    await app.close();
+  });
+
+  test('an HTTP/1.0 request without a Host header is 400, not a 500 from inside GraphQL', async () => {
+    const { app, calls } = await appWith(async () => undefined);
+    await call(app, '/graphql'); // listening
+    const port = (app.server.address() as AddressInfo).port;
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end('GET /graphql?query=%7B__typename%7D HTTP/1.0\r\napollo-require-preflight: true\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => { text += chunk.toString('latin1'); });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.[01] 400 /);
+    expect(raw).toContain('A Host header is required');
+    expect(calls.count).toBe(1); // only the first, normal request reached the route
     await app.close();
   });
 
