@@ -19,7 +19,7 @@ import { accessApprovedMail, accessDeniedMail, accessRequestedMail, ndaReceiptMa
 import { POLICY } from '../tenancy/tenancy.policy';
 import type { Principal } from '../auth/principal';
 import { TenantScope } from '../auth/tenant-scope';
-import { isUniqueViolation, NotFoundError, type Actor, type PayloadError } from '../common/errors';
+import { isUniqueViolation, NotFoundError, refusal, type Actor, type PayloadError } from '../common/errors';
 import { tenancyRepository } from '../tenancy/tenancy.repository';
 import { documentRepository } from '../documents/document.repository';
 import type { TrustCenterEntity } from '../trust-center/trust-center.entity';
@@ -44,7 +44,13 @@ export type AccessErrorCode =
   | 'CUSTOMER_NOT_FOUND'
   | 'INVALID_SIGNATURE';
 
-const fail = <T>(extra: T, code: AccessErrorCode, field: string | null, message: string) => ({ ...extra, errors: [{ code, field, message }] as PayloadError<AccessErrorCode>[] });
+type Errors = PayloadError<AccessErrorCode>[];
+export interface NdaTemplateResult { template: NdaTemplateEntity | null; errors: Errors }
+export interface AccessPolicyResult { trustCenter: TrustCenterEntity | null; errors: Errors }
+export interface NdaAcceptanceResult { acceptance: NdaAcceptanceEntity | null; errors: Errors }
+export interface AccessRequestResult { accessRequest: AccessRequestEntity | null; errors: Errors }
+
+const fail = <T>(extra: T, code: AccessErrorCode, field: string | null, message: string): T & { errors: Errors } => ({ ...extra, errors: [refusal(code, field, message)] });
 
 export const ndaPolicyOf = (tc: TrustCenterEntity): NdaPolicy => ({
   required: tc.ndaRequired,
@@ -93,11 +99,11 @@ export class AccessService {
 
   // ---- vendor: NDA templates ----------------------------------------------------------------------------------
 
-  async createNdaTemplate(scope: TenantScope, input: { title: string; body: string }) {
+  async createNdaTemplate(scope: TenantScope, input: { title: string; body: string }): Promise<NdaTemplateResult> {
     const title = input.title.trim();
     const body = input.body.replace(/\r\n/g, '\n').trim();
     if (!title || title.length > 200 || body.length < 20 || body.length > 100_000) {
-      return fail({ template: null as NdaTemplateEntity | null }, 'INVALID_NDA', body.length < 20 ? 'body' : 'title', 'An NDA has a title (1-200 characters) and a body (20-100000 characters).');
+      return fail({ template: null }, 'INVALID_NDA', body.length < 20 ? 'body' : 'title', 'An NDA has a title (1-200 characters) and a body (20-100000 characters).');
     }
     return this.db.transaction(scope.identity(), async (m) => {
       // Serialise version numbering per vendor on its trust center row.
@@ -105,41 +111,41 @@ export class AccessService {
       const template = await accessRepository.insertTemplate(m, scope, {
         version: await accessRepository.nextTemplateVersion(m, scope), title, body, bodySha256: sha256(body), status: 'DRAFT', createdBy: scope.userId,
       });
-      return { template: template as NdaTemplateEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+      return { template, errors: [] };
     });
   }
 
   /** Publishing freezes the text (a trigger refuses any later change) and makes it the version customers accept. */
-  async publishNdaTemplate(scope: TenantScope, actor: Actor, id: string) {
+  async publishNdaTemplate(scope: TenantScope, actor: Actor, id: string): Promise<NdaTemplateResult> {
     return this.db.transaction(scope.identity(), async (m) => {
       await trustCenterRepository.forScope(m, scope, true);
       const template = await accessRepository.templateById(m, scope.orgId, id, true);
       if (!template) throw new NotFoundError('NDA template');
-      if (template.status !== 'DRAFT') return fail({ template: template as NdaTemplateEntity | null }, 'NDA_NOT_DRAFT', 'id', `Version ${template.version} is already published.`);
+      if (template.status !== 'DRAFT') return fail({ template }, 'NDA_NOT_DRAFT', 'id', `Version ${template.version} is already published.`);
       const latest = (await accessRepository.templates(m, scope)).find((t) => t.status === 'PUBLISHED');
       if (latest && latest.version > template.version) {
-        return fail({ template: template as NdaTemplateEntity | null }, 'NDA_NOT_DRAFT', 'id', `Version ${latest.version} is already published; draft a new version instead of publishing the older ${template.version}.`);
+        return fail({ template }, 'NDA_NOT_DRAFT', 'id', `Version ${latest.version} is already published; draft a new version instead of publishing the older ${template.version}.`);
       }
       await accessRepository.publishTemplate(m, scope, id);
       await trustCenterRepository.update(m, scope, { currentNdaTemplateId: id });
       await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'nda.published', targetType: 'nda_template', targetId: id, details: { version: template.version, bodySha256: template.bodySha256 } });
-      return { template: (await accessRepository.templateById(m, scope.orgId, id)) as NdaTemplateEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+      return { template: await accessRepository.templateById(m, scope.orgId, id), errors: [] };
     });
   }
 
   // ---- vendor: policy ----------------------------------------------------------------------------------------
 
-  async updatePolicy(scope: TenantScope, actor: Actor, changes: AccessPolicyChanges) {
+  async updatePolicy(scope: TenantScope, actor: Actor, changes: AccessPolicyChanges): Promise<AccessPolicyResult> {
     const normalize = (list: string[] | null | undefined) => (list == null ? undefined : [...new Set(list.map((d) => d.trim().toLowerCase()).filter(Boolean))]);
     const auto = normalize(changes.autoApproveDomains);
     const blocked = normalize(changes.blockedDomains);
     for (const [field, list] of [['autoApproveDomains', auto], ['blockedDomains', blocked]] as const) {
       const bad = list?.find((d) => !DOMAIN.test(d));
-      if (bad) return fail({ trustCenter: null as TrustCenterEntity | null }, 'INVALID_POLICY', field, `"${bad}" is not a domain name.`);
-      if (list && list.length > 200) return fail({ trustCenter: null as TrustCenterEntity | null }, 'INVALID_POLICY', field, 'At most 200 domains.');
+      if (bad) return fail({ trustCenter: null }, 'INVALID_POLICY', field, `"${bad}" is not a domain name.`);
+      if (list && list.length > 200) return fail({ trustCenter: null }, 'INVALID_POLICY', field, 'At most 200 domains.');
     }
     if (changes.defaultGrantDays != null && (!Number.isInteger(changes.defaultGrantDays) || changes.defaultGrantDays < 1 || changes.defaultGrantDays > 1095)) {
-      return fail({ trustCenter: null as TrustCenterEntity | null }, 'INVALID_POLICY', 'defaultGrantDays', 'defaultGrantDays is 1 to 1095.');
+      return fail({ trustCenter: null }, 'INVALID_POLICY', 'defaultGrantDays', 'defaultGrantDays is 1 to 1095.');
     }
     let autoOrgIds: string[] | undefined;
     if (changes.autoApproveOrganizationSlugs != null) {
@@ -147,7 +153,7 @@ export class AccessService {
       autoOrgIds = [];
       for (const slug of slugs) {
         const id = (await this.organizationBySlug(slug))?.id;
-        if (!id) return fail({ trustCenter: null as TrustCenterEntity | null }, 'CUSTOMER_NOT_FOUND', 'autoApproveOrganizationSlugs', `No organization "${slug}".`);
+        if (!id) return fail({ trustCenter: null }, 'CUSTOMER_NOT_FOUND', 'autoApproveOrganizationSlugs', `No organization "${slug}".`);
         autoOrgIds.push(id);
       }
     }
@@ -164,7 +170,7 @@ export class AccessService {
       if (changes.grantScope != null) values.grantScope = changes.grantScope;
       await trustCenterRepository.update(m, scope, values);
       await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'access.policy_updated', targetType: 'trust_center', targetId: scope.orgId, details: { ...values } });
-      return { trustCenter: await trustCenterRepository.forScope(m, scope), errors: [] as PayloadError<AccessErrorCode>[] };
+      return { trustCenter: await trustCenterRepository.forScope(m, scope), errors: [] };
     });
   }
 
@@ -173,25 +179,25 @@ export class AccessService {
   }
 
   /** An NDA signed outside the platform: covers the customer organization for every version. */
-  async recordNdaOnFile(scope: TenantScope, actor: Actor, input: { customerSlug: string; signerName: string; note?: string | null }) {
+  async recordNdaOnFile(scope: TenantScope, actor: Actor, input: { customerSlug: string; signerName: string; note?: string | null }): Promise<NdaAcceptanceResult> {
     const signerName = input.signerName.trim();
     if (signerName.length === 0 || signerName.length > 200) {
-      return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'INVALID_SIGNATURE', 'signerName', 'signerName is the signer\'s name, 1-200 characters.');
+      return fail({ acceptance: null }, 'INVALID_SIGNATURE', 'signerName', 'signerName is the signer\'s name, 1-200 characters.');
     }
     const slug = input.customerSlug.trim().toLowerCase();
     const customer = await this.organizationBySlug(slug);
     // Only an organization that has asked this trust center for access: any other slug (existing or not) gets the
     // same answer, so the mutation can neither list organizations nor reveal a private one's name.
-    const unknown = () => fail({ acceptance: null as NdaAcceptanceEntity | null }, 'CUSTOMER_NOT_FOUND', 'customerSlug', `No organization "${slug}" has asked you for access.`);
+    const unknown = () => fail({ acceptance: null }, 'CUSTOMER_NOT_FOUND', 'customerSlug', `No organization "${slug}" has asked you for access.`);
     if (!customer) return unknown();
-    if (customer.id === scope.orgId) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'OWN_ORGANIZATION', 'customerSlug', 'An organization does not sign its own NDA.');
+    if (customer.id === scope.orgId) return fail({ acceptance: null }, 'OWN_ORGANIZATION', 'customerSlug', 'An organization does not sign its own NDA.');
     return this.db.transaction(scope.identity(), async (m) => {
       if (!(await accessRepository.hasRequestFrom(m, scope, customer.id))) return unknown();
       const acceptance = await accessRepository.insertAcceptance(m, scope, {
         customerOrgId: customer.id, customerOrgName: customer.name, source: 'ON_FILE', signerName, note: input.note ?? null, recordedBy: scope.userId, ip: actor.ip, userAgent: actor.userAgent,
       });
       await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'nda.recorded_on_file', targetType: 'organization', targetId: customer.id, details: { customer: customer.name, note: input.note ?? null } });
-      return { acceptance: acceptance as NdaAcceptanceEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+      return { acceptance, errors: [] };
     });
   }
 
@@ -207,18 +213,18 @@ export class AccessService {
     return { vendor: scope, customer: { orgId: active.orgId, name: active.name, userId: principal.user!.id, email: principal.user!.email, emailVerified: principal.user!.emailVerified === true }, trustCenter };
   }
 
-  async acceptNda(principal: Principal, actor: Actor, input: { trustCenterSlug: string; version: number; signerName: string; signerTitle?: string | null }) {
+  async acceptNda(principal: Principal, actor: Actor, input: { trustCenterSlug: string; version: number; signerName: string; signerTitle?: string | null }): Promise<NdaAcceptanceResult> {
     const { vendor, customer, trustCenter } = await this.customerScope(principal, input.trustCenterSlug);
-    if (customer.orgId === vendor.orgId) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'OWN_ORGANIZATION', null, 'Members do not sign their own NDA.');
+    if (customer.orgId === vendor.orgId) return fail({ acceptance: null }, 'OWN_ORGANIZATION', null, 'Members do not sign their own NDA.');
     const signerName = input.signerName.trim();
     if (signerName.length === 0 || signerName.length > 200) {
-      return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'INVALID_SIGNATURE', 'signerName', 'Sign with your name (1-200 characters).');
+      return fail({ acceptance: null }, 'INVALID_SIGNATURE', 'signerName', 'Sign with your name (1-200 characters).');
     }
     return this.db.transaction(vendor.identity(customer.orgId), async (m) => {
       const template = trustCenter.currentNdaTemplateId ? await accessRepository.templateById(m, vendor.orgId, trustCenter.currentNdaTemplateId) : null;
-      if (!template) return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'NO_NDA', null, 'This trust center has no NDA to accept.');
+      if (!template) return fail({ acceptance: null }, 'NO_NDA', null, 'This trust center has no NDA to accept.');
       if (template.version !== input.version) {
-        return fail({ acceptance: null as NdaAcceptanceEntity | null }, 'NDA_VERSION_MISMATCH', 'version', `The current NDA is version ${template.version}; read it and accept that version.`);
+        return fail({ acceptance: null }, 'NDA_VERSION_MISMATCH', 'version', `The current NDA is version ${template.version}; read it and accept that version.`);
       }
       const acceptance = await accessRepository.insertAcceptance(m, vendor, {
         customerOrgId: customer.orgId, customerOrgName: customer.name, source: 'CLICKWRAP', templateId: template.id, templateVersion: template.version,
@@ -241,13 +247,13 @@ export class AccessService {
         acceptanceId: acceptance.id, to: customer.email, vendorName: vendorOrg.name, vendorSlug: vendorOrg.slug, version: template.version, bodySha256: template.bodySha256,
         acceptedAt: acceptance.acceptedAt, signerName, signerTitle: acceptance.signerTitle, customerOrgName: customer.name,
       }));
-      return { acceptance: acceptance as NdaAcceptanceEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+      return { acceptance, errors: [] };
     });
   }
 
-  async requestAccess(principal: Principal, actor: Actor, input: { trustCenterSlug: string; documentIds?: string[] | null; reason?: string | null }, now = new Date()) {
+  async requestAccess(principal: Principal, actor: Actor, input: { trustCenterSlug: string; documentIds?: string[] | null; reason?: string | null }, now = new Date()): Promise<AccessRequestResult> {
     const { vendor, customer, trustCenter } = await this.customerScope(principal, input.trustCenterSlug);
-    const none = { accessRequest: null as AccessRequestEntity | null };
+    const none = { accessRequest: null };
     if (customer.orgId === vendor.orgId) return fail(none, 'OWN_ORGANIZATION', null, 'Members already see their own documents.');
     try {
       return await this.recordRequest(actor, input, vendor, customer, trustCenter, now);
@@ -264,7 +270,7 @@ export class AccessService {
     actor: Actor, input: { documentIds?: string[] | null; reason?: string | null },
     vendor: TenantScope, customer: { orgId: string; name: string; userId: string; email: string; emailVerified: boolean }, trustCenter: TrustCenterEntity, now: Date,
   ) {
-    const none = { accessRequest: null as AccessRequestEntity | null };
+    const none = { accessRequest: null };
     return this.db.transaction(vendor.identity(customer.orgId), async (m) => {
       const requested = [...new Set(input.documentIds ?? [])];
       if (requested.length > 100) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', 'At most 100 documents per request.');
@@ -308,44 +314,44 @@ export class AccessService {
       } else {
         await this.mailDeciders(m, system, request);
       }
-      return { accessRequest: request as AccessRequestEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+      return { accessRequest: request, errors: [] };
     });
   }
 
   // ---- vendor: decisions ---------------------------------------------------------------------------------------
 
-  async decide(scope: TenantScope, actor: Actor, input: { id: string; approve: boolean; reason?: string | null; grantDays?: number | null }, now = new Date()) {
+  async decide(scope: TenantScope, actor: Actor, input: { id: string; approve: boolean; reason?: string | null; grantDays?: number | null }, now = new Date()): Promise<AccessRequestResult> {
     return this.db.transaction(scope.identity(), async (m) => {
       // The row lock makes concurrent decisions queue: the first wins, the rest see a decided request.
       const request = await accessRepository.requestById(m, scope, input.id, true);
       if (!request) throw new NotFoundError('Access request');
       const state = effectiveState(request.state, request.grantExpiresAt, now);
       const target: AccessState = input.approve ? 'APPROVED' : 'DENIED';
-      if (!canMove(state, target)) return fail({ accessRequest: request as AccessRequestEntity | null }, 'INVALID_TRANSITION', 'id', `A ${state} request cannot become ${target}.`);
+      if (!canMove(state, target)) return fail({ accessRequest: request }, 'INVALID_TRANSITION', 'id', `A ${state} request cannot become ${target}.`);
       if (input.grantDays != null && (!Number.isInteger(input.grantDays) || input.grantDays < 1 || input.grantDays > 1095)) {
-        return fail({ accessRequest: request as AccessRequestEntity | null }, 'INVALID_POLICY', 'grantDays', 'grantDays is 1 to 1095.');
+        return fail({ accessRequest: request }, 'INVALID_POLICY', 'grantDays', 'grantDays is 1 to 1095.');
       }
       const trustCenter = (await trustCenterRepository.forScope(m, scope))!;
       const decided = input.approve
         ? await this.approve(m, scope, request, trustCenter, { actor, rule: null, decidedBy: scope.userId, reason: input.reason ?? null, grantDays: input.grantDays ?? null, now })
         : await this.deny(m, scope, request, { actor, rule: null, decidedBy: scope.userId, reason: input.reason ?? null, now });
-      return { accessRequest: decided as AccessRequestEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+      return { accessRequest: decided, errors: [] };
     });
   }
 
   /** Ends a grant at once: downloads stop with the next request. */
-  async revoke(scope: TenantScope, actor: Actor, input: { requestId: string; reason?: string | null }, now = new Date()) {
+  async revoke(scope: TenantScope, actor: Actor, input: { requestId: string; reason?: string | null }, now = new Date()): Promise<AccessRequestResult> {
     return this.db.transaction(scope.identity(), async (m) => {
       const request = await accessRepository.requestById(m, scope, input.requestId, true);
       if (!request) throw new NotFoundError('Access request');
       const state = effectiveState(request.state, request.grantExpiresAt, now);
-      if (!canMove(state, 'REVOKED')) return fail({ accessRequest: request as AccessRequestEntity | null }, 'INVALID_TRANSITION', 'requestId', `A ${state} request cannot be revoked.`);
+      if (!canMove(state, 'REVOKED')) return fail({ accessRequest: request }, 'INVALID_TRANSITION', 'requestId', `A ${state} request cannot be revoked.`);
       await accessRepository.updateRequest(m, scope, request.id, { state: 'REVOKED' });
       await accessRepository.revokeGrantsOf(m, scope, request.id, scope.userId);
       await accessRepository.addEvent(m, scope, { requestId: request.id, fromState: state, toState: 'REVOKED', actorUserId: scope.userId, reason: input.reason ?? null });
       await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'access.revoked', targetType: 'access_request', targetId: request.id, details: { customer: request.requesterOrgName, reason: input.reason ?? null } });
       await emitAccessEvent(m, { vendorOrgId: scope.orgId, customerOrgId: request.requesterOrgId, requestId: request.id, type: 'access.revoked', expiresAt: null, reason: input.reason ?? null }, now);
-      return { accessRequest: (await accessRepository.requestById(m, scope, request.id)) as AccessRequestEntity | null, errors: [] as PayloadError<AccessErrorCode>[] };
+      return { accessRequest: (await accessRepository.requestById(m, scope, request.id)), errors: [] };
     });
   }
 
