@@ -177,3 +177,13 @@ test('a refused request sends nothing: only the request that was recorded is tol
   await queueDrained(app.owner, `j.payload->>'orgId' = $1`, [vendor.id]);
   expect(at(`/refused-${vendor.id}`).map((r) => [r.json.type, r.json.data.accessRequestId])).toEqual([['access.requested', ok.accessRequest.id]]);
 });
+
+test('a vendor whose trust center is not published still hears its own attestation lifecycle (followers hear nothing)', async () => {
+  const vendor = await createOrg(app, { prefix: 'draft' });
+  await endpoint(vendor, `/draft-${vendor.id}`);
+  const id = await createAttestation(app, vendor, soc2TypeII(2025), true);
+  const hit = await waitFor('the published event', () => at(`/draft-${vendor.id}`)[0]);
+  expect(hit.json).toMatchObject({ apiVersion: WEBHOOK_API_VERSION, type: 'attestation.published', organizationId: vendor.id, data: { attestationId: id } });
+  await queueDrained(app.owner, `j.payload->>'vendorOrgId' = $1 OR j.payload->>'orgId' = $1`, [vendor.id]);
+  expect(at(`/draft-${vendor.id}`)).toHaveLength(1);
+});

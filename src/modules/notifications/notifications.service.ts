@@ -207,7 +207,10 @@ export class NotificationsService {
 
   // ---- jobs ---------------------------------------------------------------------------------------------------
 
-  /** Tells every organization following the vendor (subscribed or watching), once per event id each. */
+  /**
+   * Tells every organization following the vendor (subscribed or watching), once per event id each, and the vendor's own
+   * endpoints of its attestation lifecycle. Returns how many organizations' feeds were told.
+   */
   async fanOut(event: VendorEvent, now = new Date()): Promise<number> {
     // A vendor that is not (or no longer) public tells nobody else anything.
     const published: AlertVendor[] = await this.db.transaction(DbScope.publicReads(), (m) => m.query(
@@ -217,7 +220,7 @@ export class NotificationsService {
     if (ownOnly) await this.deliverOwn(event.vendorOrgId, event.type, webhookPayload({ id: event.eventId, type: event.type, occurredAt: event.occurredAt, organizationId: event.vendorOrgId, vendorOrganizationId: event.vendorOrgId, title: event.title, data: event.data }));
     if (published.length === 0) {
       if (event.includeVendor) await this.notifyOrg(event.vendorOrgId, event, null);
-      return event.includeVendor || ownOnly ? 1 : 0;
+      return event.includeVendor ? 1 : 0;
     }
     const recipients: { org_id: string }[] = await this.db.transaction(DbScope.fanout(event.vendorOrgId), (m) =>
       m.query(
