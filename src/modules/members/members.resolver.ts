@@ -30,7 +30,7 @@ const toInvitation = (r: InvitationRow, now: Date): Invitation => ({
 export class MembersMutationResolver {
   @Authorized('members.manage')
   @Mutation(() => InvitationPayload, {
-    description: 'Invite someone to the active organization (OWNER, ADMIN; never above your own role). Returns the one-time token: email is not built yet, so share it yourself; it expires in 7 days.',
+    description: 'Invite someone to the active organization (OWNER, ADMIN; never above your own role). The invitee is emailed a link carrying a one-time token (follow it in mailDeliveries); the token is also returned once here, for integrations that deliver invitations themselves. It expires in 7 days.',
   })
   async inviteMember(@Arg('input', { description: 'Email and role.' }) input: InviteMemberInput, @Ctx() ctx: RequestContext): Promise<InvitationPayload> {
     const now = ctx.now();
@@ -59,7 +59,7 @@ export class MembersMutationResolver {
     description: 'Join the organization that invited you (any signed-in person; no X-Org needed). Your email must be the invited one and verified by your identity provider. The token is spent.',
   })
   async acceptInvitation(
-    @Arg('token', { description: 'The invitation token (tpi_...), as inviteMember or resendInvitation returned it.' }) token: string,
+    @Arg('token', { description: 'The invitation token (tpi_...), from the invitation email, or as inviteMember or resendInvitation returned it.' }) token: string,
     @Ctx() ctx: RequestContext,
   ): Promise<AcceptInvitationPayload> {
     const r = await new MembersService(ctx.db).accept(ctx.principal, actorOf(ctx), token.slice(0, 200), ctx.now());
