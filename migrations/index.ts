@@ -20,6 +20,7 @@ import { MailOutbox1795711000000 } from './1795711000000-mail-outbox';
 import { MailAlerts1795711600000 } from './1795711600000-mail-alerts';
 import { PageViews1795712500000 } from './1795712500000-page-views';
 import { GuestVerifications1795712600000 } from './1795712600000-guest-verifications';
+import { AttestationsInProgress1795712700000 } from './1795712700000-attestations-in-progress';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -44,4 +45,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   MailAlerts1795711600000,
   PageViews1795712500000,
   GuestVerifications1795712600000,
+  AttestationsInProgress1795712700000,
 ];

@@ -5,6 +5,7 @@ import { DocumentEntity, DocumentVersionEntity } from '../modules/documents/docu
 import { AttestationEntity } from '../modules/attestations/attestation.entity';
 import { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity';
 import { MailDigestItemEntity, MailPreferenceEntity } from '../modules/mail/alerts.entity';
+import { AttestationInProgressEntity } from '../modules/in-progress/in-progress.entity';
 import { MailOutboxEntity } from '../modules/mail/mail.entity';
 import { MembershipEntity } from '../modules/tenancy/membership.entity';
 import { OrganizationEntity } from '../modules/tenancy/organization.entity';
@@ -21,6 +22,7 @@ export const ENTITIES = [
   TrustCenterEntity,
   AttestationEntity,
   BridgeLetterEntity,
+  AttestationInProgressEntity,
   DocumentEntity,
   DocumentVersionEntity,
   NdaTemplateEntity,

@@ -10,7 +10,7 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 /** What each scope allows, in the actions of tenancy.policy.ts. Key management and customer signatures never. */
 export const SCOPE_ACTIONS: Readonly<Record<ApiKeyScope, readonly string[]>> = {
   READ: ['organization.read', 'document.read', 'access.read', 'analytics.read', 'tracking.read', 'notifications.read', 'audit.read'],
-  PUBLISH: ['organization.read', 'document.read', 'trustCenter.update', 'trustCenter.publish', 'attestation.write', 'attestation.publish', 'document.write'],
+  PUBLISH: ['organization.read', 'document.read', 'trustCenter.update', 'trustCenter.publish', 'attestation.write', 'attestation.publish', 'attestationInProgress.write', 'document.write'],
   MANAGE_ACCESS: ['organization.read', 'access.read', 'access.decide', 'access.policy', 'nda.manage'],
   TRACKING: ['organization.read', 'tracking.read', 'tracking.write', 'notifications.read'],
   WEBHOOKS: ['organization.read', 'webhooks.manage', 'notifications.read'],

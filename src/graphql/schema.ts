@@ -8,6 +8,7 @@ import { AuditQueryResolver, OrganizationAuditResolver } from '../modules/audit/
 import { DocumentResolver } from '../modules/documents/document.resolver';
 import { NotificationsMutationResolver, OrganizationNotificationsResolver, TrustCenterSubprocessorsResolver, WebhookEndpointResolver } from '../modules/notifications/notifications.resolver';
 import { OrganizationTrackingResolver, TrackingResolver, VendorStatusEntryResolver } from '../modules/tracking/tracking.resolver';
+import { AttestationInProgressResolver, TrustCenterInProgressResolver } from '../modules/in-progress/in-progress.resolver';
 import { MembersMutationResolver, OrganizationMembersResolver } from '../modules/members/members.resolver';
 import { OrganizationMailResolver } from '../modules/mail/mail.resolver';
 import { MailPreferencesResolver } from '../modules/mail/preferences.resolver';
@@ -21,6 +22,8 @@ export const RESOLVERS = [
   OrganizationResolver,
   TrustCenterResolver,
   AttestationResolver,
+  TrustCenterInProgressResolver,
+  AttestationInProgressResolver,
   DocumentResolver,
   AccessMutationsResolver,
   AccessRequestResolver,

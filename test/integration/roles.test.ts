@@ -69,6 +69,14 @@ interface MutationCase {
   publishedTrustCenter?: boolean;
 }
 
+/** A SOC 2 Type II in progress, recorded by the org's owner. */
+async function createInProgress(org: TestOrg): Promise<string> {
+  const r = await app.gql(`mutation { createAttestationInProgress(input: { framework: SOC2, socType: TYPE_II, expectedReportDate: "2099-05-15" }) { attestationInProgress { id } errors { code } } }`, { token: org.owner.token, org: org.slug });
+  const payload = expectNoErrors(r).createAttestationInProgress;
+  if (payload.errors.length) throw new Error(JSON.stringify(payload.errors));
+  return payload.attestationInProgress.id as string;
+}
+
 const MUTATIONS: MutationCase[] = [
   {
     mutation: 'updateTrustCenter',
@@ -129,6 +137,39 @@ const MUTATIONS: MutationCase[] = [
           coversFrom: '2026-01-01', coversThrough: '2026-03-31', issuedOn: '2026-04-05', signedByName: 'Chief Executive',
         },
       },
+    }),
+  },
+
+  {
+    mutation: 'createAttestationInProgress',
+    allowed: WRITERS,
+    prepare: async () => ({
+      query: `mutation($i: CreateAttestationInProgressInput!) { createAttestationInProgress(input: $i) { errors { code } } }`,
+      variables: { i: { framework: 'SOC2', socType: 'TYPE_II', observationStart: '2026-03-01', expectedReportDate: '2099-05-15' } },
+    }),
+  },
+  {
+    mutation: 'updateAttestationInProgress',
+    allowed: WRITERS,
+    prepare: async (org) => ({
+      query: `mutation($id: ID!) { updateAttestationInProgress(id: $id, input: { auditor: "Audit LLP" }) { errors { code } } }`,
+      variables: { id: await createInProgress(org) },
+    }),
+  },
+  {
+    mutation: 'cancelAttestationInProgress',
+    allowed: WRITERS,
+    prepare: async (org) => ({
+      query: `mutation($id: ID!) { cancelAttestationInProgress(id: $id) { errors { code } } }`,
+      variables: { id: await createInProgress(org) },
+    }),
+  },
+  {
+    mutation: 'completeAttestationInProgress',
+    allowed: WRITERS,
+    prepare: async (org) => ({
+      query: `mutation($id: ID!, $a: ID!) { completeAttestationInProgress(id: $id, attestationId: $a) { errors { code } } }`,
+      variables: { id: await createInProgress(org), a: await createAttestation(app, org, soc2TypeII(2025)) },
     }),
   },
 

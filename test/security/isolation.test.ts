@@ -113,6 +113,9 @@ interface Fixture {
   otherVendor: TestOrg;
   publishedAttestationId: string;
   draftAttestationId: string;
+  /** Two SOC 2 Type II attestations in progress of the victim: one to update and cancel, one to complete. */
+  inProgressId: string;
+  inProgressToCompleteId: string;
   restrictedDocumentId: string;
   privateDocumentId: string;
   pendingVersionId: string;
@@ -191,6 +194,21 @@ const PROBES: Record<string, Probe> = {
     note: 'a letter that chains from the existing one: valid had the owner sent it (see the control test)',
     calls: (f) => one({ i: { attestationId: f.publishedAttestationId, coversFrom: '2025-03-01', coversThrough: '2025-03-31', issuedOn: '2025-04-05', signedByName: 'Mallory' } }),
     key: { needs: 'attestation.write' },
+  },
+  updateAttestationInProgress: {
+    doc: `mutation($id: ID!, $i: AttestationInProgressFieldsInput!) { updateAttestationInProgress(id: $id, input: $i) { attestationInProgress { id auditor } errors { code } } }`,
+    calls: (f) => one({ id: f.inProgressId, i: { auditor: 'hijacked' } }),
+    key: { needs: 'attestationInProgress.write' },
+  },
+  cancelAttestationInProgress: {
+    doc: `mutation($id: ID!) { cancelAttestationInProgress(id: $id) { attestationInProgress { id status } errors { code } } }`,
+    calls: (f) => one({ id: f.inProgressId }),
+    key: { needs: 'attestationInProgress.write' },
+  },
+  completeAttestationInProgress: {
+    doc: `mutation($id: ID!, $a: ID!) { completeAttestationInProgress(id: $id, attestationId: $a) { attestationInProgress { id status } errors { code } } }`,
+    calls: (f) => one({ id: f.inProgressToCompleteId, a: f.draftAttestationId }),
+    key: { needs: 'attestationInProgress.write' },
   },
   updateAttestation: {
     doc: `mutation($i: UpdateAttestationInput!) { updateAttestation(input: $i) { attestation { id title exceptions { description } } errors { code } } }`,
@@ -415,6 +433,7 @@ const NO_TARGET: Record<string, string> = {
   updateMailPreferences: 'changes the caller\'s own alert mail preferences in the active organization (categories, no id)',
   acceptInvitation: 'the token is a secret that names its invitation by hash (tpi_<org>_<secret>): another tenant\'s token, forged or replaced, is INVALID_TOKEN; see test/integration/members.test.ts',
   createAttestation: 'creates a draft in the active organization',
+  createAttestationInProgress: 'records an attestation in progress in the active organization',
   createNdaTemplate: 'creates a draft NDA in the active organization',
   createWebhookEndpoint: 'creates an endpoint in the active organization (the URL is not an object id)',
   publishTrustCenter: 'publishes the active organization\'s own trust center',
@@ -494,6 +513,15 @@ async function buildFixture(): Promise<Fixture> {
   noPayloadErrors((await gqlOk(victim, `mutation($i: AddBridgeLetterInput!) { addBridgeLetter(input: $i) { errors { code message } } }`, {
     i: { attestationId: publishedAttestationId, coversFrom: '2025-01-01', coversThrough: '2025-02-28', issuedOn: '2025-03-05', signedByName: secrets.bridgeLetterSigner },
   })).addBridgeLetter);
+  const inProgress = async (socType: string): Promise<string> => {
+    const r = (await gqlOk(victim, `mutation($i: CreateAttestationInProgressInput!) { createAttestationInProgress(input: $i) { attestationInProgress { id } errors { code message } } }`, {
+      i: { framework: 'SOC2', socType, expectedReportDate: '2030-05-15' },
+    })).createAttestationInProgress;
+    noPayloadErrors(r);
+    return r.attestationInProgress.id as string;
+  };
+  const inProgressId = await inProgress('TYPE_I');
+  const inProgressToCompleteId = await inProgress('TYPE_II');
   const restricted = await createDocumentWithFile(app, victim, { title: secrets.restrictedTitle }, await pdfBytes(`restricted ${tag}`));
   const priv = await createDocumentWithFile(app, victim, { title: secrets.privateTitle, kind: 'OTHER', visibility: 'PRIVATE' }, await pdfBytes(`private ${tag}`));
   await createDocumentWithFile(app, victim, { title: secrets.publicTitle, kind: 'POLICY', visibility: 'PUBLIC' }, await pdfBytes(`public ${tag}`));
@@ -584,7 +612,7 @@ async function buildFixture(): Promise<Fixture> {
 
   attacker = { outsider: await createOrg(app, { publish: true, prefix: 'attacker' }), buyer };
   return {
-    victim, draftVictim, otherVendor, publishedAttestationId, draftAttestationId, restrictedDocumentId: restricted.id, privateDocumentId: priv.id,
+    victim, draftVictim, otherVendor, publishedAttestationId, draftAttestationId, inProgressId, inProgressToCompleteId, restrictedDocumentId: restricted.id, privateDocumentId: priv.id,
     pendingVersionId: ticket.versionId, draftNdaId, draftVictimNdaVersion: draftVictimNda.version, approvedRequestId, pendingRequestId: pending.accessRequest.id,
     watchId, offPlatformWatchId, subscriptionId, webhookEndpointId, apiKeyId, subprocessorId, notificationId: notification.id, invitationId, memberUserId, successorUserId, keys, secrets,
   };

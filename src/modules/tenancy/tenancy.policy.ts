@@ -13,6 +13,8 @@ export const POLICY = {
   'trustCenter.publish': ['OWNER', 'ADMIN'],
   'attestation.write': ['OWNER', 'ADMIN', 'EDITOR'],
   'attestation.publish': ['OWNER', 'ADMIN'],
+  /** Attestations in progress (issue 14): record, change, cancel, complete. Like drafts, EDITOR and above. */
+  'attestationInProgress.write': ['OWNER', 'ADMIN', 'EDITOR'],
   'document.write': ['OWNER', 'ADMIN', 'EDITOR'],
   'nda.manage': ['OWNER', 'ADMIN'],
   'access.policy': ['OWNER', 'ADMIN'],
