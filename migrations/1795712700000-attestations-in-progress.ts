@@ -45,6 +45,9 @@ export class AttestationsInProgress1795712700000 implements MigrationInterface {
     await q.query(`CREATE POLICY attestations_in_progress_visitor_insert ON "attestations_in_progress" AS RESTRICTIVE FOR INSERT WITH CHECK (NOT app_is_visitor())`);
     await q.query(`CREATE POLICY attestations_in_progress_visitor_update ON "attestations_in_progress" AS RESTRICTIVE FOR UPDATE USING (NOT app_is_visitor()) WITH CHECK (NOT app_is_visitor())`);
     await q.query(`CREATE POLICY attestations_in_progress_visitor_delete ON "attestations_in_progress" AS RESTRICTIVE FOR DELETE USING (NOT app_is_visitor())`);
+    // The hosted page shows IN_PROGRESS rows: a change drops the cached public responses, like the PUBLIC_TABLES.
+    await q.query(`CREATE TRIGGER "attestations_in_progress_public_change" AFTER INSERT OR UPDATE OR DELETE ON "attestations_in_progress"
+      FOR EACH ROW EXECUTE FUNCTION tp_notify_public_change()`);
     await q.query(`GRANT SELECT, INSERT, UPDATE ("framework", "soc_type", "observation_start", "expected_report_date", "auditor", "status", "attestation_id", "updated_at", "completed_at", "cancelled_at") ON "attestations_in_progress" TO trust_portal_app`);
   }
 

@@ -21,6 +21,7 @@ export const TRUST_PAGE_QUERY = /* GraphQL */ `
           freshness { state expiresOn daysUntilStale coveredThrough }
         } }
       }
+      attestationsInProgress { id framework socType observationStart expectedReportDate auditor status }
       subprocessors { name purpose location websiteUrl }
       documents(first: 100) {
         edges { node { id title description kind visibility currentVersion { fileName sizeBytes } } }
@@ -47,6 +48,17 @@ export interface PageAttestation {
   freshness: { state: FreshnessState; expiresOn: CalendarDate | null; daysUntilStale: number | null; coveredThrough: CalendarDate | null };
 }
 
+/** An attestation the vendor is working towards: never evidence, so it carries no freshness. */
+export interface PageInProgress {
+  id: string;
+  framework: Framework;
+  socType: SocType | null;
+  observationStart: CalendarDate | null;
+  expectedReportDate: CalendarDate;
+  auditor: string | null;
+  status: 'IN_PROGRESS' | 'COMPLETED' | 'CANCELLED';
+}
+
 export interface PageDocument {
   id: string;
   title: string;
@@ -65,6 +77,7 @@ export interface TrustPageData {
   contactEmail: string | null;
   status: 'DRAFT' | 'PUBLISHED';
   attestations: { edges: { node: PageAttestation }[] };
+  attestationsInProgress: PageInProgress[];
   subprocessors: { name: string; purpose: string; location: string; websiteUrl: string | null }[];
   documents: { edges: { node: PageDocument }[] };
   nda: { title: string; version: number } | null;
@@ -111,6 +124,24 @@ function attestationItem(a: PageAttestation): SafeHtml {
 </li>`;
 }
 
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "May 2027": an expected date is a plan, so the page does not promise the day. */
+function monthInWords(date: CalendarDate): string {
+  const [y, m] = date.split('-');
+  return `${MONTHS[Number(m) - 1]} ${Number(y)}`;
+}
+
+/**
+ * "SOC 2 Type II: observation period under way since 1 Mar 2026; report expected May 2027 (auditor engaged: X)".
+ * The neutral grey card of a report without freshness, and no pill: in progress is never shown as evidence.
+ */
+function inProgressItem(p: PageInProgress): SafeHtml {
+  const under = p.observationStart ? `observation period under way since ${dayInWords(p.observationStart)}` : 'under way';
+  const auditor = p.auditor ? ` (auditor engaged: ${p.auditor})` : '';
+  return html`<li class="attestation state-none in-progress"><p><strong>${attestationName(p)}</strong>: ${under}; report expected ${monthInWords(p.expectedReportDate)}${auditor}.</p></li>`;
+}
+
 function documentItem(d: PageDocument, slug: string): SafeHtml {
   const file = d.currentVersion;
   const meta = file ? `${file.fileName}, ${humanSize(file.sizeBytes)}` : null;
@@ -142,6 +173,8 @@ export interface TrustPageOptions {
 export function renderTrustPage(page: TrustPageData, options: TrustPageOptions): string {
   const attestations = page.attestations.edges.map((e) => e.node);
   const documents = page.documents.edges.map((e) => e.node);
+  // A member's preview gets completed and cancelled ones too: the page shows what a visitor would.
+  const inProgress = page.attestationsInProgress.filter((p) => p.status === 'IN_PROGRESS');
   const website = safeHref(page.websiteUrl);
   const body = html`<!doctype html>
 <html lang="en">
@@ -163,6 +196,7 @@ export function renderTrustPage(page: TrustPageData, options: TrustPageOptions):
   <section aria-labelledby="compliance">
     <h2 id="compliance">Compliance reports and certificates</h2>
     ${attestations.length ? html`<ul class="cards">${attestations.map(attestationItem)}</ul>` : html`<p>No reports are published yet.</p>`}
+    ${inProgress.length ? html`<h3 id="in-progress">In progress</h3><ul class="cards">${inProgress.map(inProgressItem)}</ul>` : ''}
   </section>
   <section aria-labelledby="documents">
     <h2 id="documents">Documents</h2>

@@ -1,4 +1,5 @@
 import { startTestApp, type GqlResponse, type TestApp } from '../support/harness';
+import { waitFor } from '../support/wait';
 import { addMember, createAttestation, createOrg, expectNoErrors, soc2TypeII, type TestOrg, type TestUser } from '../support/factories';
 
 /**
@@ -202,4 +203,23 @@ test('roles and isolation: VIEWER and ACCESS_MANAGER may not write; another org 
   const { rows } = await app.owner.query(`SELECT status, auditor FROM attestations_in_progress WHERE org_id = $1 AND id = $2`, [org.id, id]);
   expect(rows).toEqual([{ status: 'IN_PROGRESS', auditor: 'Audit LLP' }]);
   expect(expectNoErrors(await listed(other, other.owner)).trustCenter.attestationsInProgress.map((x: any) => x.id)).toEqual([theirs]);
+});
+
+test('the hosted page lists it under the reports, in words, and a cancelled one not at all', async () => {
+  const org = await createOrg(app, { publish: true });
+  await created(org);
+  const cancelled = await created(org, { framework: 'HIPAA', expectedReportDate: '2026-12-01', auditor: 'Gone LLP' });
+  expect((await cancel(org, cancelled)).errors).toEqual([]);
+  const res = await fetch(`${new URL(app.url).origin}/trust/${org.slug}`);
+  expect(res.status).toBe(200);
+  const body = await res.text();
+  expect(body).toContain('<h3 id="in-progress">In progress</h3>');
+  expect(body).toContain('<strong>SOC 2 Type II</strong>: observation period under way since 1 Mar 2026; report expected May 2027 (auditor engaged: Audit LLP).');
+  expect(body).not.toContain('Gone LLP');
+
+  // A change reaches the cached page (the table NOTIFYs like the other public tables).
+  const id = (await created(org, { framework: 'PCI_DSS', expectedReportDate: '2026-09-30', auditor: 'QSA Ltd' }));
+  await waitFor('the cached page to show the new entry', async () => (await (await fetch(`${new URL(app.url).origin}/trust/${org.slug}`)).text()).includes('QSA Ltd'));
+  expect((await cancel(org, id)).errors).toEqual([]);
+  await waitFor('the cached page to drop the cancelled entry', async () => !(await (await fetch(`${new URL(app.url).origin}/trust/${org.slug}`)).text()).includes('QSA Ltd'));
 });

@@ -156,6 +156,10 @@ async function buildFixture(): Promise<void> {
   const draft = await createAttestation(app, fixture);
   const published = await createAttestation(app, fixture, soc2TypeII(2025), true);
   const iso = await createAttestation(app, fixture, { ...ISO27001_CERTIFICATE, socType: null, trustServiceCriteria: null, opinion: null, periodStart: null, periodEnd: null }, true);
+  const inProgressIds: string[] = [];
+  for (const input of [{ framework: 'SOC2', socType: 'TYPE_II', observationStart: '2026-03-01', expectedReportDate: '2099-05-15' }, { framework: 'ISO27001', expectedReportDate: '2099-01-31' }]) {
+    inProgressIds.push((await gql(`mutation($i: CreateAttestationInProgressInput!) { createAttestationInProgress(input: $i) { attestationInProgress { id } } }`, { i: input })).createAttestationInProgress.attestationInProgress.id);
+  }
   const bytes = await pdfBytes('Fuzz report');
   const doc = await createDocumentWithFile(app, fixture, { title: 'SOC 2 report', attestationId: published });
   const publicDoc = await createDocumentWithFile(app, fixture, { title: 'Policy', kind: 'POLICY' });
@@ -238,6 +242,13 @@ async function buildFixture(): Promise<void> {
       'unsubscribeFromVendor.id': [subscription],
       'DecideAccessRequestInput.id': [pendingIncoming, approvedIncoming],
       'AddBridgeLetterInput.attestationId': [published],
+      'updateAttestationInProgress.id': inProgressIds,
+      'cancelAttestationInProgress.id': inProgressIds,
+      'completeAttestationInProgress.id': inProgressIds,
+      'completeAttestationInProgress.attestationId': attestations,
+      expectedReportDate: ['2099-05-15', '2026-01-01', '2099-12-31'],
+      observationStart: ['2026-03-01', '2100-01-01'],
+      'createAttestationInProgress.input': [{ framework: 'SOC2', socType: 'TYPE_I', expectedReportDate: '2099-05-15', auditor: 'Audit LLP' }, { framework: 'HIPAA', expectedReportDate: '2099-05-15' }],
       // strings, by what they mean
       trustCenterSlug: [vendor.slug, fixture.slug, customer.slug],
       customerSlug: [customer.slug, vendor.slug, fixture.slug],

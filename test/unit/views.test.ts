@@ -21,6 +21,7 @@ function page(over: Partial<TrustPageData> = {}): TrustPageData {
   return {
     name: 'Acme', slug: 'acme', headline: 'Security at Acme', description: 'We keep data safe.', websiteUrl: 'https://acme.example',
     contactEmail: 'security@acme.example', status: 'PUBLISHED', attestations: { edges: [{ node: attestation() }] },
+    attestationsInProgress: [],
     subprocessors: [{ name: 'AWS', purpose: 'Hosting', location: 'US', websiteUrl: 'https://aws.amazon.com' }],
     documents: { edges: [
       { node: { id: 'doc1', title: 'Security overview', description: null, kind: 'POLICY', visibility: 'PUBLIC', currentVersion: { fileName: 'overview.pdf', sizeBytes: 20480 } } },
@@ -117,6 +118,29 @@ describe('trust page', () => {
     expectOnlyOurMarkup(out);
   });
 
+  it('lists attestations in progress under the reports, grey and without a freshness pill; completed and cancelled ones not', () => {
+    const inProgress = (over: Partial<TrustPageData['attestationsInProgress'][number]>): TrustPageData['attestationsInProgress'][number] => ({
+      id: 'p1', framework: 'SOC2', socType: 'TYPE_II', observationStart: d('2026-03-01'), expectedReportDate: d('2027-05-15'), auditor: 'Audit LLP', status: 'IN_PROGRESS', ...over,
+    });
+    const out = renderTrustPage(page({
+      attestationsInProgress: [
+        inProgress({}),
+        inProgress({ id: 'p2', framework: 'ISO27001', socType: null, observationStart: null, expectedReportDate: d('2026-12-01'), auditor: null }),
+        inProgress({ id: 'p3', framework: 'HIPAA', socType: null, observationStart: null, status: 'CANCELLED' }),
+      ],
+    }), options);
+    expect(out).toContain('<h3 id="in-progress">In progress</h3>');
+    expect(out).toContain('<strong>SOC 2 Type II</strong>: observation period under way since 1 Mar 2026; report expected May 2027 (auditor engaged: Audit LLP).');
+    expect(out).toContain('<strong>ISO/IEC 27001</strong>: under way; report expected December 2026.');
+    expect(out).not.toContain('HIPAA');
+    const section = out.slice(out.indexOf('id="in-progress"'), out.indexOf('id="documents"'));
+    expect(section).toContain('class="attestation state-none in-progress"');
+    expect(section).not.toContain('pill');
+    expect(out.indexOf('id="in-progress"')).toBeGreaterThan(out.indexOf('Period ended'));
+    expect(renderTrustPage(page(), options)).not.toContain('In progress');
+    expectOnlyOurMarkup(out);
+  });
+
   it('renders every vendor-controlled string as text', () => {
     for (const evil of HOSTILE) {
       const out = renderTrustPage(page({
@@ -125,6 +149,7 @@ describe('trust page', () => {
         documents: { edges: [{ node: { id: evil, title: evil, description: evil, kind: 'POLICY', visibility: 'PUBLIC', currentVersion: { fileName: evil, sizeBytes: 1 } } }] },
         nda: { title: evil, version: 1 },
         attestations: { edges: [{ node: attestation({ auditor: evil, title: evil, framework: 'OTHER', socType: null }) }] },
+        attestationsInProgress: [{ id: evil, framework: 'SOC2', socType: 'TYPE_II', observationStart: d('2026-03-01'), expectedReportDate: d('2027-05-15'), auditor: evil, status: 'IN_PROGRESS' }],
       }), options);
       expectOnlyOurMarkup(out);
       expect(out).not.toContain('\u202E');
