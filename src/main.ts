@@ -17,6 +17,7 @@ import { closeWatermarkPool } from './modules/documents/watermark-pool';
 
 function banner(config: AppConfig, url: string, mailDir: string | null): string {
   const lines = [``, `trust-portal is up: ${url}${config.env !== 'production' ? ' (open it in a browser for GraphiQL)' : ''}`, ``];
+  if (config.env !== 'production') lines.push(`The demo's hosted trust center: ${url.replace(/\/graphql$/, '')}/trust/acme (its badge: /trust/acme/badge.svg)`, ``);
   if (mailDir) lines.push(`Mail is not sent anywhere (no SMTP_URL): every message is kept as an .eml file in`, `  ${mailDir}`, ``);
   if (config.jwt.algorithm === 'HS256' && config.env !== 'production') {
     const day = 24 * 3600;
