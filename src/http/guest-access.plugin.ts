@@ -104,7 +104,11 @@ export async function guestAccessRoutes(app: FastifyInstance, options: GuestAcce
   await app.register(formbody, { bodyLimit: 65_536 });
 
   const frameOf = (slug: string, vendor: GuestVendor | null): PageFrame => ({ stylesheet: TRUST_PAGE_CSS_PATH, slug, vendorName: vendor?.name ?? null });
-  const send = (reply: FastifyReply, status: number, body: string) => reply.code(status).headers(HEADERS).type('text/html; charset=utf-8').send(body);
+  // The download button's form answers 303 to a presigned storage URL, and browsers apply form-action to the
+  // redirect too: the storage origin (the same for every object) must be allowed there, or the download is blocked.
+  const storageOrigin = new URL((await storage.presignDownload('csp-origin-probe', 'probe', 'application/octet-stream', now())).url).origin;
+  const headers = { ...HEADERS, 'content-security-policy': PAGE_CSP.replace("form-action 'self'", `form-action 'self' ${storageOrigin}`) };
+  const send = (reply: FastifyReply, status: number, body: string) => reply.code(status).headers(headers).type('text/html; charset=utf-8').send(body);
 
   /** The browser's CSRF secret, set now when it has none; the form field is an HMAC of it. */
   function csrfFor(request: FastifyRequest, reply: FastifyReply): string {

@@ -121,7 +121,8 @@ test('the guest story: form, mailed link, confirm, request filed, approval mail,
   // The form: the document asked for from the page is ticked; the CSRF cookie is HttpOnly, SameSite=Lax, under /trust.
   const form = await b.get(`/trust/${vendor.slug}/request-access?document=${docId}`);
   expect(form.status).toBe(200);
-  expect(form.headers.get('content-security-policy')).toBe(PAGE_CSP);
+  // The download form redirects to storage: its origin (and only it) joins form-action.
+  expect(form.headers.get('content-security-policy')).toBe(PAGE_CSP.replace("form-action 'self'", `form-action 'self' ${new URL((await app.storage.presignDownload('k', 'f', 'application/pdf')).url).origin}`));
   expect(form.headers.get('cache-control')).toBe('no-store');
   expect(form.text).toContain(`value="${docId}" checked`);
   expect(form.text).toMatch(/<label for="email">[^<]+<\/label>/);
