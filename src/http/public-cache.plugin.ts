@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import http from 'node:http';
+import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { AppConfig } from '../config/config';
 import type { Logger } from '../logger';
 import { todayUtc } from '../domain/calendar-date';
@@ -6,10 +7,11 @@ import { preflighted } from './csrf';
 import { observeCache } from './metrics';
 import { sharedPlugin } from './plugin';
 import { etagOf, type CachedResponse, type PublicResponseCache } from './public-cache';
+import { requestIdOf } from './request-id';
 import { logRequest } from './request-log';
 
 /** A GET with no credentials: what it returns is what any visitor sees, so it may be shared and cached. */
-export function isAnonymousRead(request: Pick<FastifyRequest, 'method' | 'headers'>): boolean {
+export function isAnonymousRead(request: { method?: string; headers: http.IncomingHttpHeaders }): boolean {
   return request.method === 'GET' && request.headers.authorization === undefined && request.headers['x-org'] === undefined && preflighted(request.headers);
 }
 
@@ -26,12 +28,9 @@ function hasErrors(text: string): boolean {
   }
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the hit stage for an anonymous read it could not answer: the request's key in the public cache. */
-    publicCacheKey: string | null;
-  }
-}
+/** Where the hit stage leaves the cache key of an anonymous read it could not answer, for the store stage. */
+const CACHE_KEY = Symbol('publicCacheKey');
+type KeyedRequest = http.IncomingMessage & { [CACHE_KEY]?: string };
 
 interface PublicCacheOptions {
   cache: PublicResponseCache;
@@ -46,13 +45,14 @@ function publicHeaders(config: AppConfig, etag: string): Record<string, string> 
 }
 
 /**
- * The public cache, first of two stages (public-cache.ts has the rules): hits. The very first `onRequest` hook of the
- * server, so that a hit costs no other stage, no SQL and no GraphQL: an anonymous GET of /graphql whose answer is in
- * the cache is written straight to the socket (the reply is hijacked: no onSend stages), with its request id, ETag
- * (304 when If-None-Match matches) and its own log line. Served like a CDN would, it is not counted against rate
- * limits. Anything else goes on, an anonymous read with its cache key.
+ * The public cache, first of two stages (public-cache.ts has the rules): hits, answered before Fastify sees the request.
+ * This is Fastify's `serverFactory`: the node:http server it makes hands each request to `answerHit` first, so that a
+ * hit costs no routing, no request object, no hook, no SQL and no GraphQL. An anonymous GET of /graphql whose answer
+ * is in the cache is written straight to the socket, with its request id, ETag (304 when If-None-Match matches) and
+ * its own log line. Served like a CDN would, it is not counted against rate limits. Anything else goes on to Fastify;
+ * an anonymous read the cache missed carries its cache key to the store stage below.
  */
-export const publicCacheHits = sharedPlugin(async (app: FastifyInstance, options: PublicCacheOptions) => {
+export function publicCacheHits(options: PublicCacheOptions): FastifyServerFactory {
   const { cache, config, now, logger } = options;
   // The UTC date for cache keys, recomputed at most once a second (a hit should not format a date).
   let todayCache = { at: 0, value: '' };
@@ -61,30 +61,41 @@ export const publicCacheHits = sharedPlugin(async (app: FastifyInstance, options
     if (Math.floor(t / 1000) !== todayCache.at) todayCache = { at: Math.floor(t / 1000), value: todayUtc(new Date(t)) };
     return todayCache.value;
   };
-  app.decorateRequest('publicCacheKey', null);
-  app.addHook('onRequest', (request, reply, done) => {
-    if (request.routeOptions.url !== '/graphql' || !isAnonymousRead(request)) return done();
+  const answerHit = (req: KeyedRequest, res: http.ServerResponse): boolean => {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    if ((q < 0 ? url : url.slice(0, q)) !== '/graphql' || !isAnonymousRead(req)) return false;
     const started = process.hrtime.bigint();
-    const q = request.url.indexOf('?');
-    const key = `${today()}|${request.headers.accept ?? ''}|${q < 0 ? '' : request.url.slice(q)}`;
+    const key = `${today()}|${req.headers.accept ?? ''}|${q < 0 ? '' : url.slice(q)}`;
     const hit = cache.get(key);
     observeCache(hit ? 'hit' : cache.enabled ? 'miss' : 'off');
     if (!hit) {
-      request.publicCacheKey = key;
-      return done();
+      req[CACHE_KEY] = key;
+      return false;
     }
-    reply.hijack();
-    const res = reply.raw;
-    if (etagMatches(request.headers['if-none-match'], hit.etag)) {
-      res.writeHead(304, { ...publicHeaders(config, hit.etag), 'x-request-id': request.id });
+    const id = requestIdOf(req);
+    if (etagMatches(req.headers['if-none-match'], hit.etag)) {
+      res.writeHead(304, { ...publicHeaders(config, hit.etag), 'x-request-id': id });
       res.end();
     } else {
-      res.writeHead(200, { ...hit.headers, 'x-request-id': request.id });
+      res.writeHead(200, { ...hit.headers, 'x-request-id': id });
       res.end(hit.bytes_);
     }
-    logRequest(logger, request.id, started, res.statusCode, { org: null, operation: hit.operation ?? null, statements: 0 });
-  });
-});
+    logRequest(logger, id, started, res.statusCode, { org: null, operation: hit.operation ?? null, statements: 0 });
+    return true;
+  };
+  return (handler, fastifyOptions) => {
+    const server = http.createServer((req, res) => {
+      if (!answerHit(req, res)) handler(req, res);
+    });
+    // What Fastify sets on the server it makes itself, and leaves to a serverFactory.
+    const { keepAliveTimeout, requestTimeout, connectionTimeout } = fastifyOptions as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number };
+    if (keepAliveTimeout !== undefined) server.keepAliveTimeout = keepAliveTimeout;
+    if (requestTimeout !== undefined) server.requestTimeout = requestTimeout;
+    if (connectionTimeout) server.setTimeout(connectionTimeout);
+    return server;
+  };
+}
 
 /**
  * The public cache, second stage, in the GraphQL context: a miss is computed as usual and, when it is a clean 200, stored
@@ -94,9 +105,10 @@ export const publicCacheHits = sharedPlugin(async (app: FastifyInstance, options
 export const publicCacheStore = sharedPlugin(async (app: FastifyInstance, options: Omit<PublicCacheOptions, 'now' | 'logger'>) => {
   const { cache, config } = options;
   app.addHook('onRequest', (request, _reply, done) => {
-    if (request.publicCacheKey === null) return done();
+    const key = (request.raw as KeyedRequest)[CACHE_KEY];
+    if (key === undefined) return done();
     const state = request.graphql;
-    state.cacheKey = request.publicCacheKey;
+    state.cacheKey = key;
     state.generationAtStart = cache.currentGeneration();
     state.stats.readTags = new Set();
     done();

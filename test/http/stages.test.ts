@@ -1,5 +1,5 @@
 import net, { type AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import { graphqlBody } from '../../src/http/body';
 import { errorResponses, HttpError } from '../../src/http/errors';
 import { legacyJsonRequestError, operationNameOf } from '../../src/http/graphql';
@@ -41,11 +41,10 @@ const noDatabase = undefined as unknown as Database;
 async function appWith(
   stages: (api: FastifyInstance) => Promise<void>,
   answer: (body: unknown) => { status?: number; text: string } = () => ({ text: '{"data":{"ok":true}}' }),
-  first: (app: FastifyInstance) => Promise<void> = async () => undefined,
+  serverFactory?: FastifyServerFactory,
 ) {
-  const app = Fastify({ genReqId: requestIdOf, exposeHeadRoutes: false });
+  const app = Fastify({ genReqId: requestIdOf, exposeHeadRoutes: false, serverFactory });
   const calls = { count: 0 };
-  await first(app);
   await app.register(requestId);
   await app.register(errorResponses, { logger: capturingLogger() });
   await app.register(async (api) => {
@@ -218,7 +217,7 @@ describe('public-cache.plugin.ts', () => {
       // What the database layer does for a read: tag the response with the tenant it read.
       api.addHook('preHandler', async (request) => { request.graphql.stats.readTags?.add('org-1'); });
     }, (body) => (body === undefined ? { text: '{"data":{"page":1}}' } : { text: '{"data":null,"errors":[{"message":"x"}]}' }),
-    async (root) => { await root.register(publicCacheHits, { cache, config, now: () => new Date('2026-03-10T12:00:00Z'), logger }); });
+    publicCacheHits({ cache, config, now: () => new Date('2026-03-10T12:00:00Z'), logger }));
     const url = '/graphql?query=%7Bpage%7D';
     const miss = await call(app, { url, headers: preflight });
     expect([miss.statusCode, miss.headers['x-cache'], miss.headers['cache-control'], miss.headers.vary]).toEqual([200, 'miss', `public, max-age=${config.publicCache.httpMaxAgeSeconds}`, 'Accept, Authorization, X-Org']);

@@ -81,3 +81,8 @@ test('a SQL statement past DB_STATEMENT_TIMEOUT_MS is cancelled and answered TIM
   const read = await plain.gql(`query($s: String!) { trustCenter(slug: $s) { headline } }`, { variables: { s: vendor.slug } });
   expect(read.data?.trustCenter.headline).not.toBe('never');
 });
+
+test('the server keeps its socket timeouts although the public cache makes it (serverFactory): keep-alive 65 s, a whole request 5 min', () => {
+  // Fastify sets these only on a server it makes itself; public-cache.plugin.ts copies them onto its own.
+  expect([plain.server.httpServer.keepAliveTimeout, plain.server.httpServer.requestTimeout]).toEqual([65_000, 300_000]);
+});
