@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { checkUpload, checkVisibility, defaultVisibility, type DocumentKind, type UploadRequest, type UploadRuleCode, type Visibility } from '../../domain/document';
 import type { Database } from '../../db/database';
 import { attestations } from '../attestations/attestation.service';
@@ -46,6 +47,10 @@ for (const office of ['wordprocessingml.document', 'spreadsheetml.sheet', 'prese
   SIGNATURES[`application/vnd.openxmlformats-officedocument.${office}`] = SIGNATURES['application/zip']!;
 }
 
+/** A document inside another module's transaction (a download event names the document by id). */
+export const documents = {
+  find: (m: EntityManager, scope: TenantScope, id: string): Promise<DocumentEntity | null> => documentRepository.findById(m, scope, id),
+};
 
 export class DocumentService {
   constructor(

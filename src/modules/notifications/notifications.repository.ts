@@ -1,11 +1,48 @@
 import type { EntityManager } from 'typeorm';
+import type { CalendarDate } from '../../domain/calendar-date';
+import type { AttestationFacts } from '../../domain/freshness';
+import { attestationDates, bridgeLetterFacts } from '../attestations/attestation.facts';
 import type { TenantScope } from '../auth/tenant-scope';
 import { isUuid } from '../common/errors';
 import { NotificationEntity, SubprocessorEntity, VendorSubscriptionEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from './notifications.entity';
 
+/** A vendor whose trust center is published, as alert mail names it. */
+export interface PublishedVendor {
+  name: string;
+  slug: string;
+}
+
+/** What an access.* payload says of an access request (no token, key or hash: what the vendor's inbox shows). */
+export interface AccessRequestSummary {
+  customerOrganizationId: string;
+  customerOrganizationName: string;
+  requesterEmail: string;
+  /** The documents asked for, or null when all restricted documents were. */
+  documentIds: string[] | null;
+}
+
+/** A published attestation as the sweep evaluates it: its freshness facts, from the one mapping (attestation.facts.ts). */
+export interface SweptAttestation {
+  id: string;
+  title: string | null;
+  framework: string;
+  facts: AttestationFacts;
+}
+
+/** A feed item, added once per event id. */
+export interface NewNotification {
+  eventId: string;
+  type: string;
+  vendorOrgId: string;
+  title: string;
+  data: Record<string, unknown>;
+}
+
 /**
- * SQL for the feed, vendor subscriptions, subprocessors and the webhook log, every statement scoped by the tenant.
- * (Delivery, fan-out and the sweep in notifications.service.ts still run their own: that file is moved over next.)
+ * SQL for the feed, vendor subscriptions, subprocessors, webhook endpoints and deliveries, fan-out and the daily sweep,
+ * every statement scoped by the tenant. The few cross-tenant reads (who follows a vendor, which vendors are published,
+ * which organizations watch vendors) take no TenantScope: each names the DbScope its transaction needs, as the other
+ * repositories' lookups do.
  */
 export const notificationsRepository = {
   /** Follows a vendor, or changes which events of it are followed. */
@@ -72,5 +109,189 @@ export const notificationsRepository = {
   /** An endpoint's delivery log, newest first (at most 100). */
   async deliveries(m: EntityManager, scope: TenantScope, endpointId: string): Promise<WebhookDeliveryEntity[]> {
     return m.getRepository(WebhookDeliveryEntity).find({ where: { orgId: scope.orgId, endpointId }, order: { createdAt: 'DESC' }, take: 100 });
+  },
+
+  // ---- webhook endpoints and deliveries -------------------------------------------------------------------------
+
+  async endpoint(m: EntityManager, scope: TenantScope, id: string): Promise<WebhookEndpointEntity | null> {
+    return isUuid(id) ? m.getRepository(WebhookEndpointEntity).findOne({ where: { orgId: scope.orgId, id } }) : null;
+  },
+
+  /** The enabled endpoints that take `type` (those naming no types take every type). */
+  async enabledEndpointsFor(m: EntityManager, scope: TenantScope, type: string): Promise<WebhookEndpointEntity[]> {
+    const endpoints = await m.getRepository(WebhookEndpointEntity).find({ where: { orgId: scope.orgId, enabled: true } });
+    return endpoints.filter((e) => e.eventTypes.length === 0 || e.eventTypes.includes(type));
+  },
+
+  async insertEndpoint(m: EntityManager, scope: TenantScope, values: Pick<WebhookEndpointEntity, 'url' | 'eventTypes' | 'description' | 'secret'>): Promise<WebhookEndpointEntity> {
+    const repo = m.getRepository(WebhookEndpointEntity);
+    return repo.save(repo.create({ ...values, orgId: scope.orgId, createdBy: scope.userId }));
+  },
+
+  async updateEndpoint(m: EntityManager, scope: TenantScope, id: string, values: Partial<Pick<WebhookEndpointEntity, 'enabled' | 'disabledReason' | 'consecutiveFailures' | 'updatedAt'>>): Promise<void> {
+    await m.getRepository(WebhookEndpointEntity).update({ orgId: scope.orgId, id }, values);
+  },
+
+  /** Whether an endpoint was there to delete. */
+  async deleteEndpoint(m: EntityManager, scope: TenantScope, id: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    const [, count]: [unknown, number] = await m.query(`DELETE FROM webhook_endpoints WHERE org_id = $1 AND id = $2`, [scope.orgId, id]);
+    return count > 0;
+  },
+
+  /** A delivery succeeded: the endpoint's run of failures starts again. */
+  async resetFailures(m: EntityManager, scope: TenantScope, endpointId: string): Promise<void> {
+    await m.query(`UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE org_id = $1 AND id = $2`, [scope.orgId, endpointId]);
+  },
+
+  /** A delivery failed for good: one more failure in a row, and the endpoint is disabled at `disableAfter`. */
+  async countFailure(m: EntityManager, scope: TenantScope, endpointId: string, disableAfter: number): Promise<void> {
+    await m.query(
+      `UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1,
+         enabled = CASE WHEN consecutive_failures + 1 >= $3 THEN false ELSE enabled END,
+         disabled_reason = CASE WHEN consecutive_failures + 1 >= $3 THEN 'disabled after ' || $3 || ' failed deliveries' ELSE disabled_reason END
+       WHERE org_id = $1 AND id = $2`,
+      [scope.orgId, endpointId, disableAfter],
+    );
+  },
+
+  async delivery(m: EntityManager, scope: TenantScope, id: string): Promise<WebhookDeliveryEntity | null> {
+    return m.getRepository(WebhookDeliveryEntity).findOne({ where: { orgId: scope.orgId, id } });
+  },
+
+  async insertDelivery(m: EntityManager, scope: TenantScope, values: Pick<WebhookDeliveryEntity, 'endpointId' | 'notificationId' | 'eventType' | 'payload'>): Promise<WebhookDeliveryEntity> {
+    const repo = m.getRepository(WebhookDeliveryEntity);
+    return repo.save(repo.create({ ...values, orgId: scope.orgId, status: 'PENDING' }));
+  },
+
+  async updateDelivery(m: EntityManager, scope: TenantScope, id: string, values: Partial<Pick<WebhookDeliveryEntity, 'status' | 'attempts' | 'lastStatusCode' | 'lastError' | 'lastAttemptAt' | 'deliveredAt'>>): Promise<void> {
+    await m.getRepository(WebhookDeliveryEntity).update({ orgId: scope.orgId, id }, values);
+  },
+
+  /** Whether the endpoint already has a delivery of this event id (a retried job queues none again). */
+  async hasDeliveryOf(m: EntityManager, scope: TenantScope, endpointId: string, eventId: string): Promise<boolean> {
+    const seen: unknown[] = await m.query(`SELECT 1 FROM webhook_deliveries WHERE org_id = $1 AND endpoint_id = $2 AND payload->>'id' = $3`, [scope.orgId, endpointId, eventId]);
+    return seen.length > 0;
+  },
+
+  // ---- the feed's writes ----------------------------------------------------------------------------------------
+
+  /** Adds a vendor event to the feed once per event id; the new item's id, or null when it was there already. */
+  async insertNotification(m: EntityManager, scope: TenantScope, n: NewNotification): Promise<string | null> {
+    const inserted: { id: string }[] = await m.query(
+      `INSERT INTO notifications (org_id, event_id, type, vendor_org_id, title, data) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+       ON CONFLICT (org_id, event_id) DO NOTHING RETURNING id`,
+      [scope.orgId, n.eventId, n.type, n.vendorOrgId, n.title, JSON.stringify(n.data)],
+    );
+    return inserted[0]?.id ?? null;
+  },
+
+  /**
+   * Adds an access event to a customer's feed once per event id, dated when it happened, unless the organization is
+   * gone; whether it was added.
+   */
+  async insertAccessNotification(m: EntityManager, scope: TenantScope, n: NewNotification & { occurredAt: string }): Promise<boolean> {
+    const inserted: unknown[] = await m.query(
+      `INSERT INTO notifications (org_id, event_id, type, vendor_org_id, title, data, created_at) SELECT $1, $2, $3, $4, $5, $6::jsonb, $7
+       WHERE EXISTS (SELECT 1 FROM organizations WHERE id = $1)
+       ON CONFLICT (org_id, event_id) DO NOTHING RETURNING 1`,
+      [scope.orgId, n.eventId, n.type, n.vendorOrgId, n.title, JSON.stringify(n.data), n.occurredAt]);
+    return inserted.length === 1;
+  },
+
+  // ---- fan-out (cross-tenant reads) -----------------------------------------------------------------------------
+
+  /** The vendor's name and slug while its trust center is published, else null. Needs DbScope.publicReads(). */
+  async publishedVendor(m: EntityManager, vendorOrgId: string): Promise<PublishedVendor | null> {
+    const rows: PublishedVendor[] = await m.query(
+      `SELECT o.name, o.slug FROM trust_centers t JOIN organizations o ON o.id = t.org_id WHERE t.org_id = $1 AND t.status = 'PUBLISHED'`, [vendorOrgId]);
+    return rows[0] ?? null;
+  },
+
+  /**
+   * The organizations following the vendor for `type`: subscribed to it (to every type, or this one), or watching it.
+   * Needs DbScope.fanout(vendorOrgId).
+   */
+  async followers(m: EntityManager, vendorOrgId: string, type: string): Promise<string[]> {
+    const rows: { org_id: string }[] = await m.query(
+      `SELECT org_id FROM vendor_subscriptions WHERE vendor_org_id = $1 AND (event_types = '{}' OR $2 = ANY(event_types))
+       UNION SELECT org_id FROM vendor_watches WHERE vendor_org_id = $1`,
+      [vendorOrgId, type],
+    );
+    return rows.map((r) => r.org_id);
+  },
+
+  // ---- the daily sweep --------------------------------------------------------------------------------------------
+
+  /** Vendors whose trust center is published (only those in `onlyOrgIds` when given). Needs DbScope.publicReads(). */
+  async publishedVendorIds(m: EntityManager, onlyOrgIds: string[] | null): Promise<string[]> {
+    const rows: { org_id: string }[] = await m.query(
+      `SELECT org_id FROM trust_centers WHERE status = 'PUBLISHED' AND ($1::uuid[] IS NULL OR org_id = ANY($1::uuid[]))`, [onlyOrgIds]);
+    return rows.map((r) => r.org_id);
+  },
+
+  /** Organizations that watch vendors (only those in `onlyOrgIds` when given). Needs DbScope.sweep(). */
+  async watchingOrgIds(m: EntityManager, onlyOrgIds: string[] | null): Promise<string[]> {
+    const rows: { org_id: string }[] = await m.query(
+      `SELECT DISTINCT org_id FROM vendor_watches WHERE $1::uuid[] IS NULL OR org_id = ANY($1::uuid[])`, [onlyOrgIds]);
+    return rows.map((r) => r.org_id);
+  },
+
+  /**
+   * The vendor's published attestations with their bridge letters, as freshness facts. (No service of the attestations
+   * module answers this yet; the stored dates become calendar dates through attestation.facts.ts all the same.)
+   */
+  async publishedAttestations(m: EntityManager, scope: TenantScope): Promise<SweptAttestation[]> {
+    const rows: { id: string; title: string | null; framework: string; period_end: string | null; as_of: string | null; issue_date: string; certificate_valid_from: string | null; certificate_valid_until: string | null }[] = await m.query(
+      `SELECT id, title, framework, period_end, as_of, issue_date, certificate_valid_from, certificate_valid_until FROM attestations WHERE org_id = $1 AND status = 'PUBLISHED'`, [scope.orgId]);
+    const letters: { attestation_id: string; covers_from: string; covers_through: string; issued_on: string }[] = await m.query(
+      `SELECT attestation_id, covers_from, covers_through, issued_on FROM bridge_letters WHERE org_id = $1`, [scope.orgId]);
+    return rows.map((a) => ({
+      id: a.id,
+      title: a.title,
+      framework: a.framework,
+      facts: {
+        ...attestationDates({
+          periodStart: null, periodEnd: a.period_end, asOf: a.as_of, issueDate: a.issue_date,
+          certificateValidFrom: a.certificate_valid_from, certificateValidUntil: a.certificate_valid_until,
+        }),
+        bridgeLetters: letters.filter((l) => l.attestation_id === a.id).map((l) => bridgeLetterFacts({ coversFrom: l.covers_from, coversThrough: l.covers_through, issuedOn: l.issued_on })),
+      },
+    }));
+  },
+
+  /** Remembers that an attestation entered `state` (once per state); whether this was the first time. */
+  async recordTransition(m: EntityManager, scope: TenantScope, attestationId: string, state: string, on: CalendarDate): Promise<boolean> {
+    const added: unknown[] = await m.query(
+      `INSERT INTO freshness_transitions (org_id, attestation_id, state, occurred_on) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
+      [scope.orgId, attestationId, state, on]);
+    return added.length > 0;
+  },
+
+  // ---- access requests, as their events describe them ----------------------------------------------------------
+
+  async accessRequestSummary(m: EntityManager, scope: TenantScope, requestId: string): Promise<AccessRequestSummary | null> {
+    const [r]: { requester_org_id: string; requester_org_name: string; requester_email: string; scope: string; document_ids: string[] }[] = await m.query(
+      `SELECT requester_org_id, requester_org_name, requester_email, scope, document_ids FROM access_requests WHERE org_id = $1 AND id = $2`, [scope.orgId, requestId]);
+    if (!r) return null;
+    return { customerOrganizationId: r.requester_org_id, customerOrganizationName: r.requester_org_name, requesterEmail: r.requester_email, documentIds: r.scope === 'DOCUMENTS' ? r.document_ids : null };
+  },
+
+  /** Approved access ending after `now` and within `days` days of it. */
+  async grantsEndingWithin(m: EntityManager, scope: TenantScope, now: Date, days: number): Promise<{ requestId: string; customerOrgId: string; expiresAt: Date }[]> {
+    const rows: { id: string; requester_org_id: string; grant_expires_at: Date }[] = await m.query(
+      `SELECT id, requester_org_id, grant_expires_at FROM access_requests
+       WHERE org_id = $1 AND state = 'APPROVED' AND grant_expires_at > $2 AND grant_expires_at <= $2::timestamptz + make_interval(days => $3)`,
+      [scope.orgId, now, days]);
+    return rows.map((r) => ({ requestId: r.id, customerOrgId: r.requester_org_id, expiresAt: r.grant_expires_at }));
+  },
+
+  /** Approved access that ended in the `days` days up to `now` (grants end by their date: no write marks them EXPIRED). */
+  async grantsEndedWithin(m: EntityManager, scope: TenantScope, now: Date, days: number): Promise<{ requestId: string; expiresAt: Date }[]> {
+    const rows: { id: string; grant_expires_at: Date }[] = await m.query(
+      `SELECT id, grant_expires_at FROM access_requests
+       WHERE org_id = $1 AND state = 'APPROVED' AND grant_expires_at <= $2 AND grant_expires_at > $2::timestamptz - make_interval(days => $3)`,
+      [scope.orgId, now, days]);
+    return rows.map((r) => ({ requestId: r.id, expiresAt: r.grant_expires_at }));
   },
 };

@@ -69,6 +69,8 @@ export const trustCenters = {
   create: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity> => trustCenterRepository.insert(m, scope),
   /** The settings, locked (FOR UPDATE) until the caller's transaction ends. */
   lock: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity | null> => trustCenterRepository.forScope(m, scope, true),
+  /** The settings, read (the daily sweep takes its freshness policy from them). */
+  find: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity | null> => trustCenterRepository.forScope(m, scope),
 };
 
 export class TrustCenterService {
