@@ -36,6 +36,15 @@ export const apiKeyRepository = {
     await m.query(`UPDATE api_keys SET revoked_at = now() WHERE org_id = $1 AND id = $2`, [scope.orgId, id]);
   },
 
+  /** Revokes, at once, the org's live API keys that this user created; returns their ids. */
+  async revokeCreatedBy(m: EntityManager, scope: TenantScope, userId: string, now: Date): Promise<string[]> {
+    // A CTE makes it a SELECT for the driver wrapper (a bare UPDATE ... RETURNING answers [rows, count]).
+    const rows: { id: string }[] = await m.query(
+      `WITH revoked AS (UPDATE api_keys SET revoked_at = $3 WHERE org_id = $1 AND created_by = $2 AND revoked_at IS NULL RETURNING id)
+       SELECT id FROM revoked ORDER BY id`, [scope.orgId, userId, now]);
+    return rows.map((r) => r.id);
+  },
+
   /**
    * The key a bearer token names. Needs `app.api_key_id` set to the same id (DbScope.apiKeyLookup): RLS then shows that
    * one row whatever the tenant.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { API_KEY_SCOPES, newApiKey, type ApiKeyScope } from '../../domain/api-keys';
 import type { Database } from '../../db/database';
 import { auditActor, auditLog } from '../audit/audit.service';
@@ -19,6 +20,12 @@ export interface ApiKeyResult {
 const DAY_MS = 24 * 3600 * 1000;
 
 const refused = (apiKey: ApiKeyEntity | null, error: PayloadError<ApiKeyErrorCode>): ApiKeyResult => ({ apiKey, secret: null, errors: [error] });
+
+/** API keys inside another module's transaction (removing a member revokes the keys they created). */
+export const apiKeys = {
+  /** Revokes the org's live keys that `userId` created; returns their ids. */
+  revokeCreatedBy: (m: EntityManager, scope: TenantScope, userId: string, now: Date): Promise<string[]> => apiKeyRepository.revokeCreatedBy(m, scope, userId, now),
+};
 
 /** Create, rotate and revoke organization API keys; every change is audited. The secret is returned once. */
 export class ApiKeyService {

@@ -81,15 +81,6 @@ export const membersRepository = {
     await m.query(`DELETE FROM memberships WHERE org_id = $1 AND user_id = $2`, [scope.orgId, userId]);
   },
 
-  /** Revokes, at once, the org's live API keys that this user created; returns their ids. */
-  async revokeKeysCreatedBy(m: EntityManager, scope: TenantScope, userId: string, now: Date): Promise<string[]> {
-    // A CTE makes it a SELECT for the driver wrapper (a bare UPDATE ... RETURNING answers [rows, count]).
-    const rows: { id: string }[] = await m.query(
-      `WITH revoked AS (UPDATE api_keys SET revoked_at = $3 WHERE org_id = $1 AND created_by = $2 AND revoked_at IS NULL RETURNING id)
-       SELECT id FROM revoked ORDER BY id`, [scope.orgId, userId, now]);
-    return rows.map((r) => r.id);
-  },
-
   async invitation(m: EntityManager, scope: TenantScope, id: string, lock = false): Promise<InvitationRow | null> {
     const rows: RawInvitation[] = await m.query(
       `SELECT ${INVITATION_COLUMNS} FROM invitations i LEFT JOIN users u ON u.id = i.invited_by WHERE i.org_id = $1 AND i.id = $2 ${lock ? 'FOR UPDATE OF i' : ''}`, [scope.orgId, id]);

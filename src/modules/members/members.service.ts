@@ -4,6 +4,7 @@ import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
 import { INVITATION_TTL_MS, invitationStatus, newInvitationToken, normalizeEmail, parseInvitationToken } from '../../domain/invitations';
 import { appError } from '../../graphql/errors';
+import { apiKeys } from '../api-keys/api-key.service';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { queueMail, requireMailSettings, type MailSettings } from '../mail/mail.service';
 import { invitationMail } from '../mail/transactional';
@@ -13,7 +14,7 @@ import { NotFoundError, isUuid, type Actor, type PayloadError } from '../common/
 import type { Role } from '../tenancy/membership.entity';
 import type { OrganizationEntity } from '../tenancy/organization.entity';
 import { mayGrant, roleAllows, type Action } from '../tenancy/tenancy.policy';
-import { tenancyRepository } from '../tenancy/tenancy.repository';
+import { organizations } from '../tenancy/tenancy.service';
 import { membersRepository, type InvitationRow, type MemberRow } from './members.repository';
 
 export type MemberErrorCode =
@@ -60,7 +61,7 @@ export class MembersService {
 
   /** Queues the invitation mail in the caller's transaction (the token is in it; the outbox drops it once delivered). */
   private async mailInvitation(m: EntityManager, scope: TenantScope, inviter: MemberRow, inv: { id: string; email: string; role: Role; resendCount: number }, token: string, expiresAt: Date): Promise<void> {
-    const org = (await tenancyRepository.organizationsByIds(m, [scope.orgId]))[0]!;
+    const org = (await organizations.of(m, scope))!;
     await queueMail(m, scope, requireMailSettings(this.mail), invitationMail(requireMailSettings(this.mail), {
       invitationId: inv.id, resendCount: inv.resendCount, to: inv.email, orgName: org.name, inviterEmail: inviter.email || null, role: inv.role, token, expiresAt,
     }));
@@ -174,7 +175,7 @@ export class MembersService {
         return noRemoval([err('LAST_OWNER', leave ? null : 'userId', 'This is the only OWNER: transfer ownership first (transferOwnership).')]);
       }
       await membersRepository.deleteMember(m, scope, target.userId);
-      const revokedApiKeyIds = await membersRepository.revokeKeysCreatedBy(m, scope, target.userId, now);
+      const revokedApiKeyIds = await apiKeys.revokeCreatedBy(m, scope, target.userId, now);
       await auditLog.append(m, scope.orgId, {
         ...auditActor(actor), action: leave ? 'member.left' : 'member.removed', targetType: 'user', targetId: target.userId,
         details: { email: target.email, role: target.role, revokedApiKeyIds },
@@ -222,7 +223,7 @@ export class MembersService {
         ...auditActor(actor), actorOrgId: scope.orgId, action: 'member.joined', targetType: 'user', targetId: user.id,
         details: { email: inv!.email, role: inv!.role, invitationId: inv!.id, invitedBy: inv!.invitedBy },
       });
-      const organization = (await tenancyRepository.organizationsByIds(m, [scope.orgId]))[0]!;
+      const organization = (await organizations.of(m, scope))!;
       return { organization, role: inv!.role, errors: [] };
     });
   }
