@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { eventHash, GENESIS_HASH, type ChainedEventContent } from '../../src/domain/audit-chain';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { demoPdf } from '../../src/seed/demo-pdf';
 import { objectKeys, type Storage } from '../../src/modules/storage/storage';
 import { log, ProgressBar } from './progress';
@@ -29,6 +30,10 @@ export interface DatasetSpec {
   accessRequestPairs: number;
   /** Extra users of the customer organization, each downloading once: scenario (c-wm). */
   watermarkUsers: number;
+  /** Users of the customer organization who download the large PDF once each, in the background of (a-wm). */
+  backgroundWatermarkUsers: number;
+  /** The size of the large restricted PDF (a-wm watermarks it four at a time), in MiB. */
+  largePdfMb: number;
 }
 
 export const ATTESTATIONS_PER_VENDOR = 5;
@@ -36,6 +41,8 @@ export const DOCUMENTS_PER_VENDOR = 10;
 export const SUBPROCESSORS_PER_VENDOR = 5;
 export const AUTO_APPROVE_DOMAIN = 'bench-buyers.test';
 const SHARED_KEY = 'bench/shared/report.pdf';
+/** Which of DOCUMENTS is vendor 1's large PDF (the penetration test summary: RESTRICTED, no attestation). */
+const LARGE_DOCUMENT_INDEX = 5;
 
 export interface BenchUser {
   subject: string;
@@ -51,6 +58,9 @@ export interface BenchDataset {
   mixCustomer: { orgId: string; slug: string; buyer: BenchUser };
   downloadDocuments: { documentId: string; vendorSlug: string }[];
   watermarkUsers: BenchUser[];
+  /** The large restricted PDF of vendor 1 (its penetration test summary), granted to the customer. */
+  largeDocument: { documentId: string; sizeBytes: number; pages: number };
+  backgroundWatermarkUsers: BenchUser[];
   requesters: (BenchUser & { orgSlug: string })[];
   /** Owner of vendor-00001 (its audit chain is verified through the API after the app appended to it). */
   firstVendorOwner: BenchUser & { orgSlug: string };
@@ -101,6 +111,36 @@ async function pdf(): Promise<Buffer> {
     'Opinion: in our opinion, in all material respects, the controls were suitably designed and operated effectively throughout the period.',
     'This file is shared by every document of the benchmark data set.',
   ]));
+}
+
+/**
+ * A text-heavy report of at least `mb` MiB (a few hundred pages, under the 2,000-page watermark limit): watermarking
+ * it loads, stamps and saves every page, which is the CPU work (a-wm) runs beside the cached page. Made once per run.
+ */
+let largePdfMemo: { mb: number; bytes: Buffer; pages: number } | null = null;
+async function largePdf(mb: number): Promise<{ bytes: Buffer; pages: number }> {
+  if (largePdfMemo?.mb === mb) return largePdfMemo;
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  const font = await doc.embedFont(StandardFonts.Courier);
+  // Varied text (a fixed sequence of pseudo-random words), so the compressed page streams stay large: ~25 KB a page.
+  let seed = 42;
+  const word = (): string => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return (seed >>> 8).toString(36);
+  };
+  let pages = 0;
+  let bytes = Buffer.alloc(0);
+  // Save and check the size every 50 pages.
+  while (bytes.length < mb * 1024 * 1024) {
+    for (let i = 0; i < 50; i++) {
+      const page = doc.addPage([612, 792]);
+      for (let y = 0; y < 110; y++) page.drawText(Array.from({ length: 40 }, word).join(' '), { x: 20, y: 780 - y * 7, size: 5, font });
+      pages += 1;
+    }
+    bytes = Buffer.from(await doc.save({ useObjectStreams: false }));
+  }
+  largePdfMemo = { mb, bytes, pages };
+  return largePdfMemo;
 }
 
 interface VendorRow {
@@ -271,6 +311,13 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
       for (const r of rows as { org_id: string; doc_id: string; ver_id: string }[]) {
         await storage.put(objectKeys.version(r.org_id, r.doc_id, r.ver_id), bytes, 'application/pdf');
       }
+      // (a-wm): vendor 1's penetration test summary (RESTRICTED, under the customer's whole-trust-center grant) is large.
+      const large = await largePdf(spec.largePdfMb);
+      const [l] = (await q(`SELECT org_id, doc_id, ver_id FROM bd WHERE n = 1 AND k = $1`, [LARGE_DOCUMENT_INDEX])).rows as { org_id: string; doc_id: string; ver_id: string }[];
+      const key = objectKeys.version(l!.org_id, l!.doc_id, l!.ver_id);
+      await storage.put(key, large.bytes, 'application/pdf');
+      await q(`UPDATE document_versions SET storage_key = $1, size_bytes = $2, sha256 = $3 WHERE org_id = $4 AND id = $5`,
+        [key, large.bytes.length, createHash('sha256').update(large.bytes).digest('hex'), l!.org_id, l!.ver_id]);
     }],
     ['subprocessors', async () => {
       await q(`INSERT INTO subprocessors (org_id, name, purpose, location, data_categories, website_url, created_at, updated_at)
@@ -284,7 +331,9 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
       await q(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'OWNER')`, [customerId, buyerId]);
       await q(`INSERT INTO users (subject, email) SELECT 'bench|wm-' || lpad(i::text, 5, '0') || '@bench-customer.test', 'wm-' || lpad(i::text, 5, '0') || '@bench-customer.test'
                FROM generate_series(1, $1::int) AS i`, [spec.watermarkUsers]);
-      await q(`INSERT INTO memberships (org_id, user_id, role) SELECT $1, id, 'VIEWER' FROM users WHERE subject LIKE 'bench|wm-%'`, [customerId]);
+      await q(`INSERT INTO users (subject, email) SELECT 'bench|wmbg-' || lpad(i::text, 5, '0') || '@bench-customer.test', 'wmbg-' || lpad(i::text, 5, '0') || '@bench-customer.test'
+               FROM generate_series(1, $1::int) AS i`, [spec.backgroundWatermarkUsers]);
+      await q(`INSERT INTO memberships (org_id, user_id, role) SELECT $1, id, 'VIEWER' FROM users WHERE subject LIKE 'bench|wm-%' OR subject LIKE 'bench|wmbg-%'`, [customerId]);
       await watchlist(customerId, buyerId, watchedOn, watchedOff);
       await q(`INSERT INTO organizations (id, slug, name, email_domains) VALUES ($1, 'bench-customer-mix', 'Bench Mixed Portfolio Inc', ARRAY['bench-customer-mix.test'])`, [mixId]);
       await q(`INSERT INTO users (id, subject, email) VALUES ($1, $2, $3)`, [mixBuyerId, mixBuyer.subject, mixBuyer.email]);
@@ -338,6 +387,8 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
     rows[table] = Number((await q(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
   }
   const downloads = (await q(`SELECT bd.doc_id, bv.slug FROM bd JOIN bv USING (n) WHERE bd.n <= $1 AND bd.k = 0 ORDER BY bd.n`, [grantVendors])).rows as { doc_id: string; slug: string }[];
+  const largeDoc = (await q(`SELECT doc_id FROM bd WHERE n = 1 AND k = $1`, [LARGE_DOCUMENT_INDEX])).rows[0] as { doc_id: string };
+  const large = await largePdf(spec.largePdfMb);
   return {
     spec,
     hotSlug: vendorSlug(Math.min(HOT_VENDOR, V)),
@@ -346,6 +397,8 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
     mixCustomer: { orgId: mixId, slug: 'bench-customer-mix', buyer: mixBuyer },
     downloadDocuments: downloads.map((d) => ({ documentId: d.doc_id, vendorSlug: d.slug })),
     watermarkUsers: Array.from({ length: spec.watermarkUsers }, (_, i) => ({ subject: `bench|wm-${pad(i + 1)}@bench-customer.test`, email: `wm-${pad(i + 1)}@bench-customer.test` })),
+    largeDocument: { documentId: largeDoc.doc_id, sizeBytes: large.bytes.length, pages: large.pages },
+    backgroundWatermarkUsers: Array.from({ length: spec.backgroundWatermarkUsers }, (_, i) => ({ subject: `bench|wmbg-${pad(i + 1)}@bench-customer.test`, email: `wmbg-${pad(i + 1)}@bench-customer.test` })),
     requesters: Array.from({ length: requesterOrgs }, (_, i) => ({
       subject: `bench|req-${pad(i + 1)}@${AUTO_APPROVE_DOMAIN}`, email: `req-${pad(i + 1)}@${AUTO_APPROVE_DOMAIN}`, orgSlug: `bench-req-${pad(i + 1)}`,
     })),

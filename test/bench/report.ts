@@ -20,6 +20,10 @@ export interface ScenarioRow {
   baseline: { name: string; result: LoadResult | null };
   ratio: number | null;
   ratioTarget: boolean;
+  /** A latency target of the scenario: p99 under this many ms. */
+  p99TargetMs: number | null;
+  /** What ran beside the scenario (a-wm: watermarking), and how it went. */
+  background: { title: string; concurrency: number; completed: number; failed: number; meanMs: number | null; sample: string | null } | null;
 }
 
 export interface SizeReport {
@@ -61,6 +65,14 @@ export function evaluateTargets(sizes: SizeReport[]): TargetCheck[] {
         checks.push(row.failed || row.ratio === null
           ? { scenario: row.id, size: size.name, target: `>= ${RATIO_TARGET}x ${row.baseline.name}`, status: 'FAILED', detail: row.failed ?? 'baseline failed' }
           : { scenario: row.id, size: size.name, target: `>= ${RATIO_TARGET}x ${row.baseline.name}`, status: row.ratio >= RATIO_TARGET ? 'MET' : 'NOT MET', detail: `${fmt(row.ratio, 2)}x` });
+      }
+      if (row.p99TargetMs !== null) {
+        const bg = row.background;
+        const target = `p99 < ${row.p99TargetMs} ms${bg ? ` while ${bg.concurrency} at a time: ${bg.title}` : ''}`;
+        const bgProblem = bg && (bg.completed === 0 || bg.failed > 0) ? `background: ${bg.completed} done, ${bg.failed} failed${bg.sample ? ` (${bg.sample.slice(0, 200)})` : ''}` : null;
+        checks.push(row.failed || !row.run || bgProblem
+          ? { scenario: row.id, size: size.name, target, status: 'FAILED', detail: row.failed ?? bgProblem ?? 'no result' }
+          : { scenario: row.id, size: size.name, target, status: row.run.p99 < row.p99TargetMs ? 'MET' : 'NOT MET', detail: `p99 ${ms(row.run.p99)} ms${bg ? `; ${bg.completed} watermarked meanwhile, ${fmt(bg.meanMs, 0)} ms each` : ''}` });
       }
       checks.push(row.failed || row.peakRssMb === null
         ? { scenario: row.id, size: size.name, target: `peak RSS < ${RSS_TARGET_MB} MB`, status: row.failed ? 'FAILED' : 'n/a', detail: row.failed ?? 'VmHWM not readable' }
@@ -130,6 +142,10 @@ export function markdown(report: BenchReport): string {
       const top = row.sqlProfile?.slowest.filter((t) => t.ms >= 0.5) ?? [];
       if (top.length === 0) continue;
       lines.push(`- ${row.id}: ${top.map((t) => `${fmt(t.ms, 1)} ms \`${t.text.replace(/`/g, "'").slice(0, 140)}\``).join('; ')}`);
+    }
+    for (const row of size.scenarios.filter((r) => r.background)) {
+      const bg = row.background!;
+      lines.push('', `${row.id} ran beside it, ${bg.concurrency} at a time: ${bg.title}: ${bg.completed} done${bg.failed ? `, **${bg.failed} failed**` : ''}${bg.meanMs !== null ? `, ${fmt(bg.meanMs, 0)} ms each on average` : ''}.`);
     }
     const failed = size.scenarios.filter((s) => s.failed);
     if (failed.length > 0) {

@@ -69,7 +69,7 @@ function parseOptions(argv: string[]): Options {
 function specFor(name: 'small' | 'large', options: Options): DatasetSpec {
   // Enough distinct requests for the scenarios that can send each one once, at rates well above what 2 cores reach.
   const seconds = options.durationSec + options.warmupSec;
-  const common = { watches: 500, mixOnPlatform: 100, grantVendors: 20, accessRequestPairs: seconds * 1500 + 100, watermarkUsers: seconds * 400 + 20, auditEventsPerVendor: 100 };
+  const common = { watches: 500, mixOnPlatform: 100, grantVendors: 20, accessRequestPairs: seconds * 1500 + 100, watermarkUsers: seconds * 400 + 20, backgroundWatermarkUsers: seconds * 20 + 100, largePdfMb: 10, auditEventsPerVendor: 100 };
   return name === 'small' ? { name, vendors: 100, ...common } : { name, vendors: 10_000, ...common };
 }
 
@@ -170,6 +170,44 @@ async function startServer(infra: Infra, db: { ownerUrl: string; appPassword: st
 async function send(baseUrl: string, request: HttpRequest): Promise<{ status: number; body: string }> {
   const res = await fetch(baseUrl + request.path, { method: request.method, headers: request.headers, body: request.body });
   return { status: res.status, body: await res.text() };
+}
+
+/**
+ * A scenario's background work: `concurrency` requests in flight until stop() (each waits for its answer, then the
+ * next starts), every answer checked. Distinct requests come from `cursor`; the work stops early when they run out.
+ */
+function startBackground(baseUrl: string, background: NonNullable<Scenario['background']>, cursor: { next: number }) {
+  let stopped = false;
+  const stats = { completed: 0, failed: 0, totalMs: 0, sample: null as string | null };
+  const worker = async (): Promise<void> => {
+    while (!stopped && cursor.next < background.capacity) {
+      const i = cursor.next++;
+      const started = performance.now();
+      try {
+        const { status, body } = await send(baseUrl, background.request(i));
+        if (status === 200 && validBody(body, background.expect)) {
+          stats.completed += 1;
+          stats.totalMs += performance.now() - started;
+        } else {
+          stats.failed += 1;
+          stats.sample ??= `HTTP ${status} ${body.slice(0, 300)}`;
+        }
+      } catch (error) {
+        stats.failed += 1;
+        stats.sample ??= error instanceof Error ? error.message : String(error);
+      }
+    }
+  };
+  const workers = Array.from({ length: background.concurrency }, () => worker());
+  return {
+    stats,
+    /** Stops starting new requests and waits for those in flight. */
+    async stop(): Promise<typeof stats> {
+      stopped = true;
+      await Promise.all(workers);
+      return stats;
+    },
+  };
 }
 
 interface Capture {
@@ -289,7 +327,10 @@ async function benchSize(infra: Infra, name: 'small' | 'large', options: Options
 
   const ttl = 6 * 3600;
   const token = (u: { subject: string; email: string }): string => signDevToken(infra.jwt, u, ttl);
-  const tokens = { buyer: token(data.customer.buyer), mixBuyer: token(data.mixCustomer.buyer), watermarkUsers: data.watermarkUsers.map(token), requesters: data.requesters.map(token) };
+  const tokens = {
+    buyer: token(data.customer.buyer), mixBuyer: token(data.mixCustomer.buyer), watermarkUsers: data.watermarkUsers.map(token),
+    backgroundWatermarkUsers: data.backgroundWatermarkUsers.map(token), requesters: data.requesters.map(token),
+  };
   const all = buildScenarios(data, tokens, options.connections);
   const scenarios = options.scenarios ? all.filter((s) => options.scenarios!.includes(s.id)) : all;
   const cursors = new Map<ScenarioId, number>(scenarios.map((s) => [s.id, 0]));
@@ -335,15 +376,19 @@ async function benchSize(infra: Infra, name: 'small' | 'large', options: Options
   await monitor.connect();
   const rows: ScenarioRow[] = [];
   const kept: { body: string | null } = { body: null };
+  const backgroundCursor = { next: 0 };
   try {
     for (const scenario of scenarios) {
       const cap = captures.get(scenario.id)!;
       const row: ScenarioRow = {
         id: scenario.id, title: scenario.title, run: null, failed: null, statementsPerRequest: cap.statements, transactionsPerRequest: cap.transactions, coldStatements: cap.coldStatements, sqlProfile: profiles.get(scenario.id) ?? null,
         peakRssMb: null, baseline: { name: scenario.baseline.kind === 'bare-http' ? 'bare node:http' : `SQL replay of ${scenario.baseline.of}`, result: null }, ratio: null, ratioTarget: scenario.ratioTarget,
+        p99TargetMs: scenario.p99TargetMs ?? null, background: null,
       };
       rows.push(row);
       await settle(monitor, scenario.id);
+      const background = scenario.background ? startBackground(server.baseUrl, scenario.background, backgroundCursor) : null;
+      if (scenario.background) log(`${name}: ${scenario.id} background: ${scenario.background.concurrency} at a time, ${scenario.background.title}`);
       try {
         log(`${name}: ${scenario.id} warm-up ${options.warmupSec} s`);
         const warm = await drive(server, scenario, cursors, options, options.warmupSec, scenario.id === 'a' ? (b) => (kept.body ??= b) : undefined);
@@ -362,6 +407,12 @@ async function benchSize(infra: Infra, name: 'small' | 'large', options: Options
       } catch (error) {
         row.failed = error instanceof Error ? error.message : String(error);
         log(`${name}: ${scenario.id} FAILED: ${row.failed}`);
+      } finally {
+        if (background && scenario.background) {
+          const done = await background.stop();
+          row.background = { title: scenario.background.title, concurrency: scenario.background.concurrency, completed: done.completed, failed: done.failed, meanMs: done.completed ? done.totalMs / done.completed : null, sample: done.sample };
+          log(`${name}: ${scenario.id} background: ${done.completed} done, ${done.failed} failed${done.completed ? `, ${Math.round(done.totalMs / done.completed)} ms each on average` : ''}${done.sample ? ` (${done.sample})` : ''}`);
+        }
       }
     }
   } finally {
