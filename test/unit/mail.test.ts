@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { senderDomain } from '../../src/modules/mail/mail.service';
-import { escapeHtml, formatDate, formatDateTime, link, oneLine, render } from '../../src/modules/mail/mail.templates';
+import { formatDate, formatDateTime, link, oneLine, render } from '../../src/modules/mail/mail.templates';
+import { escapeHtml } from '../../src/views/html';
 
 const SECRET = 'unit-test-secret-that-is-at-least-32-bytes';
 const dataDir = () => mkdtempSync(path.join(os.tmpdir(), 'tp-mail-config-'));
@@ -60,14 +61,25 @@ describe('mail templates', () => {
   it('escapes every HTML-special character, for any text', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => {
       const escaped = escapeHtml(text);
-      expect(escaped).not.toMatch(/[<>"']/);
-      expect(escaped.replace(/&(lt|gt|quot|#39|amp);/g, '')).not.toContain('&');
+      expect(escaped).not.toMatch(/[<>"'`]/);
+      expect(escaped.replace(/&(lt|gt|quot|#39|#96|amp);/g, '')).not.toContain('&');
       // Every tag of the page is one of the template's own; what is left between tags holds no < or >.
       const html = render({ title: text, blocks: [text, [[text, text]]], action: { label: text, url: 'https://x.example/?a=1' }, footer: text }).html;
       const tags = html.match(/<[^<>]*>/g) ?? [];
       for (const tag of tags) expect(tag).toMatch(/^<\/?(!doctype html|html|head|meta|body|h1|p|br|table|tr|th|td|a|hr)( (charset|name|content|style|href)="[^"<>]*")*>$/);
       expect(html.replace(/<[^<>]*>/g, '')).not.toMatch(/[<>]/);
     }));
+  });
+
+  it('escapes the HTML part as the hosted page does: backticks and bidi controls too, the text part verbatim', () => {
+    // The one escaper (src/views/html.ts) replaced mail's own, which left ` and U+202A-U+202E/U+2066-U+2069 as they
+    // were: the HTML part now differs from before for those characters only, and only by escaping more.
+    const name = 'Acme `x` \u202Eevil\u202C';
+    const mail = render({ title: name, blocks: [name], footer: '' });
+    expect(mail.html).toContain('<p>Acme &#96;x&#96; \uFFFDevil\uFFFD</p>');
+    // The five characters both escaped come out as before.
+    expect(render({ title: '', blocks: ['a <b> & "c" \'d\''], footer: '' }).html).toContain('<p>a &lt;b&gt; &amp; &quot;c&quot; &#39;d&#39;</p>');
+    expect(mail.text).toContain(name);
   });
 
   it('keeps headers to one line whatever the text', () => {

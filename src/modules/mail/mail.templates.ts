@@ -1,8 +1,10 @@
+import { escapeHtml } from '../../views/html';
+
 /**
  * Every mail the product sends, as text and HTML. Pure functions: the caller passes what the mail says and the
  * settings it needs (where links point). Every interpolated string is HTML-escaped in the HTML part (organization
- * names, reasons and signer names are typed by other people); the subject and the text part carry them verbatim
- * apart from line breaks, which never reach a header.
+ * names, reasons and signer names are typed by other people) by the hosted page's own escaper (src/views/html.ts);
+ * the subject and the text part carry them verbatim apart from line breaks, which never reach a header.
  */
 
 export interface RenderedMail {
@@ -22,12 +24,6 @@ export interface MailLayout {
   action?: { label: string; url: string } | null;
   /** Why the recipient gets this mail (shown small at the end). */
   footer: string;
-}
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
 /** One line for a header: control characters (CR/LF included) become spaces, at most 200 characters. */

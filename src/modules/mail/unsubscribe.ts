@@ -4,7 +4,8 @@ import { TenantScope } from '../auth/tenant-scope';
 import { isUuid } from '../common/errors';
 import { ALERT_CATEGORIES, type AlertCategory } from './alerts.entity';
 import { preferencesRepository } from './preferences';
-import { escapeHtml, link } from './mail.templates';
+import { escapeHtml } from '../../views/html';
+import { link } from './mail.templates';
 
 /**
  * One-click unsubscribe (RFC 8058) for alert and digest mail. The link's token names exactly one member (user and
