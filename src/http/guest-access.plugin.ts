@@ -12,6 +12,7 @@ import { trustCenterRepository } from '../modules/trust-center/trust-center.repo
 import { accessPage, checkInboxPage, confirmPage, messagePage, requestFormPage, signInPage, type AccessView, type FieldErrors, type PageFrame, type RequestFormValues } from '../views/guest-pages';
 import { TRUST_PAGE_CSS_PATH } from '../views/trust-page.css';
 import { clientIp, compileTrust } from './client-ip';
+import { perAddressLimit } from './rate-limit';
 import { PAGE_CSP, type TrustPageOptions } from './trust-page.plugin';
 
 /**
@@ -89,6 +90,7 @@ const tooLong = (value: string, max: number) => [...value].length > max;
 export async function guestAccessRoutes(app: FastifyInstance, options: GuestAccessOptions): Promise<void> {
   const { apollo, config, db, storage, logger, now, limiter } = options;
   const trust = compileTrust(config.trustProxy);
+  const perAddress = perAddressLimit(limiter, trust, now);
   const secret = config.session.secret;
   const guests = new GuestService(db, config.mail);
   const cookieBase = { path: '/trust', secure: config.session.secureCookies };
@@ -137,7 +139,7 @@ export async function guestAccessRoutes(app: FastifyInstance, options: GuestAcce
 
   /** Past the per-address limit of mails: 429 page with Retry-After; true when refused. */
   async function mailLimited(request: FastifyRequest, reply: FastifyReply, vendor: GuestVendor): Promise<boolean> {
-    const decision = await limiter.consume([{ key: `guest-mail:${clientIp(request.raw, trust)}`, limit: GUEST_MAIL_PER_IP_PER_MINUTE }], now());
+    const decision = await perAddress(request, 'guest-mail', GUEST_MAIL_PER_IP_PER_MINUTE);
     if (!decision || decision.allowed) return false;
     void send(reply.header('retry-after', String(decision.resetSeconds)), 429, messagePage(frameOf(vendor.slug, vendor), 'Too many requests',
       `Too many links were asked for from this address: ${decision.limit} a minute. Try again in a minute.`));

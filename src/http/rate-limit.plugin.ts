@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { AppConfig } from '../config/config';
 import type { Principal } from '../modules/auth/principal';
 import { sharedPlugin } from './plugin';
-import type { RateLimitDecision, RateLimiter, RateLimitKey } from './rate-limit';
+import { addressKey, type RateLimitDecision, type RateLimiter, type RateLimitKey } from './rate-limit';
 import { sendGraphqlError } from './reply';
 
 /** RateLimit header fields (IETF httpapi draft): the tightest limit that applied to this request. */
@@ -61,6 +61,6 @@ export class RequestLimits {
   }
 
   private ipKey(request: FastifyRequest): RateLimitKey {
-    return { key: `ip:${request.graphql.ip}`, limit: this.limits.perIpPerMinute };
+    return addressKey('ip', request.graphql.ip, this.limits.perIpPerMinute);
   }
 }

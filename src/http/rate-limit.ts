@@ -1,6 +1,8 @@
+import type { FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../logger';
+import { clientIp } from './client-ip';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -13,6 +15,20 @@ export interface RateLimitDecision {
 export interface RateLimitKey {
   key: string;
   limit: number;
+}
+
+/**
+ * One client address's counter in a bucket. Bucket `ip` is the per-address allowance (RATE_LIMIT_PER_IP) that GraphQL's
+ * anonymous requests and the hosted page's renders share; others (`guest-mail`) count one kind of request apart.
+ */
+export const addressKey = (bucket: string, ip: string | null, limit: number): RateLimitKey => ({ key: `${bucket}:${ip}`, limit });
+
+/** Counts one request of a client address in a bucket: null when no limit applies, else the decision. */
+export type PerAddress = (request: FastifyRequest, bucket: string, limit: number) => Promise<RateLimitDecision | null>;
+
+/** The per-address limit of routes outside the GraphQL pipeline (which knows the address already), by `trust`'s reading of it. */
+export function perAddressLimit(limiter: RateLimiter, trust: (address: string, hop: number) => boolean, now: () => Date): PerAddress {
+  return (request, bucket, limit) => limiter.consume([addressKey(bucket, clientIp(request.raw, trust), limit)], now());
 }
 
 const WINDOW_MS = 60_000;

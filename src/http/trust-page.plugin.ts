@@ -17,7 +17,7 @@ import { clientIp, compileTrust } from './client-ip';
 import { etagMatches } from './public-cache.plugin';
 import { etagOf, type PublicResponseCache } from './public-cache';
 import { PageViewCounter, type PageViewKind } from './page-views';
-import type { RateLimiter } from './rate-limit';
+import { perAddressLimit, type RateLimiter } from './rate-limit';
 
 /**
  * The hosted trust-center page, its badge and its stylesheet: server-rendered views over the public GraphQL query,
@@ -58,6 +58,7 @@ interface Rendered {
 export async function trustPageRoutes(app: FastifyInstance, options: TrustPageOptions): Promise<void> {
   const { apollo, cache, config, db, storage, logger, now, limiter } = options;
   const trust = compileTrust(config.trustProxy);
+  const perAddress = perAddressLimit(limiter, trust, now);
   // Page views and badge loads per vendor and day, for the vendor's analytics (counts only, written every 5 s).
   const views = new PageViewCounter(db, logger);
   app.addHook('onClose', async () => views.close());
@@ -82,7 +83,7 @@ export async function trustPageRoutes(app: FastifyInstance, options: TrustPageOp
 
   /** Past the per-address limit: 429 with Retry-After (only misses and downloads are counted). */
   async function overLimit(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-    const decision = await limiter.consume([{ key: `ip:${clientIp(request.raw, trust)}`, limit: config.rateLimits.perIpPerMinute }], now());
+    const decision = await perAddress(request, 'ip', config.rateLimits.perIpPerMinute);
     if (!decision || decision.allowed) return false;
     void reply.code(429).header('retry-after', String(decision.resetSeconds)).type('text/plain; charset=utf-8').send(`Too many requests from this address: ${decision.limit} a minute.`);
     return true;
