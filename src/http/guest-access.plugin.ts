@@ -13,7 +13,8 @@ import { accessPage, checkInboxPage, confirmPage, messagePage, requestFormPage, 
 import { TRUST_PAGE_CSS_PATH } from '../views/trust-page.css';
 import { clientIp, compileTrust } from './client-ip';
 import { perAddressLimit } from './rate-limit';
-import { PAGE_CSP, type TrustPageOptions } from './trust-page.plugin';
+import { pageHeaders } from './page-headers';
+import type { TrustPageOptions } from './trust-page.plugin';
 
 /**
  * Guest access requests of the hosted trust center (issue 15), server-rendered under the page's CSP:
@@ -33,14 +34,6 @@ export type GuestAccessOptions = Omit<TrustPageOptions, 'cache'>;
 /** Mails (request and sign-in links) one client address may cause per minute. */
 export const GUEST_MAIL_PER_IP_PER_MINUTE = 5;
 
-const HEADERS = {
-  'content-security-policy': PAGE_CSP,
-  'x-content-type-options': 'nosniff',
-  // The verify page's URL carries the token: it never leaves in a Referer.
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'cache-control': 'no-store',
-};
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -109,7 +102,8 @@ export async function guestAccessRoutes(app: FastifyInstance, options: GuestAcce
   // The download button's form answers 303 to a presigned storage URL, and browsers apply form-action to the
   // redirect too: the storage origin (the same for every object) must be allowed there, or the download is blocked.
   const storageOrigin = new URL((await storage.presignDownload('csp-origin-probe', 'probe', 'application/octet-stream', now())).url).origin;
-  const headers = { ...HEADERS, 'content-security-policy': PAGE_CSP.replace("form-action 'self'", `form-action 'self' ${storageOrigin}`) };
+  // The verify page's URL carries the token: it never leaves in a Referer.
+  const headers = { ...pageHeaders({ storageOrigin, referrer: 'no-referrer' }), 'cache-control': 'no-store' };
   const send = (reply: FastifyReply, status: number, body: string) => reply.code(status).headers(headers).type('text/html; charset=utf-8').send(body);
 
   /** The browser's CSRF secret, set now when it has none; the form field is an HMAC of it. */

@@ -16,6 +16,7 @@ import { badgeFor, renderTrustPage, TRUST_PAGE_QUERY, type TrustPageData } from 
 import { clientIp, compileTrust } from './client-ip';
 import { etagMatches } from './public-cache.plugin';
 import { etagOf, type PublicResponseCache } from './public-cache';
+import { pageHeaders } from './page-headers';
 import { PageViewCounter, type PageViewKind } from './page-views';
 import { perAddressLimit, type RateLimiter } from './rate-limit';
 
@@ -37,14 +38,7 @@ export interface TrustPageOptions {
   limiter: RateLimiter;
 }
 
-/** No script at all, styles from our own file, forms to ourselves only, never framed. */
-export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-const PAGE_HEADERS = {
-  'content-security-policy': PAGE_CSP,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'same-origin',
-  'cross-origin-opener-policy': 'same-origin',
-};
+const PAGE_HEADERS = pageHeaders({ referrer: 'same-origin' });
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

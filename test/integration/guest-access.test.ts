@@ -2,7 +2,7 @@ import { createOrg, type TestOrg } from '../support/factories';
 import { createDocumentWithFile, decide, publishNda, setAccessPolicy } from '../support/documents';
 import { startTestApp, testConfig, uniqueSuffix, type TestApp } from '../support/harness';
 import { waitForMail } from '../support/mailbox';
-import { PAGE_CSP } from '../../src/http/trust-page.plugin';
+import { PAGE_CSP } from '../../src/http/page-headers';
 import { GUEST_MAIL_PER_IP_PER_MINUTE } from '../../src/http/guest-access.plugin';
 import { GUEST_LINKS_PER_ADDRESS } from '../../src/modules/guest/guest.service';
 import { issueSession, serializeCookie } from '../../src/modules/auth/session';

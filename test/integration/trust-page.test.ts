@@ -2,7 +2,7 @@ import { createAttestation, createOrg, expectNoErrors, type TestOrg } from '../s
 import { createDocument, createDocumentWithFile, publishNda } from '../support/documents';
 import { startTestApp, type TestApp } from '../support/harness';
 import { waitFor } from '../support/wait';
-import { PAGE_CSP } from '../../src/http/trust-page.plugin';
+import { PAGE_CSP } from '../../src/http/page-headers';
 import { TRUST_PAGE_CSS_PATH } from '../../src/views/trust-page.css';
 
 const HOSTILE = '"><img src=x onerror=alert(1)><script>alert(2)</script>\u202E';
