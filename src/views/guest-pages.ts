@@ -1,5 +1,5 @@
-import { formatDateTime } from '../modules/mail/mail.templates';
 import { html, type SafeHtml } from './html';
+import { momentInWords } from './words';
 
 /**
  * The guest access pages of the hosted trust center (issue 15): request form, "check your inbox", the confirm step of
@@ -99,7 +99,7 @@ ${p.documents.map((d) => html`<div class="check"><input type="checkbox" id="doc-
 
 export function checkInboxPage(frame: PageFrame, p: { email: string; expiresAt: Date }): string {
   return layout(frame, 'Check your inbox', html`
-<p>We sent a link to <strong>${p.email}</strong>. Open it before ${formatDateTime(p.expiresAt)} and confirm; it works once.</p>
+<p>We sent a link to <strong>${p.email}</strong>. Open it before ${momentInWords(p.expiresAt)} and confirm; it works once.</p>
 <p>Nothing arrived? Check your spam folder, or <a href="/trust/${frame.slug}/request-access">start again</a>.</p>`);
 }
 
@@ -144,8 +144,8 @@ export function accessPage(frame: PageFrame, p: { csrf: string; view: AccessView
   const approved = r?.state === 'APPROVED';
   let status: SafeHtml;
   if (!r) status = html`<p>You have no request with ${frame.vendorName}. <a href="/trust/${frame.slug}/request-access">Request access</a>.</p>`;
-  else if (r.state === 'REQUESTED') status = html`<p><span class="tag">Pending</span> Your request of ${formatDateTime(new Date(r.createdAt))} waits for ${frame.vendorName}'s decision. We mail you when it is made.</p>`;
-  else if (approved) status = html`<p><span class="tag">Approved</span> Access until ${r.grantExpiresAt ? formatDateTime(new Date(r.grantExpiresAt)) : 'further notice'}.</p>`;
+  else if (r.state === 'REQUESTED') status = html`<p><span class="tag">Pending</span> Your request of ${momentInWords(new Date(r.createdAt))} waits for ${frame.vendorName}'s decision. We mail you when it is made.</p>`;
+  else if (approved) status = html`<p><span class="tag">Approved</span> Access until ${r.grantExpiresAt ? momentInWords(new Date(r.grantExpiresAt)) : 'further notice'}.</p>`;
   else if (r.state === 'DENIED') status = html`<p><span class="tag">Denied</span> ${frame.vendorName} declined your request.</p><p>Reason: ${r.decisionReason ?? 'none given'}</p>`;
   else status = html`<p><span class="tag">${r.state.toLowerCase()}</span> Your access has ended. <a href="/trust/${frame.slug}/request-access">Request it again</a>.</p>`;
 

@@ -4,12 +4,23 @@ import type { FreshnessState } from '../domain/freshness';
 
 /** Words for people, shared by the hosted page, the badge and mail: no I/O, no markup. */
 
-const SHORT_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-/** "31 Aug 2026": unambiguous in every locale (no 08/31 vs 31/08). */
-export function dayInWords(date: CalendarDate): string {
-  const [y, m, d] = date.split('-');
-  return `${Number(d)} ${SHORT_MONTHS[Number(m) - 1]} ${Number(y)}`;
+/**
+ * "31 Aug 2026" (`short`, the pages and badges) or "31 August 2026" (`long`, mail): unambiguous in every locale (no
+ * 08/31 vs 31/08). A Date is its UTC calendar day.
+ */
+export function dayInWords(date: CalendarDate | Date, months: 'short' | 'long' = 'short'): string {
+  const [y, m, d] = typeof date === 'string' ? date.split('-').map(Number) : [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
+  const month = MONTHS[m! - 1]!;
+  return `${d} ${months === 'long' ? month : month.slice(0, 3)} ${y}`;
+}
+
+/** "3 December 2026, 14:05 UTC": a moment written for people (readers live in every time zone: always UTC, named). */
+export function momentInWords(at: Date): string {
+  const hh = String(at.getUTCHours()).padStart(2, '0');
+  const mm = String(at.getUTCMinutes()).padStart(2, '0');
+  return `${dayInWords(at, 'long')}, ${hh}:${mm} UTC`;
 }
 
 const FRAMEWORK_LABELS: Record<Framework, string> = {

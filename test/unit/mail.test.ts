@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { senderDomain } from '../../src/modules/mail/mail.service';
-import { formatDate, formatDateTime, link, oneLine, render } from '../../src/modules/mail/mail.templates';
+import { link, oneLine, render } from '../../src/modules/mail/mail.templates';
 import { escapeHtml } from '../../src/views/html';
+import { dayInWords, momentInWords } from '../../src/views/words';
 
 const SECRET = 'unit-test-secret-that-is-at-least-32-bytes';
 const dataDir = () => mkdtempSync(path.join(os.tmpdir(), 'tp-mail-config-'));
@@ -53,9 +54,11 @@ describe('mail configuration', () => {
 
 describe('mail templates', () => {
   it('writes moments for people, in UTC', () => {
-    expect(formatDateTime(new Date('2026-12-03T14:05:59Z'))).toBe('3 December 2026, 14:05 UTC');
-    expect(formatDateTime(new Date('2027-01-01T00:00:00+01:00'))).toBe('31 December 2026, 23:00 UTC');
-    expect(formatDate(new Date('2026-02-28T23:59:59Z'))).toBe('28 February 2026');
+    expect(momentInWords(new Date('2026-12-03T14:05:59Z'))).toBe('3 December 2026, 14:05 UTC');
+    expect(momentInWords(new Date('2027-01-01T00:00:00+01:00'))).toBe('31 December 2026, 23:00 UTC');
+    expect(dayInWords(new Date('2026-02-28T23:59:59Z'), 'long')).toBe('28 February 2026');
+    // The same day as the hosted page writes it (short months), from a Date or a calendar date alike.
+    expect(dayInWords(new Date('2026-09-30T23:59:59Z'))).toBe('30 Sep 2026');
   });
 
   it('escapes every HTML-special character, for any text', () => {

@@ -5,7 +5,8 @@ import { ANONYMOUS, principalForIdentity, type Principal } from '../auth/princip
 import { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError } from '../common/errors';
 import { queueMail, type MailSettings } from '../mail/mail.service';
-import { formatDateTime, link, render } from '../mail/mail.templates';
+import { link, render } from '../mail/mail.templates';
+import { momentInWords } from '../../views/words';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { TrustCenterService } from '../trust-center/trust-center.service';
 import { guestRepository, type GuestPurpose, type GuestVerificationRow } from './guest.repository';
@@ -68,7 +69,7 @@ export function guestLinkMail(settings: MailSettings, f: { verificationId: strin
         request
           ? `Someone (we hope you) asked ${f.vendor.name} for access to its restricted documents with this address. Open the link and confirm: the request is filed only then.`
           : `Someone (we hope you) asked to sign in to ${f.vendor.name}'s trust center with this address.`,
-        [['For', f.to], ['Link valid until', formatDateTime(f.expiresAt)]],
+        [['For', f.to], ['Link valid until', momentInWords(f.expiresAt)]],
         'The link works once. If you did not ask for it, ignore this mail: nothing happens.',
       ],
       action: { label: request ? 'Confirm the request' : 'Sign in', url },

@@ -7,7 +7,8 @@ import { TenantScope } from '../auth/tenant-scope';
 import { ALERT_CATEGORIES, type AlertCategory, type DeliveryMode } from './alerts.entity';
 import type { AlertMailSettings } from './alerts';
 import { queueMail } from './mail.service';
-import { formatDate, render, type Block } from './mail.templates';
+import { dayInWords } from '../../views/words';
+import { render, type Block } from './mail.templates';
 import { preferencesRepository } from './preferences';
 import { describeCategories, unsubscribeHeaders, unsubscribeUrl } from './unsubscribe';
 
@@ -95,7 +96,7 @@ export class MailDigests {
       const queued = await queueMail(m, scope, this.settings, {
         kind: 'alert.digest', category: 'NOTIFICATION', eventKey: `digest:${job.userId}:${job.day}`, to: member[0].email,
         content: render({
-          title: `Your daily vendor digest for ${formatDate(new Date(`${job.day}T00:00:00Z`))}`, blocks,
+          title: `Your daily vendor digest for ${dayInWords(new Date(`${job.day}T00:00:00Z`), 'long')}`, blocks,
           footer: `You get this digest because ${member[0].org_name} follows these vendors and your mail preferences ask for a daily digest. Unsubscribe with the link above or in your mail app, or change your preferences after signing in.`,
         }),
         headers: unsubscribeHeaders(url),

@@ -33,20 +33,6 @@ export function oneLine(value: string, max = 200): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-/** "3 December 2026, 14:05 UTC": a moment written for people (mail readers live in every time zone: always UTC, named). */
-export function formatDateTime(at: Date): string {
-  const hh = String(at.getUTCHours()).padStart(2, '0');
-  const mm = String(at.getUTCMinutes()).padStart(2, '0');
-  return `${formatDate(at)}, ${hh}:${mm} UTC`;
-}
-
-/** "3 December 2026" (the UTC calendar day). */
-export function formatDate(at: Date): string {
-  return `${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} ${at.getUTCFullYear()}`;
-}
-
 /** A link under the public base URL; every path segment and query value is encoded by the caller's parts. */
 export function link(baseUrl: string, path: readonly string[], query: Record<string, string> = {}): string {
   const url = new URL(`${baseUrl}/${path.map((p) => encodeURIComponent(p)).join('/')}`);

@@ -1,5 +1,6 @@
 import type { MailSettings, OutgoingMail } from './mail.service';
-import { formatDate, formatDateTime, link, render } from './mail.templates';
+import { dayInWords, momentInWords } from '../../views/words';
+import { link, render } from './mail.templates';
 
 /**
  * The transactional mails of issue 13, one builder each: what the mail says, to whom, and the event it is about
@@ -28,7 +29,7 @@ export function invitationMail(settings: MailSettings, f: {
       title: `Join ${f.orgName} on trust-portal`,
       blocks: [
         `${who} invited you to join ${f.orgName} as ${f.role}.`,
-        [['Organization', f.orgName], ['Role', f.role], ['Invitation for', f.to], ['Expires', formatDateTime(f.expiresAt)]],
+        [['Organization', f.orgName], ['Role', f.role], ['Invitation for', f.to], ['Expires', momentInWords(f.expiresAt)]],
         `Sign in as ${f.to} (your identity provider must have verified that address), then accept. Through the API: the acceptInvitation mutation with the token ${f.token}`,
         'If you did not expect this invitation, ignore this mail: nothing happens unless you accept.',
       ],
@@ -46,7 +47,7 @@ export function accessRequestedMail(settings: MailSettings, f: {
     content: render({
       title: `${f.requesterOrgName} asks for access to ${f.vendorName}'s documents`,
       blocks: [
-        `${f.requesterEmail} of ${f.requesterOrgName} asked for access on ${formatDateTime(f.requestedAt)}. The request waits for a decision.`,
+        `${f.requesterEmail} of ${f.requesterOrgName} asked for access on ${momentInWords(f.requestedAt)}. The request waits for a decision.`,
         [['Who', f.requesterEmail], ['Company', f.requesterOrgName], ['Documents', documentsPhrase(f.documentTitles)], ['Reason', f.reason ?? 'No reason given']],
         `Approve or deny it; through the API: decideAccessRequest with id ${f.requestId}.`,
       ],
@@ -68,7 +69,7 @@ export function accessApprovedMail(settings: MailSettings, f: {
       title: `${f.vendorName} approved your access request`,
       blocks: [
         `${f.vendorName} approved your request.`,
-        [['Documents', documentsPhrase(f.documentTitles)], ['Access until', formatDateTime(f.expiresAt)]],
+        [['Documents', documentsPhrase(f.documentTitles)], ['Access until', momentInWords(f.expiresAt)]],
         next,
       ],
       // The buyer's access page on the hosted trust center: status, the NDA to accept, the downloads (issue 15).
@@ -98,10 +99,10 @@ export function grantExpiringMail(settings: MailSettings, f: { requestId: string
   return {
     kind: 'access.expiring', category: 'TRANSACTIONAL', eventKey: `access.expiring:${f.requestId}:${f.expiresAt.toISOString()}`, to: f.to,
     content: render({
-      title: `Your access to ${f.vendorName}'s documents ends on ${formatDate(f.expiresAt)}`,
+      title: `Your access to ${f.vendorName}'s documents ends on ${dayInWords(f.expiresAt, 'long')}`,
       blocks: [
         `Your access to ${f.vendorName}'s documents ends in 7 days or less.`,
-        [['Documents', documentsPhrase(f.documentTitles)], ['Access until', formatDateTime(f.expiresAt)]],
+        [['Documents', documentsPhrase(f.documentTitles)], ['Access until', momentInWords(f.expiresAt)]],
         'To keep it, ask the vendor for access again before then.',
       ],
       action: { label: 'Open the trust center', url: link(settings.publicBaseUrl, ['trust', f.vendorSlug]) },
@@ -120,7 +121,7 @@ export function ndaReceiptMail(settings: MailSettings, f: {
       blocks: [
         `You accepted ${f.vendorName}'s NDA on behalf of ${f.customerOrgName}. Keep this receipt: the text hash identifies the exact text you accepted.`,
         [
-          ['Vendor', f.vendorName], ['NDA version', String(f.version)], ['Text SHA-256', f.bodySha256], ['Accepted', formatDateTime(f.acceptedAt)],
+          ['Vendor', f.vendorName], ['NDA version', String(f.version)], ['Text SHA-256', f.bodySha256], ['Accepted', momentInWords(f.acceptedAt)],
           ['Signed by', f.signerTitle ? `${f.signerName}, ${f.signerTitle}` : f.signerName], ['For', f.customerOrgName],
         ],
       ],

@@ -11,13 +11,13 @@ import { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, refusal, type PayloadError } from '../common/errors';
 import { documents } from '../documents/document.service';
 import { queueAlerts, type AlertMailSettings } from '../mail/alerts';
-import { formatDate } from '../mail/mail.templates';
 import { organizations } from '../tenancy/tenancy.service';
 import { TrackingService } from '../tracking/tracking.service';
 import { trustCenters } from '../trust-center/trust-center.service';
 import type { WebhookDeliveryEntity, WebhookEndpointEntity } from './notifications.entity';
 import { notificationsRepository as repo, type PublishedVendor } from './notifications.repository';
 import { checkWebUrl } from '../../domain/url';
+import { dayInWords } from '../../views/words';
 import { assertPublicHost, type Lookup } from './ssrf';
 import { WebhookClient } from './webhook-client';
 
@@ -106,7 +106,7 @@ function nameUuid(name: string): string {
 }
 
 function accessTitle(event: AccessEvent, vendorName: string): string {
-  const until = event.expiresAt ? formatDate(new Date(event.expiresAt)) : null;
+  const until = event.expiresAt ? dayInWords(new Date(event.expiresAt), 'long') : null;
   switch (event.type) {
     case 'access.approved':
       return `${vendorName} approved your access request${until ? ` (until ${until})` : ''}`;
