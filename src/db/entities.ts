@@ -11,6 +11,7 @@ import { MembershipEntity } from '../modules/tenancy/membership.entity';
 import { OrganizationEntity } from '../modules/tenancy/organization.entity';
 import { UserEntity } from '../modules/tenancy/user.entity';
 import { RequirementPolicyEntity, TrackedAttestationEntity, VendorStatusHistoryEntity, VendorWatchEntity } from '../modules/tracking/tracking.entity';
+import { VendorReviewEntity } from '../modules/tracking/review.entity';
 import { FreshnessTransitionEntity, NotificationEntity, SubprocessorEntity, VendorSubscriptionEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '../modules/notifications/notifications.entity';
 import { TrustCenterEntity } from '../modules/trust-center/trust-center.entity';
 
@@ -36,6 +37,7 @@ export const ENTITIES = [
   TrackedAttestationEntity,
   RequirementPolicyEntity,
   VendorStatusHistoryEntity,
+  VendorReviewEntity,
   VendorSubscriptionEntity,
   NotificationEntity,
   WebhookEndpointEntity,

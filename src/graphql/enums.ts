@@ -194,7 +194,7 @@ registerEnumType(VendorStatusEnum, {
     COMPLIANT: { description: 'Acceptable, fresh evidence with nothing to review.' },
     EXPIRING_SOON: { description: 'Acceptable evidence that goes stale within the policy window.' },
     NEEDS_REVIEW: { description: 'Fresh, but the opinion is qualified or the report lists exceptions (as the policy asks).' },
-    NON_COMPLIANT: { description: 'No acceptable evidence, stale evidence, or an adverse opinion / disclaimer.' },
+    NON_COMPLIANT: { description: 'No acceptable evidence, stale evidence, an adverse opinion / disclaimer, or a report your reviewer rejected.' },
     UNKNOWN: { description: 'Nothing is known: no published trust center, or nothing recorded yet.' },
   },
 });
@@ -214,6 +214,13 @@ registerEnumType(StatusReasonCodeEnum, {
     ADVERSE_OPINION: { description: "The auditor's opinion is adverse, or a disclaimer." },
     EXCEPTIONS: { description: 'The report lists exceptions.' },
     ACCESS_NOT_GRANTED: { description: 'Informational: your organization holds no grant for the restricted report yet.' },
+    TYPE_II_IN_PROGRESS: {
+      description:
+        "Informational: no acceptable evidence is fresh, but your policy's acceptTypeIInProgressDays lets a fresh SOC 2 Type I (basedOn) stand in while the vendor's SOC 2 Type II is in progress, until that many days past its expected report date (the message names both dates).",
+    },
+    REVIEW_ACCEPTED: { description: 'Informational: your reviewer accepted the report the status is based on; what needed review (QUALIFIED_OPINION, EXCEPTIONS, still listed) no longer makes it NEEDS_REVIEW.' },
+    REVIEW_ACCEPTED_WITH_CONDITIONS: { description: 'Informational: like REVIEW_ACCEPTED, with conditions (the message carries the reviewer\'s note).' },
+    REVIEW_REJECTED: { description: 'Your reviewer rejected the report the status is based on: NON_COMPLIANT until the vendor has a newer report (or a later review accepts this one).' },
   },
 });
 

@@ -17,6 +17,8 @@ import { tenancyRepository } from '../modules/tenancy/tenancy.repository';
 import type { TrustCenterEntity } from '../modules/trust-center/trust-center.entity';
 import type { VendorStatusHistoryEntity } from '../modules/tracking/tracking.entity';
 import { trackingRepository } from '../modules/tracking/tracking.repository';
+import type { VendorReviewEntity } from '../modules/tracking/review.entity';
+import { reviewRepository } from '../modules/tracking/review.repository';
 import { trustCenterRepository } from '../modules/trust-center/trust-center.repository';
 
 /** A loader key inside one tenant: `${orgId}|${id}`. Parents were authorized before their keys reach a loader. */
@@ -123,6 +125,17 @@ export function createLoaders(db: Database, principal: Principal) {
       async (m, scope, watchIds) => {
         const map = new Map<string, VendorStatusHistoryEntity[]>(watchIds.map((id) => [id, []]));
         for (const h of await trackingRepository.historyOf(m, scope, watchIds)) map.get(h.watchId)!.push(h);
+        return map;
+      },
+      [],
+    ),
+    /** Reviews per watched vendor (key: customer org | watch id), newest first. */
+    vendorReviews: perOrgLoader<VendorReviewEntity[]>(
+      db,
+      principal,
+      async (m, scope, watchIds) => {
+        const map = new Map<string, VendorReviewEntity[]>(watchIds.map((id) => [id, []]));
+        for (const r of await reviewRepository.ofWatches(m, scope, watchIds)) map.get(r.watchId)!.push(r);
         return map;
       },
       [],

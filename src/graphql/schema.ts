@@ -8,6 +8,7 @@ import { AuditQueryResolver, OrganizationAuditResolver } from '../modules/audit/
 import { DocumentResolver } from '../modules/documents/document.resolver';
 import { NotificationsMutationResolver, OrganizationNotificationsResolver, TrustCenterSubprocessorsResolver, WebhookEndpointResolver } from '../modules/notifications/notifications.resolver';
 import { OrganizationTrackingResolver, TrackingResolver, VendorStatusEntryResolver } from '../modules/tracking/tracking.resolver';
+import { VendorReviewResolver } from '../modules/tracking/review.resolver';
 import { AttestationInProgressResolver, TrustCenterInProgressResolver } from '../modules/in-progress/in-progress.resolver';
 import { MembersMutationResolver, OrganizationMembersResolver } from '../modules/members/members.resolver';
 import { OrganizationMailResolver } from '../modules/mail/mail.resolver';
@@ -34,6 +35,7 @@ export const RESOLVERS = [
   TrackingResolver,
   OrganizationTrackingResolver,
   VendorStatusEntryResolver,
+  VendorReviewResolver,
   NotificationsMutationResolver,
   WebhookEndpointResolver,
   OrganizationNotificationsResolver,

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { addDays, addMonths, calendarDate } from '../../src/domain/calendar-date';
 import { startTestApp, uniqueSuffix, type GqlResponse, type TestApp } from '../support/harness';
 import { addMember, addMembership, createAttestation, createOrg, expectNoErrors, soc2TypeII, type TestOrg, type TestUser } from '../support/factories';
-import { approvedRequest, createDocumentWithFile } from '../support/documents';
+import { approvedRequest, asAppWith, createDocumentWithFile } from '../support/documents';
 
 /**
  * Procurement tracking through GraphQL: the watchlist, recorded (off-platform) attestations, requirement policies, each
@@ -146,17 +146,7 @@ async function trackingRows(customerId: string) {
 }
 
 /** A transaction as the app role with only the settings given (BEGIN ... ROLLBACK). */
-async function asApp<T>(settings: Record<string, string>, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await app.appPool.connect();
-  try {
-    await client.query('BEGIN');
-    for (const [key, value] of Object.entries(settings)) await client.query(`SELECT set_config($1, $2, true)`, [key, value]);
-    return await work(client);
-  } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release();
-  }
-}
+const asApp = <T>(settings: Record<string, string>, work: (c: pg.PoolClient) => Promise<T>): Promise<T> => asAppWith(app, settings, work);
 
 const errorCode = (r: GqlResponse): string | undefined => r.errors?.[0]?.extensions?.code;
 

@@ -183,7 +183,7 @@ async function buildFixture(): Promise<void> {
   // watches it, subscribes to it, and watches an off-platform vendor.
   const vendorDoc = await createDocumentWithFile(app, vendor, { title: 'Vendor SOC 2' });
   const vendorNda = await publishNda(app, vendor);
-  await createAttestation(app, vendor, soc2TypeII(2025), true);
+  const vendorReport = await createAttestation(app, vendor, soc2TypeII(2025), true);
   const outgoing = (await requestAccess(app, fixture, fixture.owner, vendor.slug, { documentIds: [vendorDoc.id] })).accessRequest.id;
   expect((await decide(app, vendor, outgoing)).errors).toEqual([]);
   const watch = (await gql(`mutation($s: String!) { watchVendor(input: { trustCenterSlug: $s }) { vendor { id } errors { code } } }`, { s: vendor.slug })).watchVendor.vendor.id;
@@ -289,7 +289,15 @@ async function buildFixture(): Promise<void> {
       'recordNdaOnFile.input': [{ customerSlug: customer.slug, signerName: 'Pat' }],
       'decideAccessRequest.input': [{ id: pendingIncoming, approve: true }, { id: pendingIncoming, approve: false, reason: 'no' }],
       'recordVendorAttestation.input': [{ watchId: offPlatform, framework: 'SOC2', socType: 'TYPE_II', periodStart: '2025-01-01', periodEnd: '2025-12-31', issueDate: '2026-02-15', opinion: 'UNQUALIFIED' }],
-      'setRequirementPolicy.input': [{ maxAgeMonths: 12 }, { watchId: watch, accepted: [{ framework: 'SOC2', socType: 'TYPE_II' }] }],
+      'setRequirementPolicy.input': [{ maxAgeMonths: 12 }, { watchId: watch, accepted: [{ framework: 'SOC2', socType: 'TYPE_II' }] }, { acceptTypeIInProgressDays: 30 }],
+      acceptTypeIInProgressDays: [0, 30, 365, -1, 366, null],
+      // The watched vendor's report is its status basis: the first input is a review the owner may record.
+      'reviewVendorReport.input': [
+        { watchId: watch, attestationId: vendorReport, decision: 'ACCEPTED' },
+        { watchId: watch, attestationId: vendorReport, decision: 'REJECTED', note: 'Scope excludes the product we buy.' },
+        { watchId: offPlatform, attestationId: vendorReport, decision: 'ACCEPTED_WITH_CONDITIONS', note: 'Bridge letter by Q3' },
+      ],
+      'ReviewVendorReportInput.attestationId': [vendorReport, ...attestations],
       'updateTrustCenter.input': [{ headline: 'Secure', maxAgeMonths: 12 }, { websiteUrl: 'https://example.com', contactEmail: 'sec@example.com' }],
       'updateAccessPolicy.input': [{ ndaRequired: true, defaultGrantDays: 30 }, { autoApproveDomains: ['example.com'], grantScope: 'ALL_DOCUMENTS' }],
       'createOrganization.input': [{ slug: `fz-org-${uniqueSuffix()}`, name: 'New org' }],

@@ -100,7 +100,7 @@ type SecretKey =
   | 'restrictedTitle' | 'privateTitle' | 'privateSha256' | 'restrictedSha256' | 'publicTitle'
   | 'ndaBody' | 'draftNdaBody' | 'subprocessorName'
   | 'legitCustomerName' | 'requestReason' | 'decisionReason' | 'legitSigner'
-  | 'watchNotes' | 'offPlatformVendorName' | 'trackedAuditor'
+  | 'watchNotes' | 'offPlatformVendorName' | 'trackedAuditor' | 'reviewNote'
   | 'webhookPath' | 'webhookDescription' | 'apiKeyName' | 'notificationTitle'
   | 'draftOrgName' | 'draftDescription' | 'draftAttestationTitle2' | 'draftDocumentTitle' | 'draftNdaBody2'
   | 'inviteeEmail' | 'memberEmail';
@@ -125,6 +125,8 @@ interface Fixture {
   pendingRequestId: string;
   watchId: string;
   offPlatformWatchId: string;
+  /** The report the victim recorded for its off-platform vendor (its status basis), reviewed with a secret note. */
+  trackedAttestationId: string;
   subscriptionId: string;
   webhookEndpointId: string;
   apiKeyId: string;
@@ -361,6 +363,12 @@ const PROBES: Record<string, Probe> = {
     calls: (f) => one({ w: f.watchId }),
     key: { needs: 'tracking.write' },
   },
+  reviewVendorReport: {
+    doc: `mutation($i: ReviewVendorReportInput!) { reviewVendorReport(input: $i) { review { id note reviewer } errors { code message } } }`,
+    note: "the victim's own status basis (its recorded report): a review the owner could record (before recordVendorAttestation, whose certificate becomes the basis in the control run)",
+    calls: (f) => one({ i: { watchId: f.offPlatformWatchId, attestationId: f.trackedAttestationId, decision: 'REJECTED', note: 'hijacked' } }),
+    key: { needs: 'tracking.write' },
+  },
   recordVendorAttestation: {
     doc: `mutation($i: RecordVendorAttestationInput!) { recordVendorAttestation(input: $i) { attestationId errors { code } } }`,
     calls: (f) => one({ i: { watchId: f.offPlatformWatchId, framework: 'ISO27001', issueDate: '2025-01-10', certificateValidUntil: '2028-01-09' } }),
@@ -496,7 +504,7 @@ async function buildFixture(): Promise<Fixture> {
     restrictedSha256: '', publicTitle: s('public-doc'), ndaBody: s('nda-body'), draftNdaBody: s('draft-nda-body'),
     subprocessorName: s('subprocessor'), legitCustomerName: s('legit-customer'), requestReason: s('request-reason'),
     decisionReason: s('decision-reason'), legitSigner: s('legit-signer'), watchNotes: s('watch-notes'),
-    offPlatformVendorName: s('offplatform-vendor'), trackedAuditor: s('tracked-auditor'), webhookPath: s('webhook-path'),
+    offPlatformVendorName: s('offplatform-vendor'), trackedAuditor: s('tracked-auditor'), reviewNote: s('review-note'), webhookPath: s('webhook-path'),
     webhookDescription: s('webhook-description'), apiKeyName: s('api-key'), notificationTitle: s('notification'),
     draftOrgName: s('draft-org'), draftDescription: s('draft-description'), draftAttestationTitle2: s('draft-victim-report'),
     draftDocumentTitle: s('draft-victim-doc'), draftNdaBody2: s('draft-victim-nda'),
@@ -565,9 +573,12 @@ async function buildFixture(): Promise<Fixture> {
   const offPlatformWatchId = noPayloadErrors((await gqlOk(victim, `mutation($i: WatchVendorInput!) { watchVendor(input: $i) { vendor { id } errors { code message } } }`, {
     i: { name: secrets.offPlatformVendorName, domain: `offplatform-${tag}.example` },
   })).watchVendor).vendor.id as string;
-  noPayloadErrors((await gqlOk(victim, `mutation($i: RecordVendorAttestationInput!) { recordVendorAttestation(input: $i) { errors { code message } } }`, {
+  const trackedAttestationId = noPayloadErrors((await gqlOk(victim, `mutation($i: RecordVendorAttestationInput!) { recordVendorAttestation(input: $i) { attestationId errors { code message } } }`, {
     i: { watchId: offPlatformWatchId, framework: 'SOC2', socType: 'TYPE_II', periodStart: '2025-01-01', periodEnd: '2025-12-31', issueDate: '2026-01-20', opinion: 'UNQUALIFIED', auditor: secrets.trackedAuditor },
-  })).recordVendorAttestation);
+  })).recordVendorAttestation).attestationId as string;
+  noPayloadErrors((await gqlOk(victim, `mutation($i: ReviewVendorReportInput!) { reviewVendorReport(input: $i) { errors { code message } } }`, {
+    i: { watchId: offPlatformWatchId, attestationId: trackedAttestationId, decision: 'ACCEPTED_WITH_CONDITIONS', note: secrets.reviewNote },
+  })).reviewVendorReport);
   noPayloadErrors((await gqlOk(victim, `mutation($i: SetRequirementPolicyInput!) { setRequirementPolicy(input: $i) { errors { code message } } }`, {
     i: { watchId, maxAgeMonths: 18 },
   })).setRequirementPolicy);
@@ -614,7 +625,7 @@ async function buildFixture(): Promise<Fixture> {
   return {
     victim, draftVictim, otherVendor, publishedAttestationId, draftAttestationId, inProgressId, inProgressToCompleteId, restrictedDocumentId: restricted.id, privateDocumentId: priv.id,
     pendingVersionId: ticket.versionId, draftNdaId, draftVictimNdaVersion: draftVictimNda.version, approvedRequestId, pendingRequestId: pending.accessRequest.id,
-    watchId, offPlatformWatchId, subscriptionId, webhookEndpointId, apiKeyId, subprocessorId, notificationId: notification.id, invitationId, memberUserId, successorUserId, keys, secrets,
+    watchId, offPlatformWatchId, trackedAttestationId, subscriptionId, webhookEndpointId, apiKeyId, subprocessorId, notificationId: notification.id, invitationId, memberUserId, successorUserId, keys, secrets,
   };
 }
 
@@ -782,7 +793,7 @@ const NO_TARGET_READS: Record<string, string> = {
     mailDeliveries { edges { node { recipient subject lastError } } }
     auditEvents { edges { node { action details targetId } } } analytics { byCustomer { organizationName } byDocument { title } } } }`,
   viewer: `{ viewer { user { email } memberships { role organization { name slug } } activeOrganization { name } } }`,
-  vendorStatuses: `{ vendorStatuses { edges { node { vendor { name notes trustCenterSlug } basedOn { attestationId } } } } }`,
+  vendorStatuses: `{ vendorStatuses { edges { node { vendor { name notes trustCenterSlug } basedOn { attestationId } review { note reviewer } reviews { note } } } } }`,
   portfolioSummary: `{ portfolioSummary { totalVendors } }`,
   verifyAuditLog: `{ verifyAuditLog { valid checkedEvents } }`,
 };

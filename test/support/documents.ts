@@ -241,10 +241,15 @@ export async function setAccessPolicy(app: TestApp, vendor: TestOrg, input: Reco
 
 /** Runs `work` as the app role inside BEGIN ... ROLLBACK with `app.org_id` set (RLS and grant checks). */
 export async function asAppRole<T>(app: TestApp, orgId: string, work: (c: Pg.PoolClient) => Promise<T>): Promise<T> {
+  return asAppWith(app, { 'app.org_id': orgId }, work);
+}
+
+/** Runs `work` as the app role inside BEGIN ... ROLLBACK with only these transaction-local settings (e.g. `app.public_reads`). */
+export async function asAppWith<T>(app: TestApp, settings: Record<string, string>, work: (c: Pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await app.appPool.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`SELECT set_config('app.org_id', $1, true)`, [orgId]);
+    for (const [key, value] of Object.entries(settings)) await client.query(`SELECT set_config($1, $2, true)`, [key, value]);
     return await work(client);
   } finally {
     await client.query('ROLLBACK').catch(() => undefined);

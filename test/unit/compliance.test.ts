@@ -6,6 +6,9 @@ import {
   DEFAULT_REQUIREMENT_POLICY,
   evaluateVendor,
   type EvidenceFacts,
+  type InProgressReport,
+  type ReviewDecision,
+  type ReviewFacts,
   type RequirementPolicy,
   type StatusReasonCode,
   type VendorStatus,
@@ -86,6 +89,7 @@ describe('DEFAULT_REQUIREMENT_POLICY', () => {
       maxUncoveredDays: null,
       qualifiedOpinionNeedsReview: true,
       exceptionsNeedReview: false,
+      acceptTypeIInProgressDays: null,
     });
     expect(validateRequirementPolicy(DEFAULT_REQUIREMENT_POLICY)).toEqual([]);
   });
@@ -542,6 +546,7 @@ describe('properties', () => {
     maxUncoveredDays: fc.option(fc.integer({ min: 0, max: 400 }), { nil: null }),
     qualifiedOpinionNeedsReview: fc.boolean(),
     exceptionsNeedReview: fc.boolean(),
+    acceptTypeIInProgressDays: fc.option(fc.integer({ min: 0, max: 365 }), { nil: null }),
   });
 
   /** A fixed evidence set, all of it (letters too) issued by the first evaluation date, and two ordered dates. */
@@ -642,6 +647,7 @@ describe('the whole calendar (issue #11: a watched vendor with a report dated la
     maxUncoveredDays: fc.option(fc.integer({ min: 0, max: 3650 }), { nil: null }),
     qualifiedOpinionNeedsReview: fc.boolean(),
     exceptionsNeedReview: fc.boolean(),
+    acceptTypeIInProgressDays: fc.option(fc.integer({ min: 0, max: 365 }), { nil: null }),
   });
 
   const wholeEvidenceArb: fc.Arbitrary<EvidenceFacts> = fc.oneof(
@@ -683,5 +689,195 @@ describe('the whole calendar (issue #11: a watched vendor with a report dated la
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('reviews (issue 14, item 2): a review applies to the report it names, from the day it was made', () => {
+  const qualified = soc2({ opinion: 'QUALIFIED', exceptionCount: 2 });
+  const strict = policy({ exceptionsNeedReview: true });
+  const on = d('2026-06-01');
+  const review = (decision: ReviewDecision, overrides: Partial<ReviewFacts> = {}): ReviewFacts => ({
+    id: `review-${decision}`, attestationId: qualified.id, decision, note: decision === 'ACCEPTED' ? null : 'Compensating control CC6.1-b in place', reviewer: 'pat@buyer.example', reviewedOn: d('2026-05-20'), ...overrides,
+  });
+
+  it('unreviewed: NEEDS_REVIEW, needsReview true, no review', () => {
+    const r = evaluateVendor([qualified], strict, on);
+    expect(r).toMatchObject({ status: 'NEEDS_REVIEW', needsReview: true, review: null });
+    expect(codes(r)).toEqual(['QUALIFIED_OPINION', 'EXCEPTIONS']);
+  });
+
+  it('ACCEPTED: COMPLIANT; what needed review stays listed, then REVIEW_ACCEPTED naming the reviewer and the day', () => {
+    const r = evaluateVendor([qualified], strict, on, null, { reviews: [review('ACCEPTED')] });
+    expect(r.status).toBe('COMPLIANT');
+    expect(r.needsReview).toBe(true);
+    expect(r.review!.id).toBe('review-ACCEPTED');
+    expect(codes(r)).toEqual(['QUALIFIED_OPINION', 'EXCEPTIONS', 'REVIEW_ACCEPTED']);
+    expect(r.reasons[2]!.message).toBe('Reviewed by pat@buyer.example on 2026-05-20: accepted.');
+  });
+
+  it('ACCEPTED_WITH_CONDITIONS: COMPLIANT, with an informational reason carrying the conditions', () => {
+    const r = evaluateVendor([qualified], strict, on, null, { reviews: [review('ACCEPTED_WITH_CONDITIONS')] });
+    expect(r.status).toBe('COMPLIANT');
+    expect(r.reasons.at(-1)).toEqual({ code: 'REVIEW_ACCEPTED_WITH_CONDITIONS', message: 'Reviewed by pat@buyer.example on 2026-05-20: accepted with conditions: Compensating control CC6.1-b in place' });
+  });
+
+  it('REJECTED: NON_COMPLIANT with REVIEW_REJECTED, even for a clean report', () => {
+    const r = evaluateVendor([qualified], strict, on, null, { reviews: [review('REJECTED')] });
+    expect(r.status).toBe('NON_COMPLIANT');
+    expect(codes(r)).toEqual(['QUALIFIED_OPINION', 'EXCEPTIONS', 'REVIEW_REJECTED']);
+    const clean = evaluateVendor([soc2()], strict, on, null, { reviews: [review('REJECTED', { attestationId: 'soc2-2025' })] });
+    expect(clean).toMatchObject({ status: 'NON_COMPLIANT', needsReview: false });
+    expect(codes(clean)).toEqual(['REVIEW_REJECTED']);
+  });
+
+  it('an accepted review settles review only: expiring soon stays EXPIRING_SOON, stale stays NON_COMPLIANT, adverse stays NON_COMPLIANT', () => {
+    const accepted = { reviews: [review('ACCEPTED')] };
+    expect(evaluateVendor([qualified], strict, d('2026-11-15'), null, accepted).status).toBe('EXPIRING_SOON');
+    expect(evaluateVendor([qualified], strict, d('2027-01-01'), null, accepted).status).toBe('NON_COMPLIANT');
+    const adverse = soc2({ opinion: 'ADVERSE' });
+    expect(evaluateVendor([adverse], strict, on, null, { reviews: [review('ACCEPTED', { attestationId: adverse.id })] }).status).toBe('NON_COMPLIANT');
+  });
+
+  it('the first review of the basis report (newest first) applies; older ones are history', () => {
+    const r = evaluateVendor([qualified], strict, on, null, { reviews: [review('ACCEPTED', { id: 'newer' }), review('REJECTED', { id: 'older', reviewedOn: d('2026-05-01') })] });
+    expect(r).toMatchObject({ status: 'COMPLIANT', review: { id: 'newer' } });
+  });
+
+  it('a review made after the evaluation date does not apply yet: evaluating at an earlier date is unchanged', () => {
+    const later = { reviews: [review('ACCEPTED', { reviewedOn: d('2026-06-02') })] };
+    expect(evaluateVendor([qualified], strict, on, null, later)).toMatchObject({ status: 'NEEDS_REVIEW', review: null });
+    expect(evaluateVendor([qualified], strict, d('2026-06-02'), null, later).status).toBe('COMPLIANT');
+  });
+
+  it('a newer report from the vendor reopens it: the review names the older report, which no longer decides', () => {
+    const next = soc2Year(2026, { opinion: 'QUALIFIED' });
+    const r = evaluateVendor([qualified, next], strict, d('2027-03-01'), null, { reviews: [review('ACCEPTED')] });
+    expect(r).toMatchObject({ status: 'NEEDS_REVIEW', review: null, basedOn: { id: 'soc2-2026' } });
+    // At a date before the newer report was issued, the old report and its review still decide.
+    expect(evaluateVendor([qualified, next], strict, d('2026-06-01'), null, { reviews: [review('ACCEPTED')] }).status).toBe('COMPLIANT');
+  });
+
+  it('property: an accepted review gives the status of a policy that sends nothing to review; a rejection is always NON_COMPLIANT', () => {
+    const lenient = (p: RequirementPolicy): RequirementPolicy => ({ ...p, qualifiedOpinionNeedsReview: false, exceptionsNeedReview: false });
+    fc.assert(
+      fc.property(
+        fc.constantFrom<EvidenceFacts['opinion']>('UNQUALIFIED', 'QUALIFIED', 'ADVERSE', 'DISCLAIMER', null),
+        fc.integer({ min: 0, max: 3 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 500 }),
+        fc.constantFrom<ReviewDecision>('ACCEPTED', 'ACCEPTED_WITH_CONDITIONS', 'REJECTED'),
+        (opinion, exceptionCount, q, x, offset, decision) => {
+          const report = soc2({ opinion, exceptionCount });
+          const p = policy({ qualifiedOpinionNeedsReview: q, exceptionsNeedReview: x });
+          const at = addDays(d('2026-02-15'), offset);
+          const r = evaluateVendor([report], p, at, null, { reviews: [review(decision, { attestationId: report.id, reviewedOn: d('2026-02-15') })] });
+          if (decision === 'REJECTED') expect(r.status).toBe('NON_COMPLIANT');
+          else expect(r.status).toBe(evaluateVendor([report], lenient(p), at).status);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('a SOC 2 Type I plus a Type II in progress (issue 14, item 3)', () => {
+  // The Type I as of 2025-12-31 is fresh through 2026-12-31 (12 months); the Type II is expected 2026-09-30.
+  const typeIReport = typeI();
+  const pending: InProgressReport = { id: 'ip-1', framework: 'SOC2', socType: 'TYPE_II', expectedReportDate: d('2026-09-30'), since: d('2026-01-15') };
+  const withDays = (days: number | null, overrides: Partial<RequirementPolicy> = {}) => policy({ acceptTypeIInProgressDays: days, ...overrides });
+  const ctx = { inProgress: [pending] };
+
+  it('COMPLIANT with TYPE_II_IN_PROGRESS naming the expected date; basedOn and freshness are the Type I', () => {
+    const r = evaluateVendor([typeIReport], withDays(30), d('2026-06-01'), null, ctx);
+    expect(r.status).toBe('COMPLIANT');
+    expect(r.reasons).toEqual([{
+      code: 'TYPE_II_IN_PROGRESS',
+      message: 'The SOC 2 Type II is in progress (report expected 2026-09-30); your policy accepts the SOC 2 Type I as of 2025-12-31 until 2026-10-30.',
+    }]);
+    expect(r.basedOn!.id).toBe('soc2-type1');
+    expect(r.freshness).toMatchObject({ anchorDate: '2025-12-31', expiresOn: '2026-12-31', state: 'CURRENT' });
+    expect(r.typeIIInProgress).toEqual(pending);
+  });
+
+  it('through expectedReportDate + N days inclusive; the day after, as before (NON_COMPLIANT, MISSING_FRAMEWORK)', () => {
+    expect(evaluateVendor([typeIReport], withDays(30), d('2026-10-30'), null, ctx).status).toBe('COMPLIANT');
+    const after = evaluateVendor([typeIReport], withDays(30), d('2026-10-31'), null, ctx);
+    expect(after).toEqual(evaluateVendor([typeIReport], withDays(null), d('2026-10-31'), null, ctx));
+    expect(after).toMatchObject({ status: 'NON_COMPLIANT', basedOn: null, typeIIInProgress: null });
+    expect(codes(after)).toEqual(['MISSING_FRAMEWORK']);
+    // N = 0: through the expected date itself.
+    expect(evaluateVendor([typeIReport], withDays(0), d('2026-09-30'), null, ctx).status).toBe('COMPLIANT');
+    expect(evaluateVendor([typeIReport], withDays(0), d('2026-10-01'), null, ctx).status).toBe('NON_COMPLIANT');
+  });
+
+  it('off by default (null): the same facts are NON_COMPLIANT', () => {
+    expect(evaluateVendor([typeIReport], DEFAULT_REQUIREMENT_POLICY, d('2026-06-01'), null, ctx).status).toBe('NON_COMPLIANT');
+  });
+
+  it('the Type I must be fresh: within the window it is EXPIRING_SOON; stale, as before', () => {
+    const late = { inProgress: [{ ...pending, expectedReportDate: d('2026-12-15') }] };
+    const soon = evaluateVendor([typeIReport], withDays(30), d('2026-11-15'), null, late);
+    expect(soon.status).toBe('EXPIRING_SOON');
+    expect(codes(soon)).toEqual(['TYPE_II_IN_PROGRESS', 'EXPIRING_SOON']);
+    const stale = evaluateVendor([typeIReport], withDays(60), d('2027-01-01'), null, late);
+    expect(stale.status).toBe('NON_COMPLIANT');
+    expect(codes(stale)).toEqual(['MISSING_FRAMEWORK']);
+  });
+
+  it('only a SOC 2 Type II in progress counts, and only from the day the vendor recorded it', () => {
+    for (const other of [{ ...pending, socType: 'TYPE_I' as const }, { ...pending, framework: 'ISO27001' as const, socType: null }]) {
+      expect(evaluateVendor([typeIReport], withDays(30), d('2026-06-01'), null, { inProgress: [other] }).status).toBe('NON_COMPLIANT');
+    }
+    // The Type I was issued 2026-01-20; the engagement recorded 2026-02-01.
+    const recorded = { inProgress: [{ ...pending, since: d('2026-02-01') }] };
+    expect(evaluateVendor([typeIReport], withDays(30), d('2026-01-31'), null, recorded).status).toBe('NON_COMPLIANT');
+    expect(evaluateVendor([typeIReport], withDays(30), d('2026-02-01'), null, recorded).status).toBe('COMPLIANT');
+  });
+
+  it('only when the policy requires SOC 2 Type II; a fresh acceptable report decides as before', () => {
+    expect(evaluateVendor([typeIReport], withDays(30, { accepted: [{ framework: 'ISO27001', socType: null }] }), d('2026-06-01'), null, ctx).status).toBe('NON_COMPLIANT');
+    const r = evaluateVendor([typeIReport, iso()], withDays(30), d('2026-06-01'), null, ctx);
+    expect(r).toMatchObject({ status: 'COMPLIANT', basedOn: { id: 'iso-27001' }, typeIIInProgress: null });
+    expect(codes(r)).toEqual([]);
+  });
+
+  it('a stale Type II gives way to a fresh Type I while the next Type II is in progress', () => {
+    const old = soc2Year(2024);
+    const r = evaluateVendor([old, typeIReport], withDays(30), d('2026-06-01'), null, ctx);
+    expect(r).toMatchObject({ status: 'COMPLIANT', basedOn: { id: 'soc2-type1' } });
+    expect(evaluateVendor([old, typeIReport], withDays(null), d('2026-06-01'), null, ctx)).toMatchObject({ status: 'NON_COMPLIANT', basedOn: { id: 'soc2-2024' } });
+  });
+
+  it("the Type I's opinion is checked like any report's, its uncovered days are not (the engagement covers them), and a review of it applies", () => {
+    const qualifiedTypeI = typeI({ opinion: 'QUALIFIED' });
+    const r = evaluateVendor([qualifiedTypeI], withDays(30, { maxUncoveredDays: 30 }), d('2026-06-01'), null, ctx);
+    expect(r.status).toBe('NEEDS_REVIEW');
+    expect(codes(r)).toEqual(['TYPE_II_IN_PROGRESS', 'QUALIFIED_OPINION']);
+    const reviewed = evaluateVendor([qualifiedTypeI], withDays(30), d('2026-06-01'), null, {
+      ...ctx, reviews: [{ id: 'r', attestationId: 'soc2-type1', decision: 'ACCEPTED', note: null, reviewer: null, reviewedOn: d('2026-05-01') }],
+    });
+    expect(reviewed.status).toBe('COMPLIANT');
+    expect(reviewed.reasons.at(-1)).toEqual({ code: 'REVIEW_ACCEPTED', message: 'Reviewed on 2026-05-01: accepted.' });
+  });
+
+  it('never counts as fresh evidence: basedOn is never the engagement in progress', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 365 }), fc.integer({ min: -400, max: 800 }), (days, offset) => {
+        const at = addDays(d('2026-01-15'), offset);
+        const r = evaluateVendor([typeIReport], withDays(days), at, null, ctx);
+        expect(r.basedOn === null || r.basedOn.id === 'soc2-type1').toBe(true);
+        if (r.status !== 'NON_COMPLIANT') expect(compareDates(at, addDays(pending.expectedReportDate, days))).toBeLessThanOrEqual(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('validateRequirementPolicy: acceptTypeIInProgressDays is 0 to 365 or null', () => {
+    expect(validateRequirementPolicy(withDays(0))).toEqual([]);
+    expect(validateRequirementPolicy(withDays(365))).toEqual([]);
+    expect(validateRequirementPolicy(withDays(-1))).toEqual(['acceptTypeIInProgressDays is 0 to 365, or null to turn it off']);
+    expect(validateRequirementPolicy(withDays(366))).toHaveLength(1);
+    expect(validateRequirementPolicy(withDays(1.5))).toHaveLength(1);
   });
 });

@@ -49,7 +49,8 @@ export type AuditAction =
   | 'member.role_changed'
   | 'member.removed'
   | 'member.left'
-  | 'member.ownership_transferred';
+  | 'member.ownership_transferred'
+  | 'vendor_review.recorded';
 
 /** The actor fields of an audit event. */
 export function auditActor(actor: Actor): Pick<AuditInput, 'actorUserId' | 'actorEmail' | 'actorOrgId' | 'ip'> {

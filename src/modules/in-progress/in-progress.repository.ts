@@ -40,6 +40,20 @@ export const inProgressRepository = {
     return qb.getMany();
   },
 
+  /**
+   * The IN_PROGRESS rows of several vendors at once, across tenants: only in a transaction with public reads on (a
+   * buyer's portfolio), where RLS admits exactly these rows (attestations_in_progress_public). The caller names only
+   * vendors whose trust center is published: the policy cannot check that without a subquery.
+   */
+  async openOfOrgs(m: EntityManager, orgIds: readonly string[]): Promise<Pick<AttestationInProgressEntity, 'orgId' | 'id' | 'framework' | 'socType' | 'expectedReportDate' | 'createdAt'>[]> {
+    if (orgIds.length === 0) return [];
+    return m.query(
+      `SELECT org_id AS "orgId", id, framework, soc_type AS "socType", expected_report_date AS "expectedReportDate", created_at AS "createdAt"
+       FROM attestations_in_progress WHERE org_id = ANY($1) AND status = 'IN_PROGRESS'`,
+      [orgIds],
+    );
+  },
+
   async insert(m: EntityManager, scope: TenantScope, values: Partial<AttestationInProgressEntity>): Promise<AttestationInProgressEntity> {
     const entity = m.getRepository(AttestationInProgressEntity).create({ ...values, orgId: scope.orgId });
     return m.getRepository(AttestationInProgressEntity).save(entity);

@@ -1,5 +1,7 @@
+import type { EntityManager } from 'typeorm';
 import { isSocFramework, type AttestationStatus, type Framework, type SocType } from '../../domain/attestation';
-import { compareDates, type CalendarDate } from '../../domain/calendar-date';
+import { compareDates, todayUtc, type CalendarDate } from '../../domain/calendar-date';
+import type { InProgressReport } from '../../domain/compliance';
 import type { Database } from '../../db/database';
 import { attestations } from '../attestations/attestation.service';
 import { auditActor, auditLog } from '../audit/audit.service';
@@ -188,5 +190,23 @@ export const inProgress = {
   list(db: Database, scope: TenantScope): Promise<AttestationInProgressEntity[]> {
     const statuses: readonly InProgressStatus[] = scope.isMember ? ['IN_PROGRESS', 'COMPLETED', 'CANCELLED'] : ['IN_PROGRESS'];
     return db.transaction(scope.identity(), (m) => inProgressRepository.list(m, scope, statuses));
+  },
+
+  /**
+   * What a buyer's portfolio weighs (a requirement policy may accept a Type I while a Type II is in progress): the
+   * IN_PROGRESS attestations of these vendors, whose trust centers the caller found published, in one statement, in
+   * the caller's transaction with public reads on (DbScope.customerPortfolio). Each counts from the day it was recorded.
+   */
+  async openOfVendors(m: EntityManager, vendorOrgIds: readonly string[]): Promise<Map<string, InProgressReport[]>> {
+    const byVendor = new Map<string, InProgressReport[]>();
+    for (const row of await inProgressRepository.openOfOrgs(m, vendorOrgIds)) {
+      const report: InProgressReport = {
+        id: row.id, framework: row.framework, socType: row.socType, expectedReportDate: row.expectedReportDate as CalendarDate, since: todayUtc(row.createdAt),
+      };
+      const list = byVendor.get(row.orgId);
+      if (list) list.push(report);
+      else byVendor.set(row.orgId, [report]);
+    }
+    return byVendor;
   },
 };

@@ -113,6 +113,7 @@ export class TrackedAttestationEntity {
 @Check('requirement_policies_max_age_months_check', `max_age_months BETWEEN 1 AND 60`)
 @Check('requirement_policies_expiring_soon_days_check', `expiring_soon_days BETWEEN 0 AND 365`)
 @Check('requirement_policies_max_uncovered_days_check', `max_uncovered_days IS NULL OR max_uncovered_days BETWEEN 0 AND 3650`)
+@Check('requirement_policies_accept_type_i_in_progress_days_check', `accept_type_i_in_progress_days IS NULL OR accept_type_i_in_progress_days BETWEEN 0 AND 365`)
 export class RequirementPolicyEntity {
   @PrimaryColumn({ name: 'org_id', type: 'uuid', primaryKeyConstraintName: 'requirement_policies_pkey' })
   orgId: string;
@@ -146,6 +147,10 @@ export class RequirementPolicyEntity {
 
   @Column({ name: 'exceptions_need_review', type: 'boolean', default: false })
   exceptionsNeedReview: boolean;
+
+  /** Days past a SOC 2 Type II in progress's expected date during which a fresh Type I stands in; null: off. */
+  @Column({ name: 'accept_type_i_in_progress_days', type: 'integer', nullable: true })
+  acceptTypeIInProgressDays: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

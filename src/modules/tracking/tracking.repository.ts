@@ -1,10 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import type { Framework, Opinion, SocType } from '../../domain/attestation';
+import type { CalendarDate } from '../../domain/calendar-date';
 import type { EvidenceFacts } from '../../domain/compliance';
 import type { BridgeLetterFacts } from '../../domain/freshness';
 import { attestationDates, bridgeLetterFacts } from '../attestations/attestation.facts';
 import type { TenantScope } from '../auth/tenant-scope';
 import { isUuid } from '../common/errors';
+import type { VendorReviewEntity } from './review.entity';
+import { reviewRepository } from './review.repository';
 import { RequirementPolicyEntity, TrackedAttestationEntity, VendorStatusHistoryEntity, VendorWatchEntity } from './tracking.entity';
 
 export interface PortfolioRows {
@@ -16,6 +19,8 @@ export interface PortfolioRows {
   visibleVendors: Map<string, { slug: string; name: string }>;
   /** On-platform vendors for which the customer holds a live grant. */
   grantedVendors: Set<string>;
+  /** Per watch id: the latest review of each of its reports made by the evaluation date. */
+  reviews: Map<string, VendorReviewEntity[]>;
 }
 
 interface EvidenceRow {
@@ -97,15 +102,17 @@ export const trackingRepository = {
   /**
    * Everything a portfolio evaluation needs, in a fixed number of statements whatever the number of vendors. Runs in a
    * transaction with `app.public_reads` on (published vendor data across tenants) and the customer as both tenant and
-   * customer org (its own watches and policies; its grants at each vendor).
+   * customer org (its own watches and policies; its grants at each vendor). `on`: the evaluation date (reviews made
+   * after it do not count); `watchId`: only that vendor (one evaluation for a mutation's checks).
    */
-  async portfolio(m: EntityManager, scope: TenantScope, now: Date): Promise<PortfolioRows> {
+  async portfolio(m: EntityManager, scope: TenantScope, on: CalendarDate, now: Date, watchId: string | null = null): Promise<PortfolioRows> {
+    if (watchId !== null && !isUuid(watchId)) return { watches: [], policies: [], evidence: new Map(), visibleVendors: new Map(), grantedVendors: new Set(), reviews: new Map() };
     // Raw rows named like the entity's properties: TypeORM's hydration of 500 watches cost more than the query.
     const watches: VendorWatchEntity[] = await m.query(
       `SELECT org_id AS "orgId", id, vendor_org_id AS "vendorOrgId", name, domain, notes, created_by AS "createdBy",
               created_at AS "createdAt", updated_at AS "updatedAt"
-       FROM vendor_watches WHERE org_id = $1`,
-      [scope.orgId],
+       FROM vendor_watches WHERE org_id = $1 AND ($2::uuid IS NULL OR id = $2)`,
+      [scope.orgId, watchId],
     );
     const policies = await m.getRepository(RequirementPolicyEntity).find({ where: { orgId: scope.orgId } });
     const vendorIds = [...new Set(watches.map((w) => w.vendorOrgId).filter((id): id is string => id !== null))];
@@ -114,10 +121,16 @@ export const trackingRepository = {
     const tracked: (EvidenceRow & { watch_id: string; bridge_letters: BridgeLetterFacts[] })[] = await m.query(
       `SELECT id, org_id, watch_id, framework, soc_type, period_start, period_end, as_of, issue_date, opinion, exception_count,
               certificate_valid_from, certificate_valid_until, bridge_letters
-       FROM tracked_attestations WHERE org_id = $1`,
-      [scope.orgId],
+       FROM tracked_attestations WHERE org_id = $1 AND ($2::uuid IS NULL OR watch_id = $2)`,
+      [scope.orgId, watchId],
     );
     for (const t of tracked) evidence.get(t.watch_id)?.push(toFacts(t, t.bridge_letters));
+    const reviews = new Map<string, VendorReviewEntity[]>();
+    for (const r of await reviewRepository.latestBy(m, scope, on, watchId)) {
+      const list = reviews.get(r.watchId);
+      if (list) list.push(r);
+      else reviews.set(r.watchId, [r]);
+    }
 
     const visibleVendors = new Map<string, { slug: string; name: string }>();
     const grantedVendors = new Set<string>();
@@ -158,7 +171,7 @@ export const trackingRepository = {
         for (const watchId of watchesOf.get(a.org_id) ?? []) evidence.get(watchId)!.push(toFacts(a, lettersOf.get(a.id) ?? []));
       }
     }
-    return { watches, policies, evidence, visibleVendors, grantedVendors };
+    return { watches, policies, evidence, visibleVendors, grantedVendors, reviews };
   },
 
   async latestStatuses(m: EntityManager, scope: TenantScope): Promise<Map<string, VendorStatusHistoryEntity>> {

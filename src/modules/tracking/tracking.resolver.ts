@@ -10,6 +10,7 @@ import { toFreshness } from '../attestations/attestation.types';
 import { authorize } from '../auth/authorize';
 import { Organization } from '../tenancy/tenancy.types';
 import type { VendorWatchEntity } from './tracking.entity';
+import { toVendorReview } from './review.types';
 import { TrackingService, type VendorStatusView } from './tracking.service';
 import {
   PortfolioSummary,
@@ -58,8 +59,14 @@ function toEntry(v: VendorStatusView, on: CalendarDate): VendorStatusEntry {
     daysUntilStale: v.freshness?.daysUntilStale ?? null,
     policy: toPolicy(v.policy),
     evaluatedOn: on,
+    review: v.reviewRow ? toVendorReview(v.reviewRow) : null,
+    needsReview: v.needsReview,
+    typeIIExpectedOn: v.typeIIInProgress?.expectedReportDate ?? null,
   });
 }
+
+/** How many of a history list a field returns: `first` clamped to 1-100, default 20. */
+export const listLimit = (first: number | null | undefined): number => Math.min(Math.max(first ?? 20, 1), 100);
 
 /** Sort key: missing evidence first (most urgent), then fewest days until stale; name and id make it total. */
 const urgency = (v: VendorStatusView): number => v.freshness?.daysUntilStale ?? Number.MIN_SAFE_INTEGER;
@@ -157,6 +164,8 @@ export class TrackingResolver {
       goingStaleIn30Days: within(30),
       goingStaleIn60Days: within(60),
       goingStaleIn90Days: within(90),
+      reviewed: all.filter((v) => v.review !== null).length,
+      awaitingReview: all.filter((v) => v.needsReview && v.review === null).length,
     };
   }
 }
@@ -170,7 +179,7 @@ export class VendorStatusEntryResolver {
     @Arg('first', () => Int, { nullable: true, description: 'How many (1-100, default 20).' }) first?: number | null,
   ): Promise<VendorStatusChange[]> {
     const rows = await ctx.loaders.statusHistory.load(orgKey(entry.orgId, entry.vendor.id));
-    return rows.slice(0, Math.min(Math.max(first ?? 20, 1), 100)).map((h) => ({
+    return rows.slice(0, listLimit(first)).map((h) => ({
       status: h.status, previousStatus: h.previousStatus, reasons: h.reasons, cause: h.cause, effectiveOn: h.effectiveOn as CalendarDate, recordedAt: h.recordedAt,
     }));
   }

@@ -1,11 +1,14 @@
 import { checkAttestation, FRAMEWORKS, SOC_TYPES, type Framework, type Opinion, type SocType, type TrustServiceCriterion } from '../../domain/attestation';
-import { compareDates, type CalendarDate } from '../../domain/calendar-date';
+import type { EntityManager } from 'typeorm';
+import { compareDates, todayUtc, type CalendarDate } from '../../domain/calendar-date';
 import {
   DEFAULT_REQUIREMENT_POLICY,
   evaluateVendor,
   validateRequirementPolicy,
   type EvidenceFacts,
+  type InProgressReport,
   type RequirementPolicy,
+  type ReviewFacts,
   type VendorEvaluation,
 } from '../../domain/compliance';
 import type { AgeAnchor } from '../../domain/freshness';
@@ -14,7 +17,9 @@ import { DbScope } from '../../db/db-scope';
 import type { Principal } from '../auth/principal';
 import type { TenantScope } from '../auth/tenant-scope';
 import { isUniqueViolation, NotFoundError, refusal, type PayloadError } from '../common/errors';
+import { inProgress } from '../in-progress/in-progress.service';
 import { TrustCenterService } from '../trust-center/trust-center.service';
+import type { VendorReviewEntity } from './review.entity';
 import type { RequirementPolicyEntity, TrackedAttestationEntity, VendorWatchEntity } from './tracking.entity';
 import { trackingRepository, type PortfolioRows } from './tracking.repository';
 
@@ -32,6 +37,8 @@ export interface VendorStatusView extends VendorEvaluation {
   /** RECORDED (the customer's own records, off-platform) or PUBLISHED (the vendor's trust center). */
   source: 'RECORDED' | 'PUBLISHED';
   vendor: { id: string; slug: string; name: string } | null;
+  /** The stored review `review` comes from. */
+  reviewRow: VendorReviewEntity | null;
 }
 
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -51,7 +58,20 @@ export function policyOf(entity: RequirementPolicyEntity | null | undefined, fal
     maxUncoveredDays: entity.maxUncoveredDays,
     qualifiedOpinionNeedsReview: entity.qualifiedOpinionNeedsReview,
     exceptionsNeedReview: entity.exceptionsNeedReview,
+    acceptTypeIInProgressDays: entity.acceptTypeIInProgressDays ?? null,
   };
+}
+
+/** A stored review as the evaluation weighs it: it applies from the day (UTC) it was made. */
+export const toReviewFacts = (r: VendorReviewEntity): ReviewFacts => ({
+  id: r.id, attestationId: r.attestationId, decision: r.decision, note: r.note, reviewer: r.reviewer, reviewedOn: todayUtc(r.reviewedAt),
+});
+
+/** Everything an evaluation weighs: the portfolio rows, and the vendors' attestations in progress when a policy asks. */
+interface Portfolio {
+  rows: PortfolioRows;
+  /** Per vendor org id: its IN_PROGRESS attestations. */
+  inProgress: Map<string, InProgressReport[]>;
 }
 
 export interface PolicyInput {
@@ -65,6 +85,8 @@ export interface PolicyInput {
   maxUncoveredDays?: number | null;
   qualifiedOpinionNeedsReview?: boolean | null;
   exceptionsNeedReview?: boolean | null;
+  /** undefined: unchanged; null: off. */
+  acceptTypeIInProgressDays?: number | null;
 }
 
 export interface RecordInput {
@@ -195,6 +217,7 @@ export class TrackingService {
         maxUncoveredDays: input.maxUncoveredDays === undefined ? current.maxUncoveredDays : input.maxUncoveredDays,
         qualifiedOpinionNeedsReview: input.qualifiedOpinionNeedsReview ?? current.qualifiedOpinionNeedsReview,
         exceptionsNeedReview: input.exceptionsNeedReview ?? current.exceptionsNeedReview,
+        acceptTypeIInProgressDays: input.acceptTypeIInProgressDays === undefined ? current.acceptTypeIInProgressDays : input.acceptTypeIInProgressDays,
       };
       const problems = validateRequirementPolicy(next);
       if (problems.length > 0) return { ...none, errors: problems.map((p) => refusal('INVALID_POLICY', null, p)) };
@@ -219,11 +242,22 @@ export class TrackingService {
    * vendors; filtering, sorting and paging happen on the evaluated list.
    */
   async evaluate(scope: TenantScope, on: CalendarDate, now: Date): Promise<VendorStatusView[]> {
-    const rows = await this.db.transaction(DbScope.customerPortfolio(scope.orgId, scope.userId), (m) => trackingRepository.portfolio(m, scope, now));
-    return this.evaluateRows(rows, on);
+    return this.db.transaction(DbScope.customerPortfolio(scope.orgId, scope.userId), (m) => this.evaluateIn(m, scope, on, now));
   }
 
-  private evaluateRows(rows: PortfolioRows, on: CalendarDate): VendorStatusView[] {
+  /** `evaluate` inside the caller's transaction (one with DbScope.customerPortfolio); `watchId`: that vendor only. */
+  async evaluateIn(m: EntityManager, scope: TenantScope, on: CalendarDate, now: Date, watchId: string | null = null): Promise<VendorStatusView[]> {
+    return this.evaluateRows(await this.portfolio(m, scope, on, now, watchId), on);
+  }
+
+  private async portfolio(m: EntityManager, scope: TenantScope, on: CalendarDate, now: Date, watchId: string | null = null): Promise<Portfolio> {
+    const rows = await trackingRepository.portfolio(m, scope, on, now, watchId);
+    // Only a policy that accepts a Type I while a Type II is in progress reads the vendors' engagements (one statement).
+    const wanted = rows.visibleVendors.size > 0 && rows.policies.some((p) => p.acceptTypeIInProgressDays !== null);
+    return { rows, inProgress: wanted ? await inProgress.openOfVendors(m, [...rows.visibleVendors.keys()]) : new Map() };
+  }
+
+  private evaluateRows({ rows, inProgress: engagements }: Portfolio, on: CalendarDate): VendorStatusView[] {
     const base = policyOf(rows.policies.find((p) => p.watchId === null));
     const overrides = new Map(rows.policies.filter((p) => p.watchId !== null).map((p) => [p.watchId!, p]));
     return rows.watches.map((watch) => {
@@ -232,7 +266,11 @@ export class TrackingService {
         ? (rows.visibleVendors.has(watch.vendorOrgId) ? rows.evidence.get(watch.id)! : null)
         : (rows.evidence.get(watch.id)!.length > 0 ? rows.evidence.get(watch.id)! : null);
       const granted = watch.vendorOrgId ? rows.grantedVendors.has(watch.vendorOrgId) : null;
-      const evaluation = evaluateVendor(evidence, policy, on, evidence && granted === false ? false : null);
+      const reviewRows = rows.reviews.get(watch.id) ?? [];
+      const evaluation = evaluateVendor(evidence, policy, on, evidence && granted === false ? false : null, {
+        reviews: reviewRows.map(toReviewFacts),
+        inProgress: watch.vendorOrgId ? engagements.get(watch.vendorOrgId) : undefined,
+      });
       const vendorInfo = watch.vendorOrgId ? rows.visibleVendors.get(watch.vendorOrgId) : undefined;
       return {
         ...evaluation,
@@ -240,6 +278,7 @@ export class TrackingService {
         policy,
         source: watch.vendorOrgId ? ('PUBLISHED' as const) : ('RECORDED' as const),
         vendor: watch.vendorOrgId && vendorInfo ? { id: watch.vendorOrgId, ...vendorInfo } : null,
+        reviewRow: evaluation.review ? reviewRows.find((r) => r.id === evaluation.review!.id) ?? null : null,
       };
     });
   }
@@ -253,7 +292,7 @@ export class TrackingService {
   async recordStatusChanges(scope: TenantScope, on: CalendarDate, now: Date, cause: string): Promise<number> {
     return this.db.transaction(DbScope.customerPortfolio(scope.orgId, scope.userId), async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('status:' || $1, 0))`, [scope.orgId]);
-      const views = this.evaluateRows(await trackingRepository.portfolio(m, scope, now), on);
+      const views = await this.evaluateIn(m, scope, on, now);
       const latest = await trackingRepository.latestStatuses(m, scope);
       const changes = views
         .filter((v) => latest.get(v.watch.id)?.status !== v.status)

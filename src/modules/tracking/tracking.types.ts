@@ -8,6 +8,7 @@ import { Connection } from '../../graphql/connection';
 import { AgeAnchorEnum, FrameworkEnum, OpinionEnum, SocTypeEnum, StatusReasonCodeEnum, TrustServiceCriterionEnum, VendorStatusEnum } from '../../graphql/enums';
 import { DateScalar } from '../../graphql/scalars';
 import { Freshness } from '../attestations/attestation.types';
+import { VendorReview } from './review.types';
 import type { TrackingErrorCode } from './tracking.service';
 import { ErrorCodes, PayloadErrorType } from '../../graphql/payload';
 
@@ -55,6 +56,13 @@ export class RequirementPolicy {
 
   @Field({ description: 'Whether listed exceptions need review.' })
   exceptionsNeedReview: boolean;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'A SOC 2 Type I plus a Type II in progress: when accepted lists SOC 2 Type II and no acceptable evidence is fresh, a fresh SOC 2 Type I stands in while the vendor has a SOC 2 Type II in progress, until this many days past its expected report date (COMPLIANT, reason TYPE_II_IN_PROGRESS; after that, as without it). Null: off (the default).',
+  })
+  acceptTypeIInProgressDays: number | null;
 }
 
 @ObjectType({ description: 'A vendor on the watchlist.' })
@@ -151,6 +159,15 @@ export class VendorStatusEntry {
   @Field(() => DateScalar, { description: 'The date evaluated at.' })
   evaluatedOn: CalendarDate;
 
+  @Field(() => VendorReview, { nullable: true, description: 'The review that applies to the report the status is based on: the latest one of that report made by the evaluation date. Null when there is none (a newer report starts without one).' })
+  review: VendorReview | null;
+
+  @Field({ description: 'Whether the report the status is based on has what your policy sends to review (a qualified opinion, exceptions), reviewed or not.' })
+  needsReview: boolean;
+
+  @Field(() => DateScalar, { nullable: true, description: 'When a SOC 2 Type I stands in for a SOC 2 Type II in progress (reason TYPE_II_IN_PROGRESS): the date the vendor expects that Type II report. Null otherwise.' })
+  typeIIExpectedOn: CalendarDate | null;
+
   orgId: string;
 }
 
@@ -206,6 +223,12 @@ export class PortfolioSummary {
 
   @Field(() => Int, { description: 'Vendors fresh today that go stale within 90 days.' })
   goingStaleIn90Days: number;
+
+  @Field(() => Int, { description: 'Vendors whose status-basis report has a review that applies at the date (any decision).' })
+  reviewed: number;
+
+  @Field(() => Int, { description: 'Vendors whose status-basis report has what your policy sends to review (a qualified opinion, exceptions) and no review yet.' })
+  awaitingReview: number;
 }
 
 export const TrackingErrorCodeEnum = ErrorCodes<TrackingErrorCode>('TrackingErrorCode', 'Why a tracking change was refused.', {
@@ -214,7 +237,7 @@ export const TrackingErrorCodeEnum = ErrorCodes<TrackingErrorCode>('TrackingErro
   INVALID_VENDOR: 'watchVendor: trustCenterSlug names no published trust center, or, for an off-platform vendor, name is not 1-200 characters or domain is not a domain name.',
   ON_PLATFORM_VENDOR: 'recordVendorAttestation: the vendor publishes on the platform and its status follows its own reports, so nothing is recorded for it.',
   INVALID_ATTESTATION: 'recordVendorAttestation: the report breaks an attestation rule (the message starts with its AttestationErrorCode), exceptionCount is not 0-10000, or a bridge letter ends before it starts or there are more than 20.',
-  INVALID_POLICY: 'setRequirementPolicy: accepted is empty, has more than 20 entries or an unknown framework or SOC type, maxAgeMonths is outside 1-60, or expiringSoonDays is outside 0-365.',
+  INVALID_POLICY: 'setRequirementPolicy: accepted is empty, has more than 20 entries or an unknown framework or SOC type, maxAgeMonths is outside 1-60, expiringSoonDays is outside 0-365, maxUncoveredDays is outside 0-3650, or acceptTypeIInProgressDays is outside 0-365.',
 });
 
 export const TrackingError = PayloadErrorType('TrackingError', TrackingErrorCodeEnum, { description: 'A refused tracking change.' });
@@ -390,4 +413,8 @@ export class SetRequirementPolicyInput {
   @Field({ nullable: true, description: 'Whether exceptions need review.' })
   @IsOptional()
   exceptionsNeedReview?: boolean;
+
+  @Field(() => Int, { nullable: true, description: 'Days past a SOC 2 Type II in progress\'s expected report date during which a fresh SOC 2 Type I stands in (0-365); null turns it off; omitted keeps it.' })
+  @IsOptional()
+  acceptTypeIInProgressDays?: number | null;
 }

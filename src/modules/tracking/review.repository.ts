@@ -1,0 +1,39 @@
+import type { EntityManager } from 'typeorm';
+import { addDaysClamped, type CalendarDate } from '../../domain/calendar-date';
+import type { TenantScope } from '../auth/tenant-scope';
+import { VendorReviewEntity } from './review.entity';
+
+const COLUMNS = `org_id AS "orgId", id, watch_id AS "watchId", attestation_id AS "attestationId", decision, note,
+  reviewer_user_id AS "reviewerUserId", reviewer, reviewed_at AS "reviewedAt", created_at AS "createdAt"`;
+
+/** The only TypeORM user for vendor_reviews; every query is scoped by the customer's tenant (RLS repeats it). */
+export const reviewRepository = {
+  async insert(m: EntityManager, scope: TenantScope, values: Omit<Partial<VendorReviewEntity>, 'orgId'>): Promise<VendorReviewEntity> {
+    const repo = m.getRepository(VendorReviewEntity);
+    return repo.save(repo.create({ ...values, orgId: scope.orgId }));
+  },
+
+  /**
+   * The latest review of each (watched vendor, report) made by the end of `on` (UTC), in one statement whatever the
+   * number of vendors: what a portfolio evaluation at `on` weighs. `watchId` narrows it to one vendor.
+   */
+  async latestBy(m: EntityManager, scope: TenantScope, on: CalendarDate, watchId: string | null = null): Promise<VendorReviewEntity[]> {
+    return m.query(
+      `SELECT DISTINCT ON (watch_id, attestation_id) ${COLUMNS}
+       FROM vendor_reviews
+       WHERE org_id = $1 AND reviewed_at < $2::date::timestamp AT TIME ZONE 'UTC' AND ($3::uuid IS NULL OR watch_id = $3)
+       ORDER BY watch_id, attestation_id, reviewed_at DESC, created_at DESC, id DESC`,
+      [scope.orgId, addDaysClamped(on, 1), watchId],
+    );
+  },
+
+  /** Every review of these watched vendors, newest first (the history a status entry lists). */
+  async ofWatches(m: EntityManager, scope: TenantScope, watchIds: readonly string[]): Promise<VendorReviewEntity[]> {
+    if (watchIds.length === 0) return [];
+    return m.query(
+      `SELECT ${COLUMNS} FROM vendor_reviews WHERE org_id = $1 AND watch_id = ANY($2)
+       ORDER BY reviewed_at DESC, created_at DESC, id DESC`,
+      [scope.orgId, watchIds],
+    );
+  },
+};
