@@ -21,6 +21,7 @@ import { MailAlerts1795711600000 } from './1795711600000-mail-alerts';
 import { PageViews1795712500000 } from './1795712500000-page-views';
 import { GuestVerifications1795712600000 } from './1795712600000-guest-verifications';
 import { AttestationsInProgress1795712700000 } from './1795712700000-attestations-in-progress';
+import { ExceptionResponses1795713000000 } from './1795713000000-exception-responses';
 import { VendorReviews1795713100000 } from './1795713100000-vendor-reviews';
 import { TypeIIInProgressPolicy1795713100001 } from './1795713100001-type-ii-in-progress-policy';
 
@@ -48,6 +49,7 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PageViews1795712500000,
   GuestVerifications1795712600000,
   AttestationsInProgress1795712700000,
+  ExceptionResponses1795713000000,
   VendorReviews1795713100000,
   TypeIIInProgressPolicy1795713100001,
 ];

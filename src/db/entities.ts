@@ -4,6 +4,7 @@ import { AuditEventEntity } from '../modules/audit/audit-event.entity';
 import { DocumentEntity, DocumentVersionEntity } from '../modules/documents/document.entity';
 import { AttestationEntity } from '../modules/attestations/attestation.entity';
 import { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity';
+import { ExceptionResponseEntity } from '../modules/attestations/exception-response.entity';
 import { MailDigestItemEntity, MailPreferenceEntity } from '../modules/mail/alerts.entity';
 import { AttestationInProgressEntity } from '../modules/in-progress/in-progress.entity';
 import { MailOutboxEntity } from '../modules/mail/mail.entity';
@@ -24,6 +25,7 @@ export const ENTITIES = [
   AttestationEntity,
   BridgeLetterEntity,
   AttestationInProgressEntity,
+  ExceptionResponseEntity,
   DocumentEntity,
   DocumentVersionEntity,
   NdaTemplateEntity,

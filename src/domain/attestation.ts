@@ -21,9 +21,20 @@ export type AttestationStatus = (typeof ATTESTATION_STATUSES)[number];
 export const SUBSERVICE_METHODS = ['INCLUSIVE', 'CARVE_OUT'] as const;
 export type SubserviceMethod = (typeof SUBSERVICE_METHODS)[number];
 
+/** An exception as the API shows it: with its stable id (see findings.ts) and the auditor's test result. */
 export interface ReportException {
+  id: string;
   controlRef: string;
   description: string;
+  testResult: string | null;
+  managementResponse: string | null;
+}
+/** An exception as stored in the attestation's jsonb: rows written before ids and test results may lack them. */
+export interface StoredReportException {
+  id?: string;
+  controlRef: string;
+  description: string;
+  testResult?: string | null;
   managementResponse: string | null;
 }
 export interface SubserviceOrganization {

@@ -30,5 +30,5 @@ export function actorOf(ctx: RequestContext): Actor {
 }
 
 export function buildContext(input: Omit<RequestContext, 'loaders'>): RequestContext {
-  return { ...input, loaders: createLoaders(input.db, input.principal) };
+  return { ...input, loaders: createLoaders(input.db, input.principal, input.now) };
 }

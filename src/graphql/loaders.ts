@@ -5,6 +5,7 @@ import type { Framework } from '../domain/attestation';
 import type { AttestationEntity } from '../modules/attestations/attestation.entity';
 import { attestationRepository } from '../modules/attestations/attestation.repository';
 import type { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity';
+import { loadFindings, type ResponsesByException } from '../modules/attestations/findings.service';
 import { type Principal } from '../modules/auth/principal';
 import { authorize } from '../modules/auth/authorize';
 import type { TenantScope } from '../modules/auth/tenant-scope';
@@ -24,6 +25,24 @@ import { trustCenterRepository } from '../modules/trust-center/trust-center.repo
 /** A loader key inside one tenant: `${orgId}|${id}`. Parents were authorized before their keys reach a loader. */
 export const orgKey = (orgId: string, id: string): string => `${orgId}|${id}`;
 
+/** Batches keys per tenant: `load` runs once per distinct org of a batch, with that org's distinct ids. */
+function perOrgBatch<V>(load: (orgId: string, ids: string[]) => Promise<Map<string, V>>, missing: V): DataLoader<string, V> {
+  return new DataLoader<string, V>(async (keys) => {
+    const byOrg = new Map<string, Set<string>>();
+    for (const key of keys) {
+      const [orgId, id] = key.split('|') as [string, string];
+      byOrg.set(orgId, (byOrg.get(orgId) ?? new Set()).add(id));
+    }
+    const results = new Map<string, V>();
+    await Promise.all(
+      [...byOrg].map(async ([orgId, ids]) => {
+        for (const [id, value] of await load(orgId, [...ids])) results.set(orgKey(orgId, id), value);
+      }),
+    );
+    return keys.map((key) => results.get(key) ?? missing);
+  });
+}
+
 /**
  * Batches keys per tenant: RLS admits one org per transaction, so a batch runs one transaction per distinct org
  * (one for a trust center page, whatever the number of attestations on it).
@@ -34,26 +53,19 @@ function perOrgLoader<V>(
   fetch: (m: EntityManager, scope: TenantScope, ids: string[]) => Promise<Map<string, V>>,
   missing: V,
 ): DataLoader<string, V> {
-  return new DataLoader<string, V>(async (keys) => {
-    const byOrg = new Map<string, string[]>();
-    for (const key of keys) {
-      const [orgId, id] = key.split('|') as [string, string];
-      byOrg.set(orgId, [...(byOrg.get(orgId) ?? []), id]);
-    }
-    const results = new Map<string, V>();
-    await Promise.all(
-      [...byOrg].map(async ([orgId, ids]) => {
-        const scope = authorize(principal, 'visit', { orgId });
-        const found = await db.transaction(scope.identity(), (m) => fetch(m, scope, [...new Set(ids)]));
-        for (const [id, value] of found) results.set(orgKey(orgId, id), value);
-      }),
-    );
-    return keys.map((key) => results.get(key) ?? missing);
-  });
+  return perOrgBatch((orgId, ids) => {
+    const scope = authorize(principal, 'visit', { orgId });
+    return db.transaction(scope.identity(), (m) => fetch(m, scope, ids));
+  }, missing);
 }
 
-export function createLoaders(db: Database, principal: Principal) {
+export function createLoaders(db: Database, principal: Principal, now: () => Date = () => new Date()) {
   return {
+    /**
+     * A report's findings as the caller may read them (key: org | attestation id): the vendor's responses by exception
+     * id, or null when the findings are hidden from this caller (findings.service.ts, loadFindings).
+     */
+    findings: perOrgBatch<ResponsesByException | null>((orgId, ids) => loadFindings(db, principal, orgId, ids, now()), null),
     organization: perOrgLoader<OrganizationEntity | null>(
       db,
       principal,

@@ -3,6 +3,8 @@ import { DbScope } from '../db/db-scope';
 import type { CalendarDate } from '../domain/calendar-date';
 import { addDays, addMonths, todayUtc } from '../domain/calendar-date';
 import { AttestationService } from '../modules/attestations/attestation.service';
+import { FindingsService } from '../modules/attestations/findings.service';
+import { reportExceptions } from '../domain/findings';
 import { devSubjectFor } from '../modules/auth/jwt';
 import { TenantScope } from '../modules/auth/tenant-scope';
 import type { Principal } from '../modules/auth/principal';
@@ -137,9 +139,23 @@ export async function seedDemo(db: Database, logger: Logger, storage: Storage | 
     periodStart,
     periodEnd,
     issueDate: addDays(periodEnd, 40),
-    exceptions: [{ controlRef: 'CC6.2', description: 'One of 25 sampled terminations was deprovisioned after 3 business days instead of 1.', managementResponse: 'Automated deprovisioning was rolled out in the following quarter.' }],
+    exceptions: [{
+      controlRef: 'CC6.2',
+      description: 'One of 25 sampled terminations was deprovisioned after 3 business days instead of 1.',
+      testResult: 'Inspected a sample of 25 terminations: 1 user\'s access was removed 3 business days after the termination date.',
+      managementResponse: 'Automated deprovisioning was rolled out in the following quarter.',
+    }],
   }));
   check('publish current SOC 2', await attestations.publish(scope, actor, current.attestation!.id, today));
+  // The vendor's current response to that exception: what a granted, NDA-signed buyer reads (Attestation.exceptions).
+  check('exception response', await new FindingsService(db).setResponse(scope, actor, {
+    attestationId: current.attestation!.id,
+    exceptionId: reportExceptions(current.attestation!.exceptions)[0]!.id,
+    managementResponse: 'Offboarding was a manual ticket; HR terminations now revoke access automatically through SCIM.',
+    remediationPlan: 'SCIM deprovisioning from the HR system, with a daily reconciliation report reviewed by IT.',
+    targetDate: addDays(periodEnd, 60),
+    status: 'REMEDIATED',
+  }, today));
   const letterEnd = addMonths(periodEnd, 3);
   check('bridge letter', await attestations.addBridgeLetter(scope, {
     attestationId: current.attestation!.id,

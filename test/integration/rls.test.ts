@@ -183,3 +183,47 @@ describe('the visitor wall: a non-member in a vendor tenant (app.visitor = on) s
     expect((await asApp(vendor.id, (c) => c.query(`UPDATE attestations SET title = 'edited' WHERE id = $1`, [published]))).rowCount).toBe(1);
   });
 });
+
+describe('exception responses (issue 14, item 1): visitors read and write none, whatever the query', () => {
+  test('a member reads its own; a visitor, anonymous or a granted customer, reads none and writes none', async () => {
+    const vendor = await createOrg(app, { publish: true, prefix: 'wallx' });
+    const other = await createOrg(app, { publish: true, prefix: 'wallx' });
+    const report = await createAttestation(app, vendor, { exceptions: [{ controlRef: 'CC6.1', description: 'Late deprovisioning' }] }, true);
+    const otherReport = await createAttestation(app, other, { exceptions: [{ controlRef: 'CC6.1', description: 'Late deprovisioning' }] }, true);
+    const exceptionId = async (org: typeof vendor, id: string): Promise<string> =>
+      (await app.gql(`query($id: ID!) { attestation(id: $id) { exceptions { id } } }`, { token: org.owner.token, org: org.slug, variables: { id } })).data!.attestation.exceptions[0].id;
+    for (const [org, id] of [[vendor, report], [other, otherReport]] as const) {
+      const r = await app.gql(`mutation($i: SetExceptionResponseInput!) { setExceptionResponse(input: $i) { errors { code } } }`, {
+        token: org.owner.token, org: org.slug, variables: { i: { attestationId: id, exceptionId: await exceptionId(org, id), managementResponse: 'Fixed', status: 'REMEDIATED' } },
+      });
+      expect(r.data!.setExceptionResponse.errors).toEqual([]);
+    }
+    const customer = await createOrg(app);
+    const { rows: [user] } = await app.owner.query(`SELECT id FROM users WHERE subject = $1`, [`test|${customer.owner.email}`]);
+    // The customer even holds a live whole-trust-center grant: the database still shows a visitor nothing (the access
+    // service reads a granted customer's responses as the vendor's system identity, after its own decision).
+    await app.owner.query(`INSERT INTO access_requests (org_id, id, requester_org_id, requester_org_name, requester_user_id, requester_email, scope, state)
+      VALUES ($1, gen_random_uuid(), $2, 'Customer', $3, $4, 'ALL_RESTRICTED', 'APPROVED')`, [vendor.id, customer.id, user.id, customer.owner.email]);
+    await app.owner.query(`INSERT INTO access_grants (org_id, customer_org_id, document_id, request_id, expires_at)
+      SELECT $1, $2, NULL, id, now() + interval '30 days' FROM access_requests WHERE org_id = $1 AND requester_org_id = $2`, [vendor.id, customer.id]);
+
+    const member = await asApp(vendor.id, async (c) => (await c.query('SELECT org_id FROM exception_responses')).rows.map((r) => r.org_id));
+    expect(member).toEqual([vendor.id]);
+    for (const settings of [{ user: '', customer: '' }, { user: user.id as string, customer: customer.id }]) {
+      const seen = await asApp(vendor.id, async (c) => {
+        await c.query(`SELECT set_config('app.visitor', 'on', true), set_config('app.user_id', $1, true), set_config('app.customer_org_id', $2, true)`, [settings.user, settings.customer]);
+        return {
+          read: (await c.query('SELECT count(*)::int AS n FROM exception_responses')).rows[0].n,
+          updated: (await c.query(`UPDATE exception_responses SET management_response = 'defaced'`)).rowCount,
+        };
+      });
+      expect(seen).toEqual({ read: 0, updated: 0 });
+      await expect(asApp(vendor.id, async (c) => {
+        await c.query(`SELECT set_config('app.visitor', 'on', true), set_config('app.customer_org_id', $1, true)`, [settings.customer]);
+        await c.query(`INSERT INTO exception_responses (org_id, attestation_id, exception_id, status) VALUES ($1, $2, gen_random_uuid(), 'OPEN')`, [vendor.id, report]);
+      })).rejects.toThrow(/row-level security/);
+    }
+    // The app role has no DELETE on the table at all: a response is changed, never removed.
+    await expect(asApp(vendor.id, (c) => c.query('DELETE FROM exception_responses'))).rejects.toThrow(/permission denied/);
+  });
+});

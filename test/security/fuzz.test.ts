@@ -154,7 +154,8 @@ async function buildFixture(): Promise<void> {
   // The vendor side of the fixture: attestations, documents (with a verified file, one pending upload with its bytes
   // in place, one never uploaded), NDA drafts and a published one, subprocessors, keys, webhooks, incoming requests.
   const draft = await createAttestation(app, fixture);
-  const published = await createAttestation(app, fixture, soc2TypeII(2025), true);
+  const published = await createAttestation(app, fixture, soc2TypeII(2025, { exceptions: [{ controlRef: 'CC6.1', description: 'Fuzz exception', testResult: '1 of 25 samples' }] }), true);
+  const exceptionId = (await gql(`query($id: ID!) { attestation(id: $id) { exceptions { id } } }`, { id: published })).attestation.exceptions[0].id as string;
   const iso = await createAttestation(app, fixture, { ...ISO27001_CERTIFICATE, socType: null, trustServiceCriteria: null, opinion: null, periodStart: null, periodEnd: null }, true);
   const inProgressIds: string[] = [];
   for (const input of [{ framework: 'SOC2', socType: 'TYPE_II', observationStart: '2026-03-01', expectedReportDate: '2099-05-15' }, { framework: 'ISO27001', expectedReportDate: '2099-01-31' }]) {
@@ -242,6 +243,13 @@ async function buildFixture(): Promise<void> {
       'unsubscribeFromVendor.id': [subscription],
       'DecideAccessRequestInput.id': [pendingIncoming, approvedIncoming],
       'AddBridgeLetterInput.attestationId': [published],
+      'SetExceptionResponseInput.attestationId': [published, ...attestations, vendorDoc.id],
+      'SetExceptionResponseInput.exceptionId': [exceptionId, published, 'not-an-id'],
+      'setExceptionResponse.input': [
+        { attestationId: published, exceptionId, managementResponse: 'We agree.', remediationPlan: 'Automate it.', targetDate: '2026-09-30', status: 'IN_PROGRESS' },
+        { attestationId: published, exceptionId, status: 'REMEDIATED', remediationPlan: null },
+      ],
+      targetDate: ['2026-09-30', '2024-12-31', '2099-01-01', '2025-01-01'],
       'updateAttestationInProgress.id': inProgressIds,
       'cancelAttestationInProgress.id': inProgressIds,
       'completeAttestationInProgress.id': inProgressIds,

@@ -103,7 +103,8 @@ type SecretKey =
   | 'watchNotes' | 'offPlatformVendorName' | 'trackedAuditor' | 'reviewNote'
   | 'webhookPath' | 'webhookDescription' | 'apiKeyName' | 'notificationTitle'
   | 'draftOrgName' | 'draftDescription' | 'draftAttestationTitle2' | 'draftDocumentTitle' | 'draftNdaBody2'
-  | 'inviteeEmail' | 'memberEmail';
+  | 'inviteeEmail' | 'memberEmail'
+  | 'subserviceName' | 'cuecText' | 'vendorResponseText';
 
 interface Fixture {
   /** PUBLISHED vendor, also a customer of `otherVendor` (watch, override, subscription, notification). */
@@ -112,6 +113,8 @@ interface Fixture {
   draftVictim: TestOrg;
   otherVendor: TestOrg;
   publishedAttestationId: string;
+  /** The published report's exception, which carries the victim's response (setExceptionResponse). */
+  exceptionId: string;
   draftAttestationId: string;
   /** Two SOC 2 Type II attestations in progress of the victim: one to update and cancel, one to complete. */
   inProgressId: string;
@@ -178,7 +181,8 @@ const PROBES: Record<string, Probe> = {
   trustCenter: {
     doc: `query($slug: String!) { trustCenter(slug: $slug) {
       id slug name status headline description accessPolicy { autoApproveDomains }
-      attestations { edges { node { id title status exceptions { description } withdrawnReason bridgeLetters { signedByName } } } }
+      attestations { edges { node { id title status exceptions { description vendorResponse { managementResponse } } withdrawnReason bridgeLetters { signedByName }
+        complementaryUserEntityControls { description } subserviceOrganizations { name } } } }
       documents { edges { node { id title visibility currentVersion { sha256 } } } }
       nda { body } subprocessors { name } } }`,
     note: 'a PUBLISHED trust center is public by design: read it and allow only what DESIGN.md lists; the DRAFT one must be NOT_FOUND',
@@ -195,6 +199,18 @@ const PROBES: Record<string, Probe> = {
     doc: `mutation($i: AddBridgeLetterInput!) { addBridgeLetter(input: $i) { bridgeLetter { id } attestation { id title } errors { code } } }`,
     note: 'a letter that chains from the existing one: valid had the owner sent it (see the control test)',
     calls: (f) => one({ i: { attestationId: f.publishedAttestationId, coversFrom: '2025-03-01', coversThrough: '2025-03-31', issuedOn: '2025-04-05', signedByName: 'Mallory' } }),
+    key: { needs: 'attestation.write' },
+  },
+  createAttestation: {
+    doc: `mutation($i: CreateAttestationInput!) { createAttestation(input: $i) { attestation { id title exceptions { id description vendorResponse { managementResponse } } } errors { code } } }`,
+    note: "a draft in the caller's own org whose exception claims the victim's exception id: an id names an exception of the same report only",
+    calls: (f) => one({ i: { framework: 'SOC2', socType: 'TYPE_II', periodStart: '2025-01-01', periodEnd: '2025-12-31', issueDate: '2026-02-15', exceptions: [{ id: f.exceptionId, controlRef: 'CC6.1', description: 'claimed' }] } }),
+    key: { needs: 'attestation.write' },
+  },
+  setExceptionResponse: {
+    doc: `mutation($i: SetExceptionResponseInput!) { setExceptionResponse(input: $i) { exception { id description vendorResponse { managementResponse } } attestation { id title } errors { code } } }`,
+    note: "a response to the victim's published report: another organization's report is not found in the caller's",
+    calls: (f) => one({ i: { attestationId: f.publishedAttestationId, exceptionId: f.exceptionId, managementResponse: 'hijacked', status: 'RISK_ACCEPTED' } }),
     key: { needs: 'attestation.write' },
   },
   updateAttestationInProgress: {
@@ -440,7 +456,6 @@ const NO_TARGET: Record<string, string> = {
   mailPreferences: 'the caller\'s own alert mail preferences in the active organization (no id; another member\'s are never named)',
   updateMailPreferences: 'changes the caller\'s own alert mail preferences in the active organization (categories, no id)',
   acceptInvitation: 'the token is a secret that names its invitation by hash (tpi_<org>_<secret>): another tenant\'s token, forged or replaced, is INVALID_TOKEN; see test/integration/members.test.ts',
-  createAttestation: 'creates a draft in the active organization',
   createAttestationInProgress: 'records an attestation in progress in the active organization',
   createNdaTemplate: 'creates a draft NDA in the active organization',
   createWebhookEndpoint: 'creates an endpoint in the active organization (the URL is not an object id)',
@@ -509,6 +524,7 @@ async function buildFixture(): Promise<Fixture> {
     draftOrgName: s('draft-org'), draftDescription: s('draft-description'), draftAttestationTitle2: s('draft-victim-report'),
     draftDocumentTitle: s('draft-victim-doc'), draftNdaBody2: s('draft-victim-nda'),
     inviteeEmail: `${s('invitee')}@example.test`, memberEmail: '',
+    subserviceName: s('subservice'), cuecText: s('cuec'), vendorResponseText: s('vendor-response'),
   };
 
   // The published victim and its vendor-side objects.
@@ -516,7 +532,13 @@ async function buildFixture(): Promise<Fixture> {
   const publishedAttestationId = await createAttestation(app, victim, soc2TypeII(2024, {
     title: secrets.publishedAttestationTitle,
     exceptions: [{ controlRef: 'CC6.1', description: secrets.exceptionText, managementResponse: 'Remediated.' }],
+    subserviceOrganizations: [{ name: secrets.subserviceName, method: 'CARVE_OUT' }],
+    complementaryUserEntityControls: [{ description: secrets.cuecText }],
   }), true);
+  const exceptionId = (await gqlOk(victim, `query($id: ID!) { attestation(id: $id) { exceptions { id } } }`, { id: publishedAttestationId })).attestation.exceptions[0].id as string;
+  noPayloadErrors((await gqlOk(victim, `mutation($i: SetExceptionResponseInput!) { setExceptionResponse(input: $i) { errors { code message } } }`, {
+    i: { attestationId: publishedAttestationId, exceptionId, managementResponse: secrets.vendorResponseText, status: 'IN_PROGRESS' },
+  })).setExceptionResponse);
   const draftAttestationId = await createAttestation(app, victim, soc2TypeII(2025, { title: secrets.draftAttestationTitle }));
   noPayloadErrors((await gqlOk(victim, `mutation($i: AddBridgeLetterInput!) { addBridgeLetter(input: $i) { errors { code message } } }`, {
     i: { attestationId: publishedAttestationId, coversFrom: '2025-01-01', coversThrough: '2025-02-28', issuedOn: '2025-03-05', signedByName: secrets.bridgeLetterSigner },
@@ -623,7 +645,7 @@ async function buildFixture(): Promise<Fixture> {
 
   attacker = { outsider: await createOrg(app, { publish: true, prefix: 'attacker' }), buyer };
   return {
-    victim, draftVictim, otherVendor, publishedAttestationId, draftAttestationId, inProgressId, inProgressToCompleteId, restrictedDocumentId: restricted.id, privateDocumentId: priv.id,
+    victim, draftVictim, otherVendor, publishedAttestationId, exceptionId, draftAttestationId, inProgressId, inProgressToCompleteId, restrictedDocumentId: restricted.id, privateDocumentId: priv.id,
     pendingVersionId: ticket.versionId, draftNdaId, draftVictimNdaVersion: draftVictimNda.version, approvedRequestId, pendingRequestId: pending.accessRequest.id,
     watchId, offPlatformWatchId, trackedAttestationId, subscriptionId, webhookEndpointId, apiKeyId, subprocessorId, notificationId: notification.id, invitationId, memberUserId, successorUserId, keys, secrets,
   };
@@ -821,6 +843,7 @@ test("control: the victim's owner succeeds with every probe (run after the matri
   // The only payload errors the owner may get, and why the object is still reached.
   const expected: Record<string, string> = {
     requestAccess: 'OWN_ORGANIZATION', // the owner asks its own trust center: the private document id is not the obstacle
+    createAttestation: 'UNKNOWN_EXCEPTION_ID', // a new report has no exceptions yet: an exception id names one of the same report only
     revokeApiKey: 'ALREADY_REVOKED', // rotateApiKey (run just before) revoked the old key
   };
   const notFound: string[] = [];

@@ -411,6 +411,47 @@ export class AccessService {
     }
   }
 
+  // ---- customer: a report's findings -------------------------------------------------------------------------
+
+  /**
+   * The findings rule (issue 14, item 1): which of a vendor's reports a non-member may read the findings of
+   * (exceptions with the vendor's responses, complementary user-entity controls, subservice organizations). The same
+   * grant and NDA rules as a restricted document's download (DownloadService.decide):
+   * - a signed-in user acting for a customer organization (the X-Org header when they belong to several; never an API
+   *   key, never anonymous), on a PUBLISHED trust center;
+   * - that organization holds a live grant (not revoked, not expired) covering the report: a whole-trust-center grant
+   *   (every report), or a grant on a RESTRICTED document linked to the report (its `attestationId`), bridge letters
+   *   aside: a per-document grant opens the findings of the report that document carries, and of no other;
+   * - the vendor's NDA is satisfied for this user and organization (`ndaOnFile`: required or not, per signer or per
+   *   organization, re-acceptance of a new version, an NDA on file).
+   * Visitors never read exception responses themselves (RLS), so for the reports decided here `read` runs as the
+   * vendor's system identity, in the same transaction. Returns null (and reads nothing) when no report qualifies.
+   * The caller passes reports the visitor could see (PUBLISHED or SUPERSEDED: the visitor wall).
+   */
+  async readGrantedFindings<T>(
+    principal: Principal, vendor: TenantScope, attestationIds: readonly string[], now: Date,
+    read: (m: EntityManager, system: TenantScope, readable: string[]) => Promise<T>,
+  ): Promise<{ readable: Set<string>; result: T } | null> {
+    const customer = principal.apiKey ? null : principal.active;
+    if (vendor.isMember || !principal.user || !customer || customer.orgId === vendor.orgId || attestationIds.length === 0) return null;
+    const userId = principal.user.id;
+    return this.db.transaction(vendor.identity(customer.orgId), async (m) => {
+      const trustCenter = await trustCenterRepository.forScope(m, vendor);
+      if (!trustCenter || trustCenter.status !== 'PUBLISHED') return null;
+      const grants = await accessRepository.liveGrantDocumentIds(m, vendor, customer.orgId, now);
+      const readable = grants.all
+        ? [...new Set(attestationIds)]
+        : grants.ids.size === 0
+          ? []
+          : [...new Set((await documentRepository.restrictedReportDocuments(m, vendor, attestationIds)).filter((d) => grants.ids.has(d.id)).map((d) => d.attestationId))];
+      if (readable.length === 0) return null;
+      if (!AccessService.ndaOnFile(trustCenter, await accessRepository.acceptancesFor(m, vendor, customer.orgId), userId)) return null;
+      const system = TenantScope.forSystem(vendor.orgId);
+      await this.db.actAs(m, system.identity());
+      return { readable: new Set(readable), result: await read(m, system, readable) };
+    });
+  }
+
   /** Whether this customer user has what the vendor's NDA policy asks for. */
   static ndaOnFile(trustCenter: TrustCenterEntity, acceptances: readonly NdaAcceptanceEntity[], userId: string): boolean {
     return ndaSatisfied(ndaPolicyOf(trustCenter), acceptances, userId);

@@ -5,8 +5,8 @@ import type {
   ComplementaryControl,
   Framework,
   Opinion,
-  ReportException,
   SocType,
+  StoredReportException,
   SubserviceOrganization,
   TrustServiceCriterion,
 } from '../../domain/attestation';
@@ -59,7 +59,7 @@ export class AttestationEntity {
   trustServiceCriteria: TrustServiceCriterion[];
 
   @Column({ name: 'exceptions', type: 'jsonb', default: () => "'[]'" })
-  exceptions: ReportException[];
+  exceptions: StoredReportException[];
 
   @Column({ name: 'subservice_organizations', type: 'jsonb', default: () => "'[]'" })
   subserviceOrganizations: SubserviceOrganization[];

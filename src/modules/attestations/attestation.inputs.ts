@@ -13,15 +13,28 @@ import { DateScalar } from '../../graphql/scalars';
 
 @InputType({ description: 'An exception the auditor reported.' })
 export class ReportExceptionInput {
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "updateAttestation: the id of the report's exception this entry corrects (ReportExceptionType.id): it keeps its identity and the vendor's response. Leave it out for a new exception; an entry whose controlRef and description are unchanged keeps its id without it. An id the report does not list, or given twice, is refused (UNKNOWN_EXCEPTION_ID).",
+  })
+  @IsOptional()
+  id?: string | null;
+
   @Field({ description: 'Control reference, e.g. "CC6.1".' })
   @MaxLength(100)
   controlRef: string;
 
-  @Field({ description: 'What the auditor found.' })
+  @Field({ description: 'The exception: what deviated from the control, as the report describes it.' })
   @MaxLength(5000)
   description: string;
 
-  @Field(() => String, { nullable: true, description: "Management's response." })
+  @Field(() => String, { nullable: true, description: "The auditor's test result for the control, as the report states it (what was tested and found, e.g. \"Inspected 25 terminations: 1 deprovisioned after 3 business days\")." })
+  @IsOptional()
+  @MaxLength(5000)
+  testResult?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Management's response as printed in the report (the vendor's current response and remediation plan are set with setExceptionResponse)." })
   @IsOptional()
   @MaxLength(5000)
   managementResponse?: string | null;
@@ -101,7 +114,7 @@ export class AttestationFieldsInput {
   @ArrayMaxSize(5)
   trustServiceCriteria?: TrustServiceCriterion[] | null;
 
-  @Field(() => [ReportExceptionInput], { nullable: true, description: 'Exceptions listed in the report (at most 100).' })
+  @Field(() => [ReportExceptionInput], { nullable: true, description: "Exceptions listed in the report (at most 100). On update the list replaces the report's; an exception keeps its id (and the vendor's response) when its entry names the id or is unchanged." })
   @IsOptional()
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })

@@ -23,6 +23,7 @@ export const AttestationErrorCodeEnum = ErrorCodes<AttestationErrorCode>('Attest
   OPINION_NOT_APPLICABLE: 'opinion was given for a framework without one (only SOC reports, HIPAA and OTHER take an opinion).',
   INVALID_TRANSITION: 'publishAttestation on a report that is not a DRAFT, or withdrawAttestation on a DRAFT or already WITHDRAWN one.',
   NOT_EDITABLE: 'updateAttestation on a SUPERSEDED or WITHDRAWN report, which is history and cannot change.',
+  UNKNOWN_EXCEPTION_ID: "createAttestation or updateAttestation: an exceptions[].id names no exception of the report (a new exception takes no id), or the same id is given twice.",
 });
 
 export const AttestationWarningCodeEnum = ErrorCodes<AttestationWarningCode>('AttestationWarningCode', 'Something accepted but worth a second look.', {

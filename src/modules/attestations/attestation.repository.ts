@@ -4,6 +4,7 @@ import type { TenantScope } from '../auth/tenant-scope';
 import { isUuid } from '../common/errors';
 import { AttestationEntity } from './attestation.entity';
 import { BridgeLetterEntity } from './bridge-letter.entity';
+import { ExceptionResponseEntity } from './exception-response.entity';
 
 /** Newest report first: the date it is "as of", then id for a total order (keyset pagination). */
 const REPORT_DATE_SQL = 'COALESCE(a.period_end, a.as_of, a.certificate_valid_from, a.issue_date)';
@@ -103,5 +104,32 @@ export const attestationRepository = {
   async insertBridgeLetter(m: EntityManager, scope: TenantScope, values: Partial<BridgeLetterEntity>): Promise<BridgeLetterEntity> {
     const entity = m.getRepository(BridgeLetterEntity).create({ ...values, orgId: scope.orgId });
     return m.getRepository(BridgeLetterEntity).save(entity);
+  },
+
+  /** The vendor's responses to the exceptions of these reports (a visitor's transaction reads none: RLS). */
+  async responsesFor(m: EntityManager, scope: TenantScope, attestationIds: readonly string[]): Promise<ExceptionResponseEntity[]> {
+    const ids = attestationIds.filter(isUuid);
+    if (ids.length === 0) return [];
+    return m
+      .getRepository(ExceptionResponseEntity)
+      .createQueryBuilder('r')
+      .where('r.org_id = :orgId AND r.attestation_id = ANY(:ids)', { orgId: scope.orgId, ids })
+      .getMany();
+  },
+
+  async responseFor(m: EntityManager, scope: TenantScope, attestationId: string, exceptionId: string): Promise<ExceptionResponseEntity | null> {
+    if (!isUuid(attestationId) || !isUuid(exceptionId)) return null;
+    return m.getRepository(ExceptionResponseEntity).findOne({ where: { orgId: scope.orgId, attestationId, exceptionId } });
+  },
+
+  /** Writes the response to one exception: the first one inserts the row, later ones change it in place. */
+  async saveResponse(
+    m: EntityManager, scope: TenantScope, key: { attestationId: string; exceptionId: string }, exists: boolean,
+    values: Pick<ExceptionResponseEntity, 'managementResponse' | 'remediationPlan' | 'targetDate' | 'status' | 'updatedBy'>,
+  ): Promise<ExceptionResponseEntity> {
+    const repo = m.getRepository(ExceptionResponseEntity);
+    if (exists) await repo.update({ orgId: scope.orgId, ...key }, { ...values, updatedAt: new Date() });
+    else await repo.insert({ ...values, ...key, orgId: scope.orgId });
+    return (await this.responseFor(m, scope, key.attestationId, key.exceptionId))!;
   },
 };

@@ -22,10 +22,17 @@ import {
   ComplementaryControlType,
   Freshness,
   ReportExceptionType,
+  SubserviceOrganizationType,
   toAttestation,
   toBridgeLetter,
   toFreshness,
+  toReportException,
 } from './attestation.types';
+import { FindingsService, type ResponsesByException } from './findings.service';
+import { ExceptionResponsePayload, SetExceptionResponseInput } from './findings.types';
+
+/** The statuses the visitor wall lets a non-member read (migrations/1795708000002-visitor-wall.ts). */
+const VISIBLE_TO_VISITORS: readonly AttestationStatus[] = ['PUBLISHED', 'SUPERSEDED'];
 
 @InputType({ description: 'Withdraw a published (or superseded) attestation.' })
 export class WithdrawAttestationInput {
@@ -118,14 +125,61 @@ export class AttestationResolver {
     };
   }
 
-  @FieldResolver(() => [ReportExceptionType], { nullable: true, description: "The exceptions' details: the vendor's members only (null for others)." })
-  exceptions(@Root() a: Attestation, @Ctx() ctx: RequestContext): ReportExceptionType[] | null {
-    return isMember(ctx.principal, a.orgId) ? a.exceptionsData : null;
+  @Authorized('attestation.write')
+  @Mutation(() => ExceptionResponsePayload, {
+    description:
+      "Set or change the vendor's management response, remediation plan, target date and status for one exception of a report of the active organization (EDITOR and above; audited). Customers who may read the report's findings see it as `vendorResponse`.",
+  })
+  async setExceptionResponse(@Arg('input', { description: 'The exception and the response fields to set.' }) input: SetExceptionResponseInput, @Ctx() ctx: RequestContext): Promise<ExceptionResponsePayload> {
+    const r = await new FindingsService(ctx.db).setResponse(authorize(ctx.principal, 'attestation.write'), actorOf(ctx), input, todayUtc(ctx.now()));
+    return {
+      exception: r.exception ? toReportException(r.exception, r.response) : null,
+      attestation: r.attestation ? toAttestation(r.attestation) : null,
+      errors: r.errors,
+    };
   }
 
-  @FieldResolver(() => [ComplementaryControlType], { nullable: true, description: "Complementary user-entity controls: the vendor's members only (null for others)." })
-  complementaryUserEntityControls(@Root() a: Attestation, @Ctx() ctx: RequestContext): ComplementaryControlType[] | null {
-    return isMember(ctx.principal, a.orgId) ? a.cuecsData : null;
+  /**
+   * The vendor's responses to this report's exceptions when the caller may read its findings, else null. Members
+   * always; anyone else per the access service's findings rule (live grant covering the report, NDA satisfied), and
+   * only for reports a visitor can see at all.
+   */
+  private async findings(a: Attestation, ctx: RequestContext): Promise<ResponsesByException | null> {
+    if (!isMember(ctx.principal, a.orgId) && !VISIBLE_TO_VISITORS.includes(a.status)) return null;
+    return ctx.loaders.findings.load(orgKey(a.orgId, a.id));
+  }
+
+  @FieldResolver(() => Boolean, {
+    description:
+      "Whether this caller may read the report's findings (exceptions with the vendor's responses, complementary user-entity controls, subservice organizations): the vendor's members, and a signed-in customer whose organization holds a live grant covering this report (a whole-trust-center grant, or a grant on a RESTRICTED document linked to it, bridge letters aside) and has accepted the vendor's NDA where one is required: the rules of a restricted document's download. Anyone else sees the counts only.",
+  })
+  async findingsVisible(@Root() a: Attestation, @Ctx() ctx: RequestContext): Promise<boolean> {
+    return (await this.findings(a, ctx)) !== null;
+  }
+
+  @FieldResolver(() => [ReportExceptionType], {
+    nullable: true,
+    description: "The exceptions, each with the auditor's test result and the vendor's current response: for those who may read the findings (`findingsVisible`), null for anyone else (who sees `exceptionCount`).",
+  })
+  async exceptions(@Root() a: Attestation, @Ctx() ctx: RequestContext): Promise<ReportExceptionType[] | null> {
+    const responses = await this.findings(a, ctx);
+    return responses ? a.exceptionsData.map((x) => toReportException(x, responses.get(x.id))) : null;
+  }
+
+  @FieldResolver(() => [ComplementaryControlType], {
+    nullable: true,
+    description: 'Complementary user-entity controls: for those who may read the findings (`findingsVisible`), null for anyone else (who sees `complementaryUserEntityControlCount`).',
+  })
+  async complementaryUserEntityControls(@Root() a: Attestation, @Ctx() ctx: RequestContext): Promise<ComplementaryControlType[] | null> {
+    return (await this.findings(a, ctx)) ? a.cuecsData : null;
+  }
+
+  @FieldResolver(() => [SubserviceOrganizationType], {
+    description:
+      'Subservice organizations and how they are treated (inclusive or carve-out): for those who may read the findings (`findingsVisible`); an empty list for anyone else, who sees `subserviceOrganizationCount`. The vendor\'s public `subprocessors` list is separate and stays public.',
+  })
+  async subserviceOrganizations(@Root() a: Attestation, @Ctx() ctx: RequestContext): Promise<SubserviceOrganizationType[]> {
+    return (await this.findings(a, ctx)) ? a.subserviceOrganizationsData : [];
   }
 
   @FieldResolver(() => String, { nullable: true, description: "Why it was withdrawn: the vendor's members only." })

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   canTransition,
   checkAttestation,
@@ -8,9 +9,12 @@ import {
   type AttestationRuleCode,
   type BridgeLetterRuleCode,
   type Framework,
+  type ReportException,
   type RuleViolation,
+  type StoredReportException,
 } from '../../domain/attestation';
 import { compareDates, type CalendarDate } from '../../domain/calendar-date';
+import { assignExceptionIds, reportExceptions } from '../../domain/findings';
 import { coveredThrough } from '../../domain/freshness';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../../db/database';
@@ -25,7 +29,7 @@ import { attestationDates, attestationFacts, bridgeLetterFacts } from './attesta
 import { attestationRepository } from './attestation.repository';
 import type { BridgeLetterEntity } from './bridge-letter.entity';
 
-export type AttestationErrorCode = AttestationRuleCode | 'INVALID_TRANSITION' | 'NOT_EDITABLE' | 'ISSUE_DATE_REQUIRED';
+export type AttestationErrorCode = AttestationRuleCode | 'INVALID_TRANSITION' | 'NOT_EDITABLE' | 'ISSUE_DATE_REQUIRED' | 'UNKNOWN_EXCEPTION_ID';
 export type AttestationWarningCode = 'PERIOD_LENGTH_UNUSUAL' | 'PUBLISHED_AS_HISTORY';
 
 export interface AttestationResult {
@@ -42,6 +46,17 @@ export interface BridgeLetterResult {
 
 const fieldsOf = (e: AttestationEntity): AttestationFields => attestationFacts(e);
 
+/**
+ * The report's new exceptions when the input gives them, each with its stable id (findings.ts: an `id` keeps an
+ * exception's identity and vendor response across corrections; an unchanged exception keeps its id anyway).
+ */
+function exceptionsFrom(input: AttestationFieldsInput, previous: readonly StoredReportException[]): { exceptions?: ReportException[]; error?: RuleViolation<AttestationErrorCode> } {
+  if (input.exceptions === undefined) return {};
+  const assigned = assignExceptionIds(input.exceptions ?? [], reportExceptions(previous), randomUUID);
+  if (!assigned.ok) return { error: { code: 'UNKNOWN_EXCEPTION_ID', field: `exceptions.${assigned.index}.id`, message: assigned.message } };
+  return { exceptions: assigned.exceptions };
+}
+
 /** Copies the fields the input names (undefined = keep, null = clear) onto entity values. */
 function applyInput(input: AttestationFieldsInput, base: Partial<AttestationEntity>): Partial<AttestationEntity> {
   const out: Partial<AttestationEntity> = { ...base };
@@ -53,9 +68,6 @@ function applyInput(input: AttestationFieldsInput, base: Partial<AttestationEnti
     if (input[key] !== undefined) (out as Record<string, unknown>)[key] = input[key];
   }
   if (input.trustServiceCriteria !== undefined) out.trustServiceCriteria = [...new Set(input.trustServiceCriteria ?? [])];
-  if (input.exceptions !== undefined) {
-    out.exceptions = (input.exceptions ?? []).map((x) => ({ controlRef: x.controlRef, description: x.description, managementResponse: x.managementResponse ?? null }));
-  }
   if (input.subserviceOrganizations !== undefined) {
     out.subserviceOrganizations = (input.subserviceOrganizations ?? []).map((x) => ({ name: x.name, method: x.method, services: x.services ?? null }));
   }
@@ -99,7 +111,9 @@ export class AttestationService {
     if (!input.issueDate) {
       return { attestation: null, errors: [{ code: 'ISSUE_DATE_REQUIRED', field: 'issueDate', message: 'issueDate is required.' }], warnings: [] };
     }
-    const values = applyInput(input, { framework, trustServiceCriteria: [] });
+    const assigned = exceptionsFrom(input, []);
+    if (assigned.error) return { attestation: null, errors: [assigned.error], warnings: [] };
+    const values = applyInput(input, { framework, trustServiceCriteria: [], ...(assigned.exceptions ? { exceptions: assigned.exceptions } : {}) });
     if ((framework === 'SOC2' || framework === 'SOC3') && input.trustServiceCriteria == null) values.trustServiceCriteria = ['SECURITY'];
     const outcome = checkAttestation(withDefaults(values));
     if (outcome.errors.length > 0) return { attestation: null, errors: outcome.errors, warnings: outcome.warnings as RuleViolation<AttestationWarningCode>[] };
@@ -119,7 +133,9 @@ export class AttestationService {
       if (input.issueDate === null) {
         return { attestation: current, errors: [{ code: 'ISSUE_DATE_REQUIRED' as const, field: 'issueDate', message: 'issueDate cannot be cleared.' }], warnings: [] };
       }
-      const next = applyInput(input, {});
+      const assigned = exceptionsFrom(input, current.exceptions);
+      if (assigned.error) return { attestation: current, errors: [assigned.error], warnings: [] };
+      const next = applyInput(input, assigned.exceptions ? { exceptions: assigned.exceptions } : {});
       const merged = { ...current, ...next } as AttestationEntity;
       const outcome = current.status === 'PUBLISHED' ? checkPublishable(fieldsOf(merged), today) : checkAttestation(fieldsOf(merged));
       const warnings = outcome.warnings as RuleViolation<AttestationWarningCode>[];

@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type {
   AttestationStatus,
   ComplementaryControl,
@@ -9,7 +9,8 @@ import type {
   SubserviceOrganization,
   TrustServiceCriterion,
 } from '../../domain/attestation';
-import type { CalendarDate } from '../../domain/calendar-date';
+import { calendarDate, type CalendarDate } from '../../domain/calendar-date';
+import { REMEDIATION_STATUSES, reportExceptions, type RemediationStatus } from '../../domain/findings';
 import type { Freshness as FreshnessValue, FreshnessState } from '../../domain/freshness';
 import {
   AttestationStatusEnum,
@@ -25,17 +26,77 @@ import { DateScalar } from '../../graphql/scalars';
 import type { AttestationEntity } from './attestation.entity';
 import type { BridgeLetterEntity } from './bridge-letter.entity';
 import { attestationDates, bridgeLetterFacts } from './attestation.facts';
+import type { ExceptionResponseEntity } from './exception-response.entity';
+
+export const RemediationStatusEnum = Object.fromEntries(REMEDIATION_STATUSES.map((s) => [s, s])) as { [K in RemediationStatus]: K };
+registerEnumType(RemediationStatusEnum, {
+  name: 'RemediationStatus',
+  description: "Where the vendor's remediation of an exception stands (the vendor keeps it up to date).",
+  valuesConfig: {
+    OPEN: { description: 'Acknowledged; remediation not started.' },
+    IN_PROGRESS: { description: 'Remediation under way (see the plan and target date).' },
+    REMEDIATED: { description: 'The vendor reports the deviation fixed (the next report tests it).' },
+    RISK_ACCEPTED: { description: 'The vendor accepts the risk and will not remediate (the management response says why).' },
+  },
+});
+
+@ObjectType({ description: "The vendor's current management response to an exception and its remediation plan, kept up to date by the vendor." })
+export class ExceptionResponse {
+  @Field(() => String, { nullable: true, description: "Management's response: the vendor's account of the exception and what it did about it." })
+  managementResponse: string | null;
+
+  @Field(() => String, { nullable: true, description: 'How and by when the vendor remediates it.' })
+  remediationPlan: string | null;
+
+  @Field(() => DateScalar, { nullable: true, description: 'When the remediation is due.' })
+  targetDate: CalendarDate | null;
+
+  @Field(() => RemediationStatusEnum, { description: 'OPEN, IN_PROGRESS, REMEDIATED or RISK_ACCEPTED.' })
+  status: RemediationStatus;
+
+  @Field(() => Date, { description: 'When the vendor last changed it.' })
+  updatedAt: Date;
+}
 
 @ObjectType({ description: 'A deviation the auditor found in testing a control.' })
 export class ReportExceptionType {
+  @Field(() => ID, { description: "Stable identifier of this exception within its report (setExceptionResponse names it; it survives edits of the report that keep the exception)." })
+  id: string;
+
   @Field({ description: 'The control it concerns, as the report names it (e.g. "CC6.1").' })
   controlRef: string;
 
-  @Field({ description: 'What the auditor found.' })
+  @Field({ description: 'The exception: what deviated from the control, as the report describes it.' })
   description: string;
 
-  @Field(() => String, { nullable: true, description: "Management's response, if the report includes one." })
+  @Field(() => String, { nullable: true, description: "The auditor's test result for the control, as the report states it, when the vendor recorded it." })
+  testResult: string | null;
+
+  @Field(() => String, { nullable: true, description: "Management's response as printed in the report, if it includes one (the current one is `vendorResponse`)." })
   managementResponse: string | null;
+
+  @Field(() => ExceptionResponse, { nullable: true, description: "The vendor's current management response, remediation plan, target date and status; null until the vendor sets one (setExceptionResponse)." })
+  vendorResponse: ExceptionResponse | null;
+}
+
+/** An exception with its vendor response, as the API shows it. */
+export function toReportException(x: ReportException, response: ExceptionResponseEntity | null | undefined): ReportExceptionType {
+  return Object.assign(new ReportExceptionType(), {
+    id: x.id,
+    controlRef: x.controlRef,
+    description: x.description,
+    testResult: x.testResult,
+    managementResponse: x.managementResponse,
+    vendorResponse: response
+      ? Object.assign(new ExceptionResponse(), {
+        managementResponse: response.managementResponse,
+        remediationPlan: response.remediationPlan,
+        targetDate: response.targetDate ? calendarDate(response.targetDate) : null,
+        status: response.status,
+        updatedAt: response.updatedAt,
+      })
+      : null,
+  });
 }
 
 @ObjectType({ description: 'A subservice organization the report names (e.g. the cloud provider).' })
@@ -114,6 +175,7 @@ export class Attestation {
   orgId: string;
   exceptionsData: ReportException[];
   cuecsData: ComplementaryControl[];
+  subserviceOrganizationsData: SubserviceOrganization[];
   withdrawnReasonData: string | null;
   supersededById: string | null;
 
@@ -153,11 +215,14 @@ export class Attestation {
   @Field(() => [TrustServiceCriterionEnum], { description: 'Trust Services Criteria in scope (SOC 2 / SOC 3).' })
   trustServiceCriteria: TrustServiceCriterion[];
 
-  @Field(() => Int, { description: 'How many exceptions the report lists (the details are for members and, later, granted customers).' })
+  @Field(() => Int, { description: 'How many exceptions the report lists: shown to anyone (the details, `exceptions`, only to those who may read the findings: see `findingsVisible`).' })
   exceptionCount: number;
 
-  @Field(() => [SubserviceOrganizationType], { description: 'Subservice organizations and how they are treated.' })
-  subserviceOrganizations: SubserviceOrganization[];
+  @Field(() => Int, { description: 'How many subservice organizations the report names: shown to anyone (the list only to those who may read the findings).' })
+  subserviceOrganizationCount: number;
+
+  @Field(() => Int, { description: 'How many complementary user-entity controls the report lists: shown to anyone (the list only to those who may read the findings).' })
+  complementaryUserEntityControlCount: number;
 
   @Field(() => String, { nullable: true, description: 'Certificate number (certificates).' })
   certificateNumber: string | null;
@@ -187,8 +252,9 @@ export class AttestationConnection extends Connection(Attestation, 'Attestation'
 export function toAttestation(e: AttestationEntity): Attestation {
   return Object.assign(new Attestation(), {
     orgId: e.orgId,
-    exceptionsData: e.exceptions,
+    exceptionsData: reportExceptions(e.exceptions),
     cuecsData: e.complementaryUserEntityControls,
+    subserviceOrganizationsData: e.subserviceOrganizations,
     withdrawnReasonData: e.withdrawnReason,
     supersededById: e.supersededById,
     id: e.id,
@@ -201,7 +267,8 @@ export function toAttestation(e: AttestationEntity): Attestation {
     opinion: e.opinion,
     trustServiceCriteria: e.trustServiceCriteria,
     exceptionCount: e.exceptions.length,
-    subserviceOrganizations: e.subserviceOrganizations,
+    subserviceOrganizationCount: e.subserviceOrganizations.length,
+    complementaryUserEntityControlCount: e.complementaryUserEntityControls.length,
     certificateNumber: e.certificateNumber,
     status: e.status,
     publishedAt: e.publishedAt,

@@ -23,6 +23,7 @@ export type AuditAction =
   | 'trust_center.unpublished'
   | 'attestation.published'
   | 'attestation.withdrawn'
+  | 'attestation.exception_response_set'
   | 'attestation_in_progress.created'
   | 'attestation_in_progress.updated'
   | 'attestation_in_progress.cancelled'

@@ -45,6 +45,20 @@ export const documentRepository = {
     return rows.map((r) => r.id);
   },
 
+  /**
+   * The RESTRICTED documents that carry these reports (linked by attestation_id), bridge letters aside: a grant on one
+   * of them is a grant on its report's findings (access.service.ts, readGrantedFindings).
+   */
+  async restrictedReportDocuments(m: EntityManager, scope: TenantScope, attestationIds: readonly string[]): Promise<{ id: string; attestationId: string }[]> {
+    const ids = attestationIds.filter(isUuid);
+    if (ids.length === 0) return [];
+    const rows: { id: string; attestation_id: string }[] = await m.query(
+      `SELECT id, attestation_id FROM documents WHERE org_id = $1 AND attestation_id = ANY($2) AND visibility = 'RESTRICTED' AND kind <> 'BRIDGE_LETTER'`,
+      [scope.orgId, ids],
+    );
+    return rows.map((r) => ({ id: r.id, attestationId: r.attestation_id }));
+  },
+
   async insert(m: EntityManager, scope: TenantScope, values: Partial<DocumentEntity>): Promise<DocumentEntity> {
     const repo = m.getRepository(DocumentEntity);
     return repo.save(repo.create({ ...values, orgId: scope.orgId }));
