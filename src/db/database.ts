@@ -1,39 +1,77 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { DbScope } from './db-scope';
 import { currentQueryStats } from './query-stats';
+import { ACT_AS_POSITIONS, ReadSession, SessionSlots, SET_IDENTITY, type IdentityValues } from './read-session';
 
 /** Transactions whose reads are being tagged: whether each has run as one tenant yet. */
 const tagging = new WeakMap<EntityManager, { tenant: boolean }>();
 
+/** A scope's settings as sent to set_config, in SET_IDENTITY's order ('' for unset). */
+function identityValues(scope: DbScope): IdentityValues {
+  const identity = scope.identity;
+  return [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? '', identity.customerOrgId ?? '', identity.documentId ?? '', identity.publicReads ? 'on' : '',
+    identity.fanoutVendorId ?? '', identity.systemSweep ? 'on' : '', identity.apiKeyId ?? '', identity.visitor ? 'on' : '', identity.invitationTokenHash ?? ''];
+}
+
+export interface TransactionOptions {
+  /**
+   * A transaction of its own even inside a GraphQL query's read session: for work that writes (the session is READ
+   * ONLY), or that must commit whatever the rest of the request does. Say why at the call site.
+   */
+  own?: boolean;
+}
+
 export class Database {
-  constructor(readonly dataSource: DataSource) {}
+  /** Read sessions holding a pooled connection at once: one connection always stays for transactions of their own. */
+  private readonly slots: SessionSlots;
+
+  constructor(readonly dataSource: DataSource) {
+    const poolMax = Number((dataSource.options as { extra?: { max?: number } }).extra?.max ?? 10);
+    this.slots = new SessionSlots(Math.max(1, poolMax - 1));
+  }
 
   /**
    * One unit of work: BEGIN, set the identity with set_config(..., true), run, COMMIT (ROLLBACK on throw). Only a
    * DbScope is accepted: its named constructors are the identity shapes the row-level security policies were written for.
+   *
+   * Inside a GraphQL query (the request's QueryStats carries a read session, see readSessionPlugin in
+   * src/http/apollo.ts) the unit joins the request's one READ ONLY transaction instead (src/db/read-session.ts): the
+   * identity is switched with one set_config statement when it differs from the one in force, and the transaction
+   * ends when execution does. `{ own: true }` opts out (a write inside a query).
    */
-  async transaction<T>(scope: DbScope, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const identity = scope.identity;
+  async transaction<T>(scope: DbScope, work: (manager: EntityManager) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const values = identityValues(scope);
+    const session = currentQueryStats()?.readSession;
+    if (session?.accepting && !options.own) return session.run(values, (manager) => this.tagged(scope, manager, work));
     return this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
-                set_config('app.subject', $3, true), set_config('app.org_slug', $4, true),
-                set_config('app.customer_org_id', $5, true), set_config('app.document_id', $6, true),
-                set_config('app.public_reads', $7, true), set_config('app.fanout_vendor_id', $8, true),
-                set_config('app.system_sweep', $9, true), set_config('app.api_key_id', $10, true),
-                set_config('app.visitor', $11, true), set_config('app.invitation_token_hash', $12, true)`,
-        [identity.orgId ?? '', identity.userId ?? '', identity.subject ?? '', identity.orgSlug ?? '', identity.customerOrgId ?? '', identity.documentId ?? '', identity.publicReads ? 'on' : '',
-          identity.fanoutVendorId ?? '', identity.systemSweep ? 'on' : '', identity.apiKeyId ?? '', identity.visitor ? 'on' : '', identity.invitationTokenHash ?? ''],
-      );
-      const tags = currentQueryStats()?.readTags;
-      if (!tags) return work(manager);
-      const state = { tenant: Boolean(identity.orgId) };
-      if (identity.orgId) tags.add(identity.orgId);
-      tagging.set(manager, state);
+      await manager.query(SET_IDENTITY, [...values]);
+      return this.tagged(scope, manager, work);
+    });
+  }
+
+  /** Runs a unit, recording (when the request tags its reads) the tenant it read as, or `*` if it never ran as one. */
+  private async tagged<T>(scope: DbScope, manager: EntityManager, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const tags = currentQueryStats()?.readTags;
+    if (!tags) return work(manager);
+    const orgId = scope.identity.orgId;
+    const state = { tenant: Boolean(orgId) };
+    if (orgId) tags.add(orgId);
+    // A unit nested in another one on the same (session) manager has its own state; the outer one's comes back after.
+    const outer = tagging.get(manager);
+    tagging.set(manager, state);
+    try {
       const result = await work(manager);
       if (!state.tenant) tags.add('*');
       return result;
-    });
+    } finally {
+      if (outer) tagging.set(manager, outer);
+      else tagging.delete(manager);
+    }
+  }
+
+  /** A read session for one GraphQL query operation (opened lazily by its first unit; see src/db/read-session.ts). */
+  readSession(): ReadSession {
+    return new ReadSession(this.dataSource, this.slots);
   }
 
   /**
@@ -43,12 +81,30 @@ export class Database {
    */
   async actAs(manager: EntityManager, scope: DbScope): Promise<void> {
     const identity = scope.identity;
-    await manager.query(
-      `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), set_config('app.org_slug', '', true),
-              set_config('app.visitor', $3, true), set_config('app.customer_org_id', $4, true), set_config('app.document_id', '', true),
-              set_config('app.invitation_token_hash', '', true)`,
-      [identity.orgId ?? '', identity.userId ?? '', identity.visitor ? 'on' : '', identity.customerOrgId ?? ''],
-    );
+    const session = currentQueryStats()?.readSession;
+    const current = session?.owns(manager) ? session.identity : null;
+    if (session && current) {
+      // In a read session the identity in force is tracked: set all twelve settings (the others as they are).
+      const next = [...current];
+      next[ACT_AS_POSITIONS.orgId] = identity.orgId ?? '';
+      next[ACT_AS_POSITIONS.userId] = identity.userId ?? '';
+      next[ACT_AS_POSITIONS.orgSlug] = '';
+      next[ACT_AS_POSITIONS.visitor] = identity.visitor ? 'on' : '';
+      next[ACT_AS_POSITIONS.customerOrgId] = identity.customerOrgId ?? '';
+      next[ACT_AS_POSITIONS.documentId] = '';
+      next[ACT_AS_POSITIONS.invitationTokenHash] = '';
+      if (next.some((v, i) => v !== current[i])) {
+        await manager.query(SET_IDENTITY, next);
+        session.switched(next);
+      }
+    } else {
+      await manager.query(
+        `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), set_config('app.org_slug', '', true),
+                set_config('app.visitor', $3, true), set_config('app.customer_org_id', $4, true), set_config('app.document_id', '', true),
+                set_config('app.invitation_token_hash', '', true)`,
+        [identity.orgId ?? '', identity.userId ?? '', identity.visitor ? 'on' : '', identity.customerOrgId ?? ''],
+      );
+    }
     const state = tagging.get(manager);
     if (state && identity.orgId) {
       state.tenant = true;

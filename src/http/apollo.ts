@@ -2,6 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { AppConfig } from '../config/config';
 import type { Database } from '../db/database';
+import { currentQueryStats } from '../db/query-stats';
 import type { RequestContext } from '../graphql/context';
 import { formatError, isDatabaseUnavailable } from '../graphql/format-error';
 import { costLimitPlugin, documentLimits, textValidityPlugin } from '../graphql/limits';
@@ -37,6 +38,34 @@ function loggingPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
   };
 }
 
+/**
+ * One read transaction per query operation (issue 16, item 1): once the operation is known to be a `query`, the
+ * request's QueryStats (set around Apollo's execution by src/http/graphql.ts and trust-page.plugin.ts) gets a read
+ * session that every `Database.transaction` of its resolvers joins (src/db/read-session.ts); it is committed and its
+ * connection released as soon as execution ends, before the response is serialized. Mutations keep a transaction per
+ * unit of work. The routes close the session again after execution (a no-op here) in case execution never started.
+ */
+export function readSessionPlugin(db: Database): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      const stats = currentQueryStats();
+      if (!stats) return;
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation === 'query' && !stats.readSession?.accepting) stats.readSession = db.readSession();
+        },
+        async executionDidStart() {
+          return {
+            async executionDidEnd() {
+              await stats.readSession?.close();
+            },
+          };
+        },
+      };
+    },
+  };
+}
+
 /** The started Apollo server: schema, limits, persisted queries (APQ in PostgreSQL, or the manifest), error logging. */
 export async function startApollo(config: AppConfig, db: Database, logger: Logger, manifest: Map<string, RegisteredOperation> | null): Promise<ApolloServer<RequestContext>> {
   const schema = await buildAppSchema();
@@ -55,7 +84,7 @@ export async function startApollo(config: AppConfig, db: Database, logger: Logge
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     // Cache-Control is ours (public-cache.plugin.ts); Apollo's cache-control plugin would only wrap every field resolver.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), loggingPlugin(logger), textValidityPlugin(), costLimitPlugin(schema, config.limits.maxCost)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), readSessionPlugin(db), loggingPlugin(logger), textValidityPlugin(), costLimitPlugin(schema, config.limits.maxCost)],
   });
   await apollo.start();
   return apollo;

@@ -111,6 +111,8 @@ export async function graphqlRoute(app: FastifyInstance, options: GraphqlRouteOp
         throw error;
       } finally {
         if (timer) clearTimeout(timer);
+        // Normally ended when execution ended (readSessionPlugin); this covers a request that failed around it.
+        await state.stats.readSession?.close();
       }
       if (typeof body !== 'string') {
         // A streamed answer (incremental delivery) was sent by the integration itself: nothing to keep.
@@ -124,7 +126,7 @@ export async function graphqlRoute(app: FastifyInstance, options: GraphqlRouteOp
       }
       const contentType = reply.getHeader('content-type');
       if (reply.statusCode === 400 && legacyJsonRequestError(typeof contentType === 'string' ? contentType : undefined, body)) reply.code(200);
-      if (config.env !== 'production') reply.header('x-sql-statements', String(state.stats.statements));
+      if (config.env !== 'production') reply.header('x-sql-statements', String(state.stats.statements)).header('x-sql-transactions', String(state.stats.transactions ?? 0));
       state.answered = true;
       return body;
     },

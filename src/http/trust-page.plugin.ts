@@ -67,7 +67,8 @@ export async function trustPageRoutes(app: FastifyInstance, options: TrustPageOp
       requestId: request.id, principal: ANONYMOUS, db, storage, logger, config, now,
       client: { ip: clientIp(request.raw, trust), userAgent: userAgent ? userAgent.slice(0, 512) : null },
     });
-    const response = await withQueryStats(stats, () => apollo.executeOperation<T>({ query, variables }, { contextValue }));
+    // The query's read session ends with its execution (readSessionPlugin); the finally covers a failure around it.
+    const response = await withQueryStats(stats, () => apollo.executeOperation<T>({ query, variables }, { contextValue })).finally(() => stats.readSession?.close());
     if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
     const { data, errors } = response.body.singleResult;
     const notFound = errors?.some((e) => e.extensions?.code === 'NOT_FOUND') ?? false;

@@ -1,6 +1,8 @@
 import { addDays, addMonths, todayUtc } from '../../src/domain/calendar-date';
 import { startTestApp, type TestApp } from '../support/harness';
 import { createAttestation, createOrg, expectNoErrors, type TestOrg } from '../support/factories';
+import { createDocumentWithFile, publishNda, requestAccess, vendorWithRestrictedDocument } from '../support/documents';
+import { TRUST_CENTER_PAGE } from '../bench/scenarios';
 
 /** Field resolvers load through per-request DataLoaders: the statement count must not grow with the list. */
 let app: TestApp;
@@ -118,3 +120,70 @@ test('vendorStatuses and portfolioSummary with reviews and Type II engagements i
   expect(statusCounts[1]).toBe(statusCounts[0]);
   expect(summaryCounts[1]).toBe(summaryCounts[0]);
 }, 120_000);
+
+// ---- One transaction per request (issue 16, item 1) ------------------------------------------------------------
+
+/** A vendor whose public page has every part: reports (one with a bridge letter), an NDA, a document, a subprocessor. */
+async function fullVendor(): Promise<TestOrg> {
+  const org = await publishedVendor(2);
+  const [soc2] = await listAttestationIds(org);
+  const letter = await app.gql(`mutation($i: AddBridgeLetterInput!) { addBridgeLetter(input: $i) { errors { code message } } }`, {
+    token: org.owner.token, org: org.slug,
+    variables: { i: { attestationId: soc2, coversFrom: '2026-01-01', coversThrough: '2026-03-31', issuedOn: '2026-04-02', signedByName: 'Chief Executive', signedByTitle: 'CEO' } },
+  });
+  expect(letter.data!.addBridgeLetter.errors).toEqual([]);
+  await publishNda(app, org);
+  await createDocumentWithFile(app, org, { title: 'ISO certificate', kind: 'CERTIFICATE', visibility: 'PUBLIC' });
+  const sub = await app.gql(`mutation($i: SubprocessorInput!) { createSubprocessor(input: $i) { errors { code message } } }`, {
+    token: org.owner.token, org: org.slug, variables: { i: { name: 'Cloud Co', purpose: 'Hosting', location: 'EU' } },
+  });
+  expect(sub.data!.createSubprocessor.errors).toEqual([]);
+  return org;
+}
+
+async function listAttestationIds(org: TestOrg): Promise<string[]> {
+  const r = await app.gql(`{ organization { attestations(first: 10) { edges { node { id framework } } } } }`, { token: org.owner.token, org: org.slug });
+  return r.data!.organization.attestations.edges.filter((e: any) => e.node.framework === 'SOC2').map((e: any) => e.node.id);
+}
+
+/** What the page read, for checking it is all there. */
+function pageParts(data: any) {
+  const tc = data.trustCenter;
+  return {
+    attestations: tc.attestations.edges.length,
+    letters: tc.attestations.edges.reduce((n: number, e: any) => n + e.node.bridgeLetters.length, 0),
+    documents: tc.documents.edges.length,
+    subprocessors: tc.subprocessors.length,
+    nda: Boolean(tc.nda),
+  };
+}
+
+test('the public page (bench scenario a-post) runs in ONE read-only transaction of at most 13 statements', async () => {
+  const org = await fullVendor();
+  const r = await app.gql(TRUST_CENTER_PAGE, { variables: { slug: org.slug } });
+  expect(r.errors).toBeUndefined();
+  expect(pageParts(r.data)).toEqual({ attestations: 2, letters: 1, documents: 1, subprocessors: 1, nda: true });
+  expect(r.transactions).toBe(1);
+  // Was 34 statements in 8 transactions (each DataLoader batch and field its own BEGIN, set_config, COMMIT).
+  expect(r.statements).toBeLessThanOrEqual(13);
+});
+
+test("a customer's requests to several vendors (each vendor's own tenant) are read in one transaction", async () => {
+  const customer = await createOrg(app, { prefix: 'buyer' });
+  const vendors: TestOrg[] = [];
+  for (let i = 0; i < 3; i++) vendors.push((await vendorWithRestrictedDocument(app)).vendor);
+  for (const vendor of vendors) {
+    const asked = await requestAccess(app, customer, customer.owner, vendor.slug);
+    expect(asked.errors).toEqual([]);
+  }
+  const r = await app.gql(`{ organization { outgoingAccessRequests(first: 10) { edges { node { state vendor { slug name } history { toState } } } } } }`, {
+    token: customer.owner.token, org: customer.slug,
+  });
+  expect(r.errors).toBeUndefined();
+  const edges = r.data!.organization.outgoingAccessRequests.edges;
+  expect(edges.map((e: any) => e.node.vendor.slug).sort()).toEqual(vendors.map((v) => v.slug).sort());
+  expect(edges.every((e: any) => e.node.history.length > 0)).toBe(true);
+  // The caller's authentication (user row made or refreshed: a write) is one; every read of the query, across the
+  // customer's tenant and three vendors' (a visitor in each), is the other.
+  expect(r.transactions).toBe(2);
+});

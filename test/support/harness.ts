@@ -24,6 +24,8 @@ export interface GqlResponse<T = Record<string, any>> {
   errors: { message: string; path?: string[]; extensions?: { code?: string; [k: string]: unknown } }[] | undefined;
   /** SQL statements the request ran (the server reports it outside production). */
   statements: number;
+  /** Transactions among them (x-sql-transactions; the harness's gql reports it). */
+  transactions?: number;
 }
 
 export interface GqlOptions {
@@ -117,7 +119,7 @@ export async function startTestApp(options: { now?: () => Date; worker?: boolean
       } catch {
         throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
       }
-      return { status: res.status, headers: res.headers, data: body.data ?? null, errors: body.errors, statements: Number(res.headers.get('x-sql-statements') ?? NaN) };
+      return { status: res.status, headers: res.headers, data: body.data ?? null, errors: body.errors, statements: Number(res.headers.get('x-sql-statements') ?? NaN), transactions: Number(res.headers.get('x-sql-transactions') ?? NaN) };
     },
     tokenFor(email, subject) {
       return signDevToken(config.jwt, { subject: subject ?? `test|${email}`, email }, 3600);
