@@ -172,6 +172,18 @@ const MUTATIONS: MutationCase[] = [
       variables: { id: await createInProgress(org), a: await createAttestation(app, org, soc2TypeII(2025)) },
     }),
   },
+  {
+    mutation: 'setExceptionResponse',
+    allowed: WRITERS,
+    prepare: async (org) => {
+      const id = await createAttestation(app, org, soc2TypeII(2025, { exceptions: [{ controlRef: 'CC6.2', description: 'Late deprovisioning' }] }), true);
+      const read = await app.gql(`query($id: ID!) { attestation(id: $id) { exceptions { id } } }`, { token: org.owner.token, org: org.slug, variables: { id } });
+      return {
+        query: `mutation($i: SetExceptionResponseInput!) { setExceptionResponse(input: $i) { errors { code } } }`,
+        variables: { i: { attestationId: id, exceptionId: expectNoErrors(read).attestation.exceptions[0].id, managementResponse: 'Automating offboarding', status: 'IN_PROGRESS' } },
+      };
+    },
+  },
 
   // ---- documents (document.write) ----
   {
