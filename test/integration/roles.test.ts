@@ -349,6 +349,19 @@ const MUTATIONS: MutationCase[] = [
     prepare: async () => ({ query: `mutation { setRequirementPolicy(input: { maxAgeMonths: 6 }) { errors { code } } }` }),
   },
   {
+    mutation: 'reviewVendorReport',
+    allowed: TRACKERS,
+    prepare: async (org) => {
+      const watchId = await offPlatformWatch(org);
+      const recorded = await app.gql(`mutation($i: RecordVendorAttestationInput!) { recordVendorAttestation(input: $i) { attestationId errors { code } } }`, {
+        token: org.owner.token, org: org.slug,
+        variables: { i: { watchId, framework: 'SOC2', socType: 'TYPE_II', periodStart: '2025-04-01', periodEnd: '2026-03-31', issueDate: '2026-05-01', opinion: 'QUALIFIED' } },
+      });
+      const attestationId = expectNoErrors(recorded).recordVendorAttestation.attestationId;
+      return { query: `mutation($i: ReviewVendorReportInput!) { reviewVendorReport(input: $i) { errors { code } } }`, variables: { i: { watchId, attestationId, decision: 'ACCEPTED' } } };
+    },
+  },
+  {
     mutation: 'clearRequirementPolicyOverride',
     allowed: TRACKERS,
     prepare: async (org) => {
