@@ -43,10 +43,12 @@ export const tenancyRepository = {
     return rows.map((r) => ({ orgId: r.org_id, slug: r.slug, name: r.name, role: r.role }));
   },
 
-  /** Resolves a slug to its org. Needs `app.org_slug` set to the same slug (RLS reveals only that row). */
-  async organizationBySlug(m: EntityManager, slug: string): Promise<{ id: string; name: string } | null> {
-    const rows: { id: string; name: string }[] = await m.query(`SELECT id, name FROM organizations WHERE slug = $1`, [slug]);
-    return rows[0] ?? null;
+  /**
+   * Resolves a slug to its org (the whole row: a visitor's page shows it, without reading it again). Needs
+   * `app.org_slug` set to the same slug (RLS reveals only that row).
+   */
+  async organizationBySlug(m: EntityManager, slug: string): Promise<OrganizationEntity | null> {
+    return m.getRepository(OrganizationEntity).createQueryBuilder('o').where('o.slug = :slug', { slug }).getOne();
   },
 
   async orgIdForSlug(m: EntityManager, slug: string): Promise<string | null> {

@@ -18,7 +18,7 @@ const RESERVED_SLUGS = new Set(['admin', 'api', 'graphql', 'healthz', 'readyz', 
 
 /** An organization inside another module's transaction (the slug lookup needs DbScope.slugLookup set). */
 export const organizations = {
-  bySlug: (m: EntityManager, slug: string): Promise<{ id: string; name: string } | null> => tenancyRepository.organizationBySlug(m, slug),
+  bySlug: (m: EntityManager, slug: string): Promise<OrganizationEntity | null> => tenancyRepository.organizationBySlug(m, slug),
   /** The scope's own organization (null only when it is gone). */
   of: async (m: EntityManager, scope: TenantScope): Promise<OrganizationEntity | null> => (await tenancyRepository.organizationsByIds(m, [scope.orgId]))[0] ?? null,
 };

@@ -21,8 +21,10 @@ export class TrustCenterResolver {
   })
   async trustCenter(@Arg('slug', () => String, { description: 'The organization slug, e.g. "acme".' }) slug: string, @Ctx() ctx: RequestContext): Promise<TrustCenter> {
     if (slug.length > MAX_SLUG_LENGTH) throw new NotFoundError('Trust center');
-    const { trustCenter } = await new TrustCenterService(ctx.db).bySlug(ctx.principal, slug);
+    const { trustCenter, organization } = await new TrustCenterService(ctx.db).bySlug(ctx.principal, slug);
+    // Both rows are read already: the page's fields (and view() below) take them from the loaders.
     ctx.loaders.trustCenter.prime(orgKey(trustCenter.orgId, trustCenter.orgId), trustCenter);
+    ctx.loaders.organization.prime(orgKey(organization.id, organization.id), organization);
     return this.view(ctx, trustCenter);
   }
 

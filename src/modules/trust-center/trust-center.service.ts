@@ -6,6 +6,7 @@ import type { TenantScope } from '../auth/tenant-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { NotFoundError, refusal, type Actor, type PayloadError } from '../common/errors';
 import { organizations } from '../tenancy/tenancy.service';
+import type { OrganizationEntity } from '../tenancy/organization.entity';
 import type { Principal } from '../auth/principal';
 import { authorize } from '../auth/authorize';
 import type { EntityManager } from 'typeorm';
@@ -59,6 +60,8 @@ export interface PublicTrustCenter {
   trustCenter: TrustCenterEntity;
   scope: TenantScope;
   organizationName: string;
+  /** The organization row, as the slug lookup read it. */
+  organization: OrganizationEntity;
 }
 
 /**
@@ -90,7 +93,7 @@ export class TrustCenterService {
       return { organization, scope, trustCenter: await trustCenterRepository.forScope(m, scope) };
     });
     if (!found?.trustCenter || (found.trustCenter.status !== 'PUBLISHED' && !found.scope.isMember)) throw new NotFoundError('Trust center');
-    return { trustCenter: found.trustCenter, scope: found.scope, organizationName: found.organization.name };
+    return { trustCenter: found.trustCenter, scope: found.scope, organizationName: found.organization.name, organization: found.organization };
   }
 
   async update(scope: TenantScope, input: TrustCenterChanges): Promise<TrustCenterResult> {
