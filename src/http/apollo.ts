@@ -39,11 +39,13 @@ function loggingPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
 }
 
 /**
- * One read transaction per query operation (issue 16, item 1): once the operation is known to be a `query`, the
- * request's QueryStats (set around Apollo's execution by src/http/graphql.ts and trust-page.plugin.ts) gets a read
- * session that every `Database.transaction` of its resolvers joins (src/db/read-session.ts); it is committed and its
- * connection released as soon as execution ends, before the response is serialized. Mutations keep a transaction per
- * unit of work. The routes close the session again after execution (a no-op here) in case execution never started.
+ * One read transaction per query operation (issue 16, item 1). The request's QueryStats (set around Apollo by
+ * src/http/graphql.ts and trust-page.plugin.ts) carries a read session that every `Database.transaction` joins
+ * (src/db/read-session.ts): /graphql opens one for the whole request, so the caller's authentication (a read, see
+ * principal.ts) shares it. Once the operation is known: a `query` keeps it (or gets one), anything else ends it, so a
+ * mutation keeps a transaction per unit of work. It is committed and its connection released as soon as execution
+ * ends, before the response is serialized; the routes close it again after execution (a no-op then) in case
+ * execution never started.
  */
 export function readSessionPlugin(db: Database): ApolloServerPlugin<RequestContext> {
   return {
@@ -52,7 +54,13 @@ export function readSessionPlugin(db: Database): ApolloServerPlugin<RequestConte
       if (!stats) return;
       return {
         async didResolveOperation({ operation }) {
-          if (operation?.operation === 'query' && !stats.readSession?.accepting) stats.readSession = db.readSession();
+          if (operation?.operation === 'query') {
+            if (!stats.readSession?.accepting) stats.readSession = db.readSession();
+            return;
+          }
+          const session = stats.readSession;
+          stats.readSession = undefined;
+          await session?.close();
         },
         async executionDidStart() {
           return {

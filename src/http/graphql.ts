@@ -104,6 +104,9 @@ export async function graphqlRoute(app: FastifyInstance, options: GraphqlRouteOp
         sendGraphqlError(reply, 503, 'TIMEOUT', `No answer within ${maxMs} ms; a mutation may still complete: retry with the same Idempotency-Key to get its result`, { 'cache-control': 'no-store', 'retry-after': '1' });
       }, maxMs) : null;
       let body: string | FastifyReply;
+      // One read transaction for the request: authentication reads in it, and a query operation's resolvers (a
+      // mutation ends it once Apollo knows the operation: readSessionPlugin in apollo.ts).
+      state.stats.readSession = db.readSession();
       try {
         body = await withQueryStats(state.stats, () => execute(request, reply));
       } catch (error) {
@@ -111,7 +114,7 @@ export async function graphqlRoute(app: FastifyInstance, options: GraphqlRouteOp
         throw error;
       } finally {
         if (timer) clearTimeout(timer);
-        // Normally ended when execution ended (readSessionPlugin); this covers a request that failed around it.
+        // Normally ended when execution ended (readSessionPlugin); this covers a request that never got that far.
         await state.stats.readSession?.close();
       }
       if (typeof body !== 'string') {

@@ -1,6 +1,6 @@
 import { addDays, addMonths, todayUtc } from '../../src/domain/calendar-date';
 import { startTestApp, type TestApp } from '../support/harness';
-import { createAttestation, createOrg, expectNoErrors, type TestOrg } from '../support/factories';
+import { createAttestation, createOrg, expectNoErrors, newUser, type TestOrg } from '../support/factories';
 import { createDocumentWithFile, publishNda, requestAccess, vendorWithRestrictedDocument } from '../support/documents';
 import { TRUST_CENTER_PAGE } from '../bench/scenarios';
 
@@ -185,7 +185,26 @@ test("a customer's requests to several vendors (each vendor's own tenant) are re
   const edges = r.data!.organization.outgoingAccessRequests.edges;
   expect(edges.map((e: any) => e.node.vendor.slug).sort()).toEqual(vendors.map((v) => v.slug).sort());
   expect(edges.every((e: any) => e.node.history.length > 0)).toBe(true);
-  // The caller's authentication (user row made or refreshed: a write) is one; every read of the query, across the
-  // customer's tenant and three vendors' (a visitor in each), is the other.
-  expect(r.transactions).toBe(2);
+  // The caller's authentication (a known user: reads only) and every read of the query, across the customer's tenant
+  // and three vendors' (a visitor in each): one transaction.
+  expect(r.transactions).toBe(1);
+});
+
+test("a new user's first query writes the user in a transaction of its own; every later request reads in one", async () => {
+  const user = newUser(app, 'first-sight');
+  const VIEWER = `{ viewer { user { email } memberships { role } } }`;
+  const first = await app.gql(VIEWER, { token: user.token });
+  expect(first.data!.viewer.user.email).toBe(user.email);
+  expect(first.transactions).toBe(2); // the read session (the lookup found no one), and the write that made the user
+  const again = await app.gql(VIEWER, { token: user.token });
+  expect(again.data!.viewer.user.email).toBe(user.email);
+  expect(again.transactions).toBe(1);
+});
+
+test('a mutation keeps its own write transactions; its authentication reads in a transaction that ends before it runs', async () => {
+  const org = await createOrg(app);
+  const r = await app.gql(`mutation { updateTrustCenter(input: { headline: "Counted" }) { trustCenter { headline } errors { code } } }`, { token: org.owner.token, org: org.slug });
+  expect(r.data!.updateTrustCenter.trustCenter.headline).toBe('Counted');
+  // Authentication (read), the update (write), the payload's organization read (a transaction per unit, as before).
+  expect(r.transactions).toBe(3);
 });

@@ -18,12 +18,18 @@ export interface UserRow {
 
 /** The only TypeORM user for tenancy tables. Runs inside a transaction the caller opened with the right identity. */
 export const tenancyRepository = {
+  /** The user a token subject names, if known. Needs `app.subject` set. */
+  async userBySubject(m: EntityManager, subject: string): Promise<UserRow | null> {
+    const found: { id: string; email: string }[] = await m.query(`SELECT id, email FROM users WHERE subject = $1`, [subject]);
+    return found[0] ? { id: found[0].id, email: found[0].email } : null;
+  },
+
   /** First sight creates the user; a changed email is kept up to date. Needs `app.subject` set. */
   async upsertUser(m: EntityManager, subject: string, email: string): Promise<UserRow> {
-    const found: { id: string; email: string }[] = await m.query(`SELECT id, email FROM users WHERE subject = $1`, [subject]);
-    if (found[0]) {
-      if (found[0].email !== email) await m.query(`UPDATE users SET email = $2, last_seen_at = now() WHERE id = $1`, [found[0].id, email]);
-      return { id: found[0].id, email };
+    const found = await this.userBySubject(m, subject);
+    if (found) {
+      if (found.email !== email) await m.query(`UPDATE users SET email = $2, last_seen_at = now() WHERE id = $1`, [found.id, email]);
+      return { id: found.id, email };
     }
     const inserted: { id: string }[] = await m.query(
       `INSERT INTO users (subject, email) VALUES ($1, $2)
