@@ -249,7 +249,7 @@ export async function guestAccessRoutes(app: FastifyInstance, options: GuestAcce
       startSession(reply, v.email);
       return see(reply, vendor.slug, 'signed-in');
     }
-    const principal = await guests.principalFor(v.email, v.company);
+    const principal = await guests.principalFor(v.email, v.company, clientOf(request));
     const { data } = await run<{ requestAccess: { accessRequest: { id: string; state: string } | null; errors: { code: string; message: string }[] } }>(request, principal,
       'mutation GuestRequestAccess($i: RequestAccessInput!) { requestAccess(input: $i) { accessRequest { id state } errors { code message } } }',
       { i: { trustCenterSlug: vendor.slug, documentIds: v.documentIds, reason: v.reason } });

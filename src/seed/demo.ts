@@ -61,7 +61,7 @@ async function seedDocuments(
   for (const f of files) {
     const created = check(f.title, await documents.create(scope, actor, { title: f.title, kind: f.kind, visibility: f.visibility, attestationId: f.attestationId ?? null }));
     const bytes = Buffer.from(await demoPdf(f.title, f.text));
-    const upload = check(`upload ${f.title}`, await documents.createUpload(scope, created.document!.id, {
+    const upload = check(`upload ${f.title}`, await documents.createUpload(scope, actor, created.document!.id, {
       fileName: f.fileName, contentType: 'application/pdf', sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'),
     }));
     const res = await fetch(upload.upload!.url, { method: 'PUT', headers: upload.upload!.headers, body: bytes });
@@ -69,7 +69,7 @@ async function seedDocuments(
     check(`complete ${f.title}`, await documents.completeUpload(scope, actor, upload.version!.id));
   }
   const access = new AccessService(db);
-  const nda = check('NDA', await access.createNdaTemplate(scope, { title: 'Acme Cloud mutual NDA', body: NDA_TEXT }));
+  const nda = check('NDA', await access.createNdaTemplate(scope, actor, { title: 'Acme Cloud mutual NDA', body: NDA_TEXT }));
   check('publish NDA', await access.publishNdaTemplate(scope, actor, nda.template!.id));
 }
 
@@ -98,15 +98,17 @@ export async function seedDemo(db: Database, logger: Logger, storage: Storage | 
   const today = todayUtc(now);
   const admin = await principalFor(db, DEMO_USERS.vendorAdmin);
   const tenancy = new TenancyService(db);
-  const acme = await tenancy.createOrganization(admin, { slug: 'acme', name: 'Acme Cloud', emailDomains: ['acme.test'] });
+  // Who the audit log names for the seed's changes (no request: no address).
+  const seeder = (p: Principal): Actor => ({ userId: p.user!.id, email: p.user!.email, orgId: p.active?.orgId ?? null, ip: null, userAgent: 'demo-seed' });
+  const acme = await tenancy.createOrganization(admin, seeder(admin), { slug: 'acme', name: 'Acme Cloud', emailDomains: ['acme.test'] });
   if (!acme.organization) {
     if (acme.errors.some((e) => e.code === 'SLUG_TAKEN')) return false;
     check('acme', acme);
   }
   const scope = TenantScope.forMember(acme.organization!.id, admin.user!.id, 'OWNER');
-  const actor = { userId: admin.user!.id, email: admin.user!.email, orgId: scope.orgId, ip: null, userAgent: 'demo-seed' };
+  const actor = { ...seeder(admin), orgId: scope.orgId };
   const trustCenters = new TrustCenterService(db);
-  check('trust center', await trustCenters.update(scope, {
+  check('trust center', await trustCenters.update(scope, actor, {
     headline: 'Security at Acme Cloud',
     description: 'Acme Cloud runs on a hardened, continuously monitored platform. Our SOC 2 Type II reports and ISO 27001 certificate are below.',
     contactEmail: 'security@acme.test',
@@ -129,11 +131,11 @@ export async function seedDemo(db: Database, logger: Logger, storage: Storage | 
     subserviceOrganizations: [{ name: 'Amazon Web Services', method: 'CARVE_OUT' as const, services: 'Infrastructure hosting' }],
     complementaryUserEntityControls: [{ ref: 'CUEC-1', description: 'Customers review user access to their Acme Cloud accounts quarterly.' }],
   };
-  const older = check('older SOC 2', await attestations.create(scope, 'SOC2', {
+  const older = check('older SOC 2', await attestations.create(scope, actor, 'SOC2', {
     ...soc2, title: `SOC 2 Type II ${olderEnd.slice(0, 4)}`, periodStart: olderStart, periodEnd: olderEnd, issueDate: addDays(olderEnd, 45),
   }));
   check('publish older SOC 2', await attestations.publish(scope, actor, older.attestation!.id, today));
-  const current = check('current SOC 2', await attestations.create(scope, 'SOC2', {
+  const current = check('current SOC 2', await attestations.create(scope, actor, 'SOC2', {
     ...soc2,
     title: `SOC 2 Type II ${periodEnd.slice(0, 4)}`,
     periodStart,
@@ -157,7 +159,7 @@ export async function seedDemo(db: Database, logger: Logger, storage: Storage | 
     status: 'REMEDIATED',
   }, today));
   const letterEnd = addMonths(periodEnd, 3);
-  check('bridge letter', await attestations.addBridgeLetter(scope, {
+  check('bridge letter', await attestations.addBridgeLetter(scope, actor, {
     attestationId: current.attestation!.id,
     coversFrom: addDays(periodEnd, 1),
     coversThrough: letterEnd,
@@ -166,7 +168,7 @@ export async function seedDemo(db: Database, logger: Logger, storage: Storage | 
     signedByTitle: 'Chief Information Security Officer',
   }, today));
   const isoFrom = addDays(today, -200);
-  const iso = check('ISO 27001', await attestations.create(scope, 'ISO27001', {
+  const iso = check('ISO 27001', await attestations.create(scope, actor, 'ISO27001', {
     title: 'ISO/IEC 27001:2022 certificate',
     auditor: 'Certification Body Ltd.',
     issueDate: isoFrom,
@@ -186,7 +188,7 @@ export async function seedDemo(db: Database, logger: Logger, storage: Storage | 
   }
 
   const buyer = await principalFor(db, DEMO_USERS.buyer);
-  check('globex', await tenancy.createOrganization(buyer, { slug: 'globex', name: 'Globex Corporation', emailDomains: ['globex.test'] }));
+  check('globex', await tenancy.createOrganization(buyer, seeder(buyer), { slug: 'globex', name: 'Globex Corporation', emailDomains: ['globex.test'] }));
   logger.info('demo seeded', { vendor: 'acme', customer: 'globex' });
   return true;
 }

@@ -94,7 +94,10 @@ describe('what is recorded', () => {
 
     let nda = { id: '', version: 0 };
     const published = await appendedBy(vendor, async () => { nda = await publishNda(app, vendor); });
-    expect(published).toMatchObject([{ action: 'nda.published', ...vendorActor, targetType: 'nda_template', targetId: nda.id, details: { version: 1 } }]);
+    expect(published).toMatchObject([
+      { action: 'nda.created', ...vendorActor, targetType: 'nda_template', targetId: nda.id, details: { version: 1, status: 'DRAFT' } },
+      { action: 'nda.published', ...vendorActor, targetType: 'nda_template', targetId: nda.id, details: { version: 1 } },
+    ]);
 
     const accepted = await appendedBy(vendor, () => acceptNda(app, customer, customer.owner, vendor.slug, 1));
     expect(accepted).toMatchObject([{ action: 'nda.accepted', ...customerActor, targetType: 'nda_template', targetId: nda.id, details: { version: 1, customer: `Org ${customer.slug}` } }]);
@@ -129,8 +132,8 @@ describe('what is recorded', () => {
 
     const trail = await auditTrail(app, vendor);
     expect(trail.every((e) => typeof e.ip === 'string' && e.ip.length > 0)).toBe(true);
-    // The customer's actions are the vendor's facts: none of them lands in the customer's own chain.
-    expect((await auditTrail(app, customer)).map((e) => e.action)).toEqual([]);
+    // The customer's actions are the vendor's facts: none of them lands in the customer's own chain (only its creation).
+    expect((await auditTrail(app, customer)).map((e) => e.action)).toEqual(['organization.created']);
   });
 
   test('publishing and unpublishing the trust center, publishing and withdrawing an attestation are audited too', async () => {
@@ -143,7 +146,10 @@ describe('what is recorded', () => {
 
     let attestationId = '';
     const attested = await appendedBy(vendor, async () => { attestationId = await createAttestation(app, vendor, {}, true); });
-    expect(attested).toMatchObject([{ action: 'attestation.published', ...vendorActor, targetType: 'attestation', targetId: attestationId }]);
+    expect(attested).toMatchObject([
+      { action: 'attestation.created', ...vendorActor, targetType: 'attestation', targetId: attestationId },
+      { action: 'attestation.published', ...vendorActor, targetType: 'attestation', targetId: attestationId },
+    ]);
 
     const withdrawn = await appendedBy(vendor, () => app.gql(
       `mutation($i: WithdrawAttestationInput!) { withdrawAttestation(input: $i) { errors { code } } }`,
@@ -158,7 +164,10 @@ describe('what is recorded', () => {
   test('seq runs 1..n without gaps, each event links to the previous hash, and verifyAuditLog is valid', async () => {
     const vendor = await vendorWithHistory();
     const trail = await auditTrail(app, vendor);
-    expect(trail.map((e) => e.action).slice(-5)).toEqual(['document.created', 'document.version_available', 'nda.published', 'access.requested', 'access.approved']);
+    expect(trail.map((e) => e.action)).toEqual([
+      'organization.created', 'trust_center.published', 'document.created', 'document.upload_started', 'document.version_available',
+      'nda.created', 'nda.published', 'access.requested', 'access.approved',
+    ]);
     expectLinked(trail);
     expect(await verifyAudit(app, vendor)).toEqual({ valid: true, checkedEvents: trail.length, firstBrokenSeq: null, reason: null });
   });

@@ -20,6 +20,8 @@ let receiver: http.Server;
 let port: number;
 let hits: { url: string | undefined }[] = [];
 const logger = createLogger('silent');
+/** Who the audit log names for endpoints this file creates through the service directly. */
+const TEST_ACTOR = { userId: null, email: 'webhook-ssrf-test', orgId: null, ip: null, userAgent: null };
 
 beforeAll(async () => {
   receiver = http.createServer((req, res) => {
@@ -95,7 +97,7 @@ test('DNS rebinding between endpoint creation and delivery: public when created,
   const lookup = resolver(['93.184.215.14'], ['127.0.0.1']);
   const service = new NotificationsService(app.db, logger, { lookup }); // defaults: public targets only
   try {
-    const created = await service.createEndpoint(TenantScope.forSystem(org.id), { url: `http://rebind.test:${port}/hooks` }, { allowPlainHttp: true, allowPrivateTargets: false });
+    const created = await service.createEndpoint(TenantScope.forSystem(org.id), TEST_ACTOR, { url: `http://rebind.test:${port}/hooks` }, { allowPlainHttp: true, allowPrivateTargets: false });
     expect(created.errors).toEqual([]);
     expect(lookup.count).toBe(1);
     const id = await pendingDelivery(org.id, created.endpoint!.id);
@@ -117,14 +119,14 @@ test('createEndpoint refuses non-public targets whenever private targets are not
   const scope = TenantScope.forSystem(org.id);
   for (const allowPlainHttp of [true, false]) {
     for (const url of [...localUrls(port).map((u) => u.replace(/^http:/, 'https:')), 'https://internal.example/x', 'https://169.254.169.254/latest', 'https://[fd00::1]/', 'https://[fe80::1]/', 'https://100.64.0.1/']) {
-      const r = await service.createEndpoint(scope, { url }, { allowPlainHttp, allowPrivateTargets: false });
+      const r = await service.createEndpoint(scope, TEST_ACTOR, { url }, { allowPlainHttp, allowPrivateTargets: false });
       expect([url, r.endpoint, r.errors.map((e) => e.code)]).toEqual([url, null, ['INVALID_URL']]);
       expect(r.errors[0]!.message).toMatch(/non-public address|is local/);
     }
   }
-  const allowed = await service.createEndpoint(scope, { url: `http://127.0.0.1:${port}/hooks` }, { allowPlainHttp: true, allowPrivateTargets: true });
+  const allowed = await service.createEndpoint(scope, TEST_ACTOR, { url: `http://127.0.0.1:${port}/hooks` }, { allowPlainHttp: true, allowPrivateTargets: true });
   expect(allowed.errors).toEqual([]);
-  const publicOne = await service.createEndpoint(scope, { url: 'https://8.8.8.8/hooks' }, { allowPlainHttp: false, allowPrivateTargets: false });
+  const publicOne = await service.createEndpoint(scope, TEST_ACTOR, { url: 'https://8.8.8.8/hooks' }, { allowPlainHttp: false, allowPrivateTargets: false });
   expect(publicOne.errors).toEqual([]);
 });
 

@@ -43,7 +43,7 @@ export class AccessMutationsResolver {
   @Authorized('nda.manage')
   @Mutation(() => NdaTemplatePayload, { description: 'Draft a new NDA version (ADMIN and above).' })
   async createNdaTemplate(@Arg('input', { description: 'Title and text.' }) input: CreateNdaTemplateInput, @Ctx() ctx: RequestContext): Promise<NdaTemplatePayload> {
-    const r = await service(ctx).createNdaTemplate(authorize(ctx.principal, 'nda.manage'), input);
+    const r = await service(ctx).createNdaTemplate(authorize(ctx.principal, 'nda.manage'), actorOf(ctx), input);
     return { ndaTemplate: r.template ? toNdaTemplate(r.template) : null, errors: r.errors };
   }
 

@@ -99,7 +99,7 @@ export class AccessService {
 
   // ---- vendor: NDA templates ----------------------------------------------------------------------------------
 
-  async createNdaTemplate(scope: TenantScope, input: { title: string; body: string }): Promise<NdaTemplateResult> {
+  async createNdaTemplate(scope: TenantScope, actor: Actor, input: { title: string; body: string }): Promise<NdaTemplateResult> {
     const title = input.title.trim();
     const body = input.body.replace(/\r\n/g, '\n').trim();
     if (!title || title.length > 200 || body.length < 20 || body.length > 100_000) {
@@ -110,6 +110,10 @@ export class AccessService {
       await trustCenterRepository.forScope(m, scope, true);
       const template = await accessRepository.insertTemplate(m, scope, {
         version: await accessRepository.nextTemplateVersion(m, scope), title, body, bodySha256: sha256(body), status: 'DRAFT', createdBy: scope.userId,
+      });
+      await auditLog.append(m, scope.orgId, {
+        ...auditActor(actor), action: 'nda.created', targetType: 'nda_template', targetId: template.id,
+        details: { version: template.version, title, bodySha256: template.bodySha256, status: 'DRAFT' },
       });
       return { template, errors: [] };
     });

@@ -91,13 +91,13 @@ export class AttestationResolver {
   @Authorized('attestation.write')
   @Mutation(() => AttestationPayload, { description: 'Create a draft attestation in the active organization (EDITOR and above).' })
   async createAttestation(@Arg('input', { description: 'The draft to create.' }) input: CreateAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
-    return toPayload(await this.service(ctx).create(authorize(ctx.principal, 'attestation.write'), input.framework, input));
+    return toPayload(await this.service(ctx).create(authorize(ctx.principal, 'attestation.write'), actorOf(ctx), input.framework, input));
   }
 
   @Authorized('attestation.write')
   @Mutation(() => AttestationPayload, { description: 'Change a draft or published attestation (EDITOR and above). A published one must stay publishable.' })
   async updateAttestation(@Arg('input', { description: 'The attestation and the fields to change.' }) input: UpdateAttestationInput, @Ctx() ctx: RequestContext): Promise<AttestationPayload> {
-    return toPayload(await this.service(ctx).update(authorize(ctx.principal, 'attestation.write'), input.id, input, todayUtc(ctx.now())));
+    return toPayload(await this.service(ctx).update(authorize(ctx.principal, 'attestation.write'), actorOf(ctx), input.id, input, todayUtc(ctx.now())));
   }
 
   @Authorized('attestation.publish')
@@ -117,7 +117,7 @@ export class AttestationResolver {
   @Authorized('attestation.write')
   @Mutation(() => AddBridgeLetterPayload, { description: 'Add a bridge letter to a published SOC report (EDITOR and above).' })
   async addBridgeLetter(@Arg('input', { description: 'The letter and the report it extends.' }) input: AddBridgeLetterInput, @Ctx() ctx: RequestContext): Promise<AddBridgeLetterPayload> {
-    const result = await this.service(ctx).addBridgeLetter(authorize(ctx.principal, 'attestation.write'), input, todayUtc(ctx.now()));
+    const result = await this.service(ctx).addBridgeLetter(authorize(ctx.principal, 'attestation.write'), actorOf(ctx), input, todayUtc(ctx.now()));
     return {
       bridgeLetter: result.bridgeLetter ? toBridgeLetter(result.bridgeLetter) : null,
       attestation: result.attestation ? toAttestation(result.attestation) : null,

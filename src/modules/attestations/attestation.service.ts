@@ -20,7 +20,7 @@ import type { EntityManager } from 'typeorm';
 import type { Database } from '../../db/database';
 import type { TenantScope } from '../auth/tenant-scope';
 import { emitVendorEvent } from '../../jobs/events';
-import { auditActor, auditLog } from '../audit/audit.service';
+import { auditActor, auditChanges, auditLog } from '../audit/audit.service';
 import { NotFoundError, type Actor } from '../common/errors';
 import { trustCenters } from '../trust-center/trust-center.service';
 import type { AttestationEntity } from './attestation.entity';
@@ -107,7 +107,7 @@ export const attestations = {
 export class AttestationService {
   constructor(private readonly db: Database) {}
 
-  async create(scope: TenantScope, framework: Framework, input: AttestationFieldsInput): Promise<AttestationResult> {
+  async create(scope: TenantScope, actor: Actor, framework: Framework, input: AttestationFieldsInput): Promise<AttestationResult> {
     if (!input.issueDate) {
       return { attestation: null, errors: [{ code: 'ISSUE_DATE_REQUIRED', field: 'issueDate', message: 'issueDate is required.' }], warnings: [] };
     }
@@ -117,13 +117,18 @@ export class AttestationService {
     if ((framework === 'SOC2' || framework === 'SOC3') && input.trustServiceCriteria == null) values.trustServiceCriteria = ['SECURITY'];
     const outcome = checkAttestation(withDefaults(values));
     if (outcome.errors.length > 0) return { attestation: null, errors: outcome.errors, warnings: outcome.warnings as RuleViolation<AttestationWarningCode>[] };
-    const attestation = await this.db.transaction(scope.identity(), (m) =>
-      attestationRepository.insert(m, scope, { ...values, status: 'DRAFT', createdBy: scope.userId }),
-    );
+    const attestation = await this.db.transaction(scope.identity(), async (m) => {
+      const saved = await attestationRepository.insert(m, scope, { ...values, status: 'DRAFT', createdBy: scope.userId });
+      await auditLog.append(m, scope.orgId, {
+        ...auditActor(actor), action: 'attestation.created', targetType: 'attestation', targetId: saved.id,
+        details: { framework, socType: values.socType ?? null, title: values.title ?? null, reportDate: reportDate(withDefaults(values)), exceptions: values.exceptions?.length ?? 0 },
+      });
+      return saved;
+    });
     return { attestation, errors: [], warnings: outcome.warnings as RuleViolation<AttestationWarningCode>[] };
   }
 
-  async update(scope: TenantScope, id: string, input: AttestationFieldsInput, today: CalendarDate): Promise<AttestationResult> {
+  async update(scope: TenantScope, actor: Actor, id: string, input: AttestationFieldsInput, today: CalendarDate): Promise<AttestationResult> {
     return this.db.transaction(scope.identity(), async (m) => {
       const current = await attestationRepository.findById(m, scope, id, true);
       if (!current) throw new NotFoundError('Attestation');
@@ -141,6 +146,10 @@ export class AttestationService {
       const warnings = outcome.warnings as RuleViolation<AttestationWarningCode>[];
       if (outcome.errors.length > 0) return { attestation: current, errors: outcome.errors, warnings };
       await attestationRepository.update(m, scope, id, next);
+      await auditLog.append(m, scope.orgId, {
+        ...auditActor(actor), action: 'attestation.updated', targetType: 'attestation', targetId: id,
+        details: { framework: current.framework, status: current.status, ...auditChanges(current, next) },
+      });
       return { attestation: await attestationRepository.findById(m, scope, id), errors: [], warnings };
     });
   }
@@ -215,6 +224,7 @@ export class AttestationService {
 
   async addBridgeLetter(
     scope: TenantScope,
+    actor: Actor,
     input: { attestationId: string; coversFrom: CalendarDate; coversThrough: CalendarDate; issuedOn: CalendarDate; signedByName: string; signedByTitle?: string | null; notes?: string | null },
     today: CalendarDate,
   ): Promise<BridgeLetterResult> {
@@ -249,6 +259,13 @@ export class AttestationService {
       await emitVendorEvent(m, {
         vendorOrgId: scope.orgId, type: 'bridge_letter.added', title: `Bridge letter for ${report.title ?? report.framework} through ${input.coversThrough}`,
         data: { attestationId: report.id, bridgeLetterId: bridgeLetter.id, coversFrom: input.coversFrom, coversThrough: input.coversThrough },
+      });
+      await auditLog.append(m, scope.orgId, {
+        ...auditActor(actor), action: 'bridge_letter.added', targetType: 'attestation', targetId: report.id,
+        details: {
+          bridgeLetterId: bridgeLetter.id, framework: report.framework, coversFrom: input.coversFrom, coversThrough: input.coversThrough,
+          issuedOn: input.issuedOn, signedByName: input.signedByName, signedByTitle: input.signedByTitle ?? null,
+        },
       });
       return { bridgeLetter, attestation: report, errors: [] };
     });

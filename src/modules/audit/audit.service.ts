@@ -19,18 +19,25 @@ export interface AuditInput {
 }
 
 export type AuditAction =
+  | 'organization.created'
+  | 'trust_center.updated'
   | 'trust_center.published'
   | 'trust_center.unpublished'
+  | 'attestation.created'
+  | 'attestation.updated'
   | 'attestation.published'
   | 'attestation.withdrawn'
   | 'attestation.exception_response_set'
+  | 'bridge_letter.added'
   | 'attestation_in_progress.created'
   | 'attestation_in_progress.updated'
   | 'attestation_in_progress.cancelled'
   | 'attestation_in_progress.completed'
   | 'document.created'
   | 'document.updated'
+  | 'document.upload_started'
   | 'document.version_available'
+  | 'nda.created'
   | 'nda.published'
   | 'nda.accepted'
   | 'nda.recorded_on_file'
@@ -51,11 +58,56 @@ export type AuditAction =
   | 'member.removed'
   | 'member.left'
   | 'member.ownership_transferred'
+  | 'subprocessor.added'
+  | 'subprocessor.removed'
+  | 'webhook_endpoint.created'
+  | 'webhook_endpoint.enabled'
+  | 'webhook_endpoint.disabled'
+  | 'webhook_endpoint.deleted'
+  | 'vendor_watch.added'
+  | 'vendor_watch.removed'
+  | 'vendor_attestation.recorded'
+  | 'requirement_policy.set'
+  | 'requirement_policy.override_cleared'
+  | 'vendor_subscription.set'
+  | 'vendor_subscription.removed'
   | 'vendor_review.recorded';
 
 /** The actor fields of an audit event. */
 export function auditActor(actor: Actor): Pick<AuditInput, 'actorUserId' | 'actorEmail' | 'actorOrgId' | 'ip'> {
   return { actorUserId: actor.userId, actorEmail: actor.email, actorOrgId: actor.orgId, ip: actor.ip };
+}
+
+/** Text values longer than this are named in an edit's details, not copied (descriptions, scopes, notes). */
+const SHORT_TEXT = 100;
+
+const isShortScalar = (v: unknown): boolean =>
+  v === null || typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= SHORT_TEXT);
+
+/** What an edit changed, for an event's details. */
+export interface AuditChanges {
+  /** The names of the fields whose value differs. */
+  changed: string[];
+  /** Old and new value of each changed short scalar field (lists and long texts are only named in `changed`). */
+  changes: Record<string, { from: unknown; to: unknown }>;
+}
+
+/**
+ * Compares `before` with what `after` sets (undefined: not set), field by field. Values compare as JSON, so equal
+ * lists and dates count as unchanged.
+ */
+export function auditChanges(before: object, after: object): AuditChanges {
+  const was = before as Record<string, unknown>;
+  const out: AuditChanges = { changed: [], changes: {} };
+  for (const [field, value] of Object.entries(after)) {
+    if (value === undefined) continue;
+    const from = was[field] instanceof Date ? (was[field] as Date).toISOString() : was[field] ?? null;
+    const to = value instanceof Date ? value.toISOString() : value;
+    if (JSON.stringify(from) === JSON.stringify(to)) continue;
+    out.changed.push(field);
+    if (isShortScalar(from) && isShortScalar(to)) out.changes[field] = { from, to };
+  }
+  return out;
 }
 
 const toStored = (e: AuditEventEntity): StoredEvent => ({

@@ -54,7 +54,7 @@ export class DocumentResolver {
     description: 'Reserve a new version and get a presigned PUT URL bound to its content type and exact size (EDITOR and above).',
   })
   async createDocumentUpload(@Arg('input', { description: 'The file to upload.' }) input: CreateDocumentUploadInput, @Ctx() ctx: RequestContext): Promise<DocumentUploadPayload> {
-    const r = await service(ctx).createUpload(authorize(ctx.principal, 'document.write'), input.documentId, { ...input, sha256: input.sha256.toLowerCase() });
+    const r = await service(ctx).createUpload(authorize(ctx.principal, 'document.write'), actorOf(ctx), input.documentId, { ...input, sha256: input.sha256.toLowerCase() });
     return {
       version: r.version ? toDocumentVersion(r.version) : null,
       upload: r.upload ? { ...r.upload, headers: Object.entries(r.upload.headers).map(([name, value]) => ({ name, value })) } : null,

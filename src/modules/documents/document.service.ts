@@ -100,7 +100,7 @@ export class DocumentService {
   }
 
   /** Reserves the next version and hands out a PUT URL for exactly that file. */
-  async createUpload(scope: TenantScope, documentId: string, upload: UploadRequest): Promise<UploadResult> {
+  async createUpload(scope: TenantScope, actor: Actor, documentId: string, upload: UploadRequest): Promise<UploadResult> {
     const errors = checkUpload(upload, this.maxUploadBytes);
     return this.db.transaction(scope.identity(), async (m) => {
       const document = await documentRepository.findById(m, scope, documentId, true);
@@ -112,6 +112,10 @@ export class DocumentService {
       });
       const key = objectKeys.upload(scope.orgId, documentId, version.id);
       await documentRepository.updateVersion(m, scope, version.id, { storageKey: key });
+      await auditLog.append(m, scope.orgId, {
+        ...auditActor(actor), action: 'document.upload_started', targetType: 'document', targetId: documentId,
+        details: { versionId: version.id, version: version.version, fileName: upload.fileName, contentType: upload.contentType, sizeBytes: upload.sizeBytes, sha256: upload.sha256 },
+      });
       const presigned = await this.storage.presignUpload(key, upload.contentType, upload.sizeBytes);
       return { version: { ...version, storageKey: key }, upload: presigned, errors: [] };
     });
@@ -149,6 +153,10 @@ export class DocumentService {
       const current = await documentRepository.findById(m, scope, locked.documentId, true);
       const currentVersion = current?.currentVersionId ? await documentRepository.findVersion(m, scope, current.currentVersionId) : null;
       if (currentVersion && currentVersion.version > locked.version) {
+        await auditLog.append(m, scope.orgId, {
+          ...auditActor(actor), action: 'document.version_available', targetType: 'document', targetId: locked.documentId,
+          details: { version: locked.version, sha256: locked.sha256, sizeBytes: Number(locked.sizeBytes), current: false, currentVersion: currentVersion.version },
+        });
         return { document: current, version: { ...locked, status: 'AVAILABLE' as const }, errors: [] };
       }
       await documentRepository.update(m, scope, locked.documentId, { currentVersionId: versionId });

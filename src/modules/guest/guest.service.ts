@@ -145,14 +145,15 @@ export class GuestService {
    * anyone creating an organization through the API); a returning user keeps theirs. Organizations are never found by
    * name: typing a company name must not join anyone to an existing organization.
    */
-  async principalFor(email: string, company: string | null): Promise<Principal> {
+  async principalFor(email: string, company: string | null, client: { ip: string | null; userAgent: string | null } = { ip: null, userAgent: null }): Promise<Principal> {
     const identity = guestIdentity(email);
     let principal = await principalForIdentity(this.db, identity, null);
     if (principal.memberships.length === 0 && company) {
       const tenancy = new TenancyService(this.db);
-      let created = await tenancy.createOrganization(principal, { slug: guestOrganizationSlug(company), name: company });
+      const actor = { userId: principal.user?.id ?? null, email: principal.user?.email ?? null, orgId: null, ...client };
+      let created = await tenancy.createOrganization(principal, actor, { slug: guestOrganizationSlug(company), name: company });
       // 24 random bits after the name: a second collision in a row is not worth another round.
-      if (!created.organization) created = await tenancy.createOrganization(principal, { slug: guestOrganizationSlug(company), name: company });
+      if (!created.organization) created = await tenancy.createOrganization(principal, actor, { slug: guestOrganizationSlug(company), name: company });
       if (!created.organization) throw new Error(`guest organization: ${created.errors.map((e) => e.message).join('; ')}`);
       principal = await principalForIdentity(this.db, identity, null);
     }

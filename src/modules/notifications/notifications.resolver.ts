@@ -1,7 +1,7 @@
 import { ValidationError } from 'class-validator';
 import { Arg, ArgumentValidationError, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
 import { safeWebUrl } from '../../domain/url';
-import type { RequestContext } from '../../graphql/context';
+import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { authorize } from '../auth/authorize';
 import { Organization } from '../tenancy/tenancy.types';
@@ -38,7 +38,7 @@ export class NotificationsMutationResolver {
   @Authorized('webhooks.manage')
   @Mutation(() => CreateWebhookEndpointPayload, { description: 'Add a webhook endpoint (OWNER, ADMIN); the signing secret is returned once.' })
   async createWebhookEndpoint(@Arg('input', { description: 'The endpoint.' }) input: CreateWebhookEndpointInput, @Ctx() ctx: RequestContext): Promise<CreateWebhookEndpointPayload> {
-    const r = await service(ctx).createEndpoint(authorize(ctx.principal, 'webhooks.manage'), input, { allowPlainHttp: ctx.config.jobs.allowHttpWebhooks, allowPrivateTargets: ctx.config.jobs.allowPrivateWebhooks });
+    const r = await service(ctx).createEndpoint(authorize(ctx.principal, 'webhooks.manage'), actorOf(ctx), input, { allowPlainHttp: ctx.config.jobs.allowHttpWebhooks, allowPrivateTargets: ctx.config.jobs.allowPrivateWebhooks });
     return { endpoint: r.endpoint ? toEndpoint(r.endpoint) : null, secret: r.secret, errors: r.errors };
   }
 
@@ -49,13 +49,13 @@ export class NotificationsMutationResolver {
     @Arg('enabled', { description: 'Deliver to it or not.' }) enabled: boolean,
     @Ctx() ctx: RequestContext,
   ): Promise<WebhookEndpoint> {
-    return toEndpoint(await service(ctx).setEndpointEnabled(authorize(ctx.principal, 'webhooks.manage'), id, enabled));
+    return toEndpoint(await service(ctx).setEndpointEnabled(authorize(ctx.principal, 'webhooks.manage'), actorOf(ctx), id, enabled));
   }
 
   @Authorized('webhooks.manage')
   @Mutation(() => ID, { description: 'Delete an endpoint; pending deliveries to it fail. Returns its id.' })
   async deleteWebhookEndpoint(@Arg('id', () => ID, { description: 'The endpoint.' }) id: string, @Ctx() ctx: RequestContext): Promise<string> {
-    await service(ctx).deleteEndpoint(authorize(ctx.principal, 'webhooks.manage'), id);
+    await service(ctx).deleteEndpoint(authorize(ctx.principal, 'webhooks.manage'), actorOf(ctx), id);
     return id;
   }
 
@@ -68,14 +68,14 @@ export class NotificationsMutationResolver {
   @Authorized('tracking.write')
   @Mutation(() => SubscriptionPayload, { description: "Follow a vendor's updates (new, superseded or withdrawn attestations, bridge letters, documents, subprocessors, freshness)." })
   async subscribeToVendor(@Arg('input', { description: 'The vendor and event types.' }) input: SubscribeToVendorInput, @Ctx() ctx: RequestContext): Promise<SubscriptionPayload> {
-    const r = await feed(ctx).subscribe(ctx.principal, authorize(ctx.principal, 'tracking.write'), input);
+    const r = await feed(ctx).subscribe(ctx.principal, authorize(ctx.principal, 'tracking.write'), actorOf(ctx), input);
     return { subscription: r.subscription ? toSubscription(r.subscription) : null, errors: r.errors };
   }
 
   @Authorized('tracking.write')
   @Mutation(() => ID, { description: 'Stop following a vendor. Returns the subscription id.' })
   async unsubscribeFromVendor(@Arg('id', () => ID, { description: 'The subscription.' }) id: string, @Ctx() ctx: RequestContext): Promise<string> {
-    await feed(ctx).unsubscribe(authorize(ctx.principal, 'tracking.write'), id);
+    await feed(ctx).unsubscribe(authorize(ctx.principal, 'tracking.write'), actorOf(ctx), id);
     return id;
   }
 
@@ -88,7 +88,7 @@ export class NotificationsMutationResolver {
   @Authorized('trustCenter.update')
   @Mutation(() => SubprocessorPayload, { description: 'Add a subprocessor to the trust center (EDITOR and above); followers are told. Refusals (an invalid websiteUrl) come back in `errors`.' })
   async createSubprocessor(@Arg('input', { description: 'The subprocessor.' }) input: SubprocessorInput, @Ctx() ctx: RequestContext): Promise<SubprocessorPayload> {
-    const r = await subprocessors(ctx).create(authorize(ctx.principal, 'trustCenter.update'), input);
+    const r = await subprocessors(ctx).create(authorize(ctx.principal, 'trustCenter.update'), actorOf(ctx), input);
     return { subprocessor: r.subprocessor ? toSubprocessor(r.subprocessor) : null, errors: r.errors };
   }
 
@@ -98,7 +98,7 @@ export class NotificationsMutationResolver {
     deprecationReason: 'Use createSubprocessor: it answers refusals as payload errors.',
   })
   async addSubprocessor(@Arg('input', { description: 'The subprocessor.' }) input: SubprocessorInput, @Ctx() ctx: RequestContext): Promise<Subprocessor> {
-    const r = await subprocessors(ctx).create(authorize(ctx.principal, 'trustCenter.update'), input);
+    const r = await subprocessors(ctx).create(authorize(ctx.principal, 'trustCenter.update'), actorOf(ctx), input);
     // Its return type has no room for payload errors (changing it would break clients): the refusal goes top-level.
     if (!r.subprocessor) throw new ArgumentValidationError(r.errors.map((e) => Object.assign(new ValidationError(), { property: e.field ?? 'input', constraints: { [e.code]: e.message }, children: [] })));
     return toSubprocessor(r.subprocessor);
@@ -107,7 +107,7 @@ export class NotificationsMutationResolver {
   @Authorized('trustCenter.update')
   @Mutation(() => ID, { description: 'Remove a subprocessor (EDITOR and above); followers are told. Returns its id.' })
   async removeSubprocessor(@Arg('id', () => ID, { description: 'The subprocessor.' }) id: string, @Ctx() ctx: RequestContext): Promise<string> {
-    await subprocessors(ctx).remove(authorize(ctx.principal, 'trustCenter.update'), id);
+    await subprocessors(ctx).remove(authorize(ctx.principal, 'trustCenter.update'), actorOf(ctx), id);
     return id;
   }
 }

@@ -7,8 +7,9 @@ import { DbScope } from '../../db/db-scope';
 import { OWN_EVENT_TYPES, TEST_EVENT_TYPE, emitOwnEvent, VENDOR_EVENT_TYPES, WEBHOOK_API_VERSION, type OwnEvent, type VendorEvent } from '../../jobs/events';
 import { enqueue } from '../../jobs/queue';
 import type { Logger } from '../../logger';
+import { auditActor, auditLog } from '../audit/audit.service';
 import { TenantScope } from '../auth/tenant-scope';
-import { NotFoundError, refusal, type PayloadError } from '../common/errors';
+import { NotFoundError, refusal, type Actor, type PayloadError } from '../common/errors';
 import { documents } from '../documents/document.service';
 import { queueAlerts, type AlertMailSettings } from '../mail/alerts';
 import { organizations } from '../tenancy/tenancy.service';
@@ -65,6 +66,14 @@ export function webhookPayload(event: { id: string; type: string; occurredAt: st
 }
 
 const system = (orgId: string): TenantScope => TenantScope.forSystem(orgId);
+
+/**
+ * An endpoint as its audit events describe it: the URL's origin only (a receiver's path or query often is its
+ * credential, as in chat webhooks), the event types and the description; never the signing secret.
+ */
+const endpointDetails = (e: Pick<WebhookEndpointEntity, 'url' | 'eventTypes' | 'description'>): Record<string, unknown> => ({
+  origin: new URL(e.url).origin, eventTypes: e.eventTypes, description: e.description,
+});
 
 /**
  * What a vendor decided about a customer's access (or that a grant nears its end): told to the customer organization's
@@ -148,7 +157,7 @@ export class NotificationsService {
    * `allowPrivateTargets` (WEBHOOK_ALLOW_PRIVATE) is all that lets a URL name a local or private host; the scheme plays
    * no part. This check answers early with INVALID_URL; each delivery checks again at connect time (DNS can change).
    */
-  async createEndpoint(scope: TenantScope, input: { url: string; eventTypes?: string[] | null; description?: string | null }, { allowPlainHttp, allowPrivateTargets }: { allowPlainHttp: boolean; allowPrivateTargets: boolean }): Promise<WebhookEndpointResult> {
+  async createEndpoint(scope: TenantScope, actor: Actor, input: { url: string; eventTypes?: string[] | null; description?: string | null }, { allowPlainHttp, allowPrivateTargets }: { allowPlainHttp: boolean; allowPrivateTargets: boolean }): Promise<WebhookEndpointResult> {
     // The shared link check first (absolute http(s), no credentials, no invisible characters, nothing the URL parser
     // would repair), then the webhook's own rules: https unless http is allowed, public hosts only.
     const checked = checkWebUrl(input.url);
@@ -167,23 +176,32 @@ export class NotificationsService {
     const bad = (input.eventTypes ?? []).find((t) => !EVENT_TYPES.includes(t));
     if (bad) return refused('INVALID_EVENT_TYPE', 'eventTypes', `Unknown event type ${bad}; known: ${EVENT_TYPES.join(', ')}.`);
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
-    const endpoint = await this.db.transaction(scope.identity(), (m) =>
-      repo.insertEndpoint(m, scope, { url: url.toString(), eventTypes: [...new Set(input.eventTypes ?? [])], description: input.description ?? null, secret }));
+    const endpoint = await this.db.transaction(scope.identity(), async (m) => {
+      const saved = await repo.insertEndpoint(m, scope, { url: url.toString(), eventTypes: [...new Set(input.eventTypes ?? [])], description: input.description ?? null, secret });
+      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: saved.id, details: endpointDetails(saved) });
+      return saved;
+    });
     return { endpoint, secret, errors: [] };
   }
 
-  async setEndpointEnabled(scope: TenantScope, id: string, enabled: boolean): Promise<WebhookEndpointEntity> {
+  async setEndpointEnabled(scope: TenantScope, actor: Actor, id: string, enabled: boolean): Promise<WebhookEndpointEntity> {
     return this.db.transaction(scope.identity(), async (m) => {
       const endpoint = await repo.endpoint(m, scope, id);
       if (!endpoint) throw new NotFoundError('Webhook endpoint');
       await repo.updateEndpoint(m, scope, id, { enabled, disabledReason: enabled ? null : 'disabled by a member', consecutiveFailures: enabled ? 0 : endpoint.consecutiveFailures, updatedAt: new Date() });
+      await auditLog.append(m, scope.orgId, {
+        ...auditActor(actor), action: enabled ? 'webhook_endpoint.enabled' : 'webhook_endpoint.disabled', targetType: 'webhook_endpoint', targetId: id,
+        details: { ...endpointDetails(endpoint), wasEnabled: endpoint.enabled, previousDisabledReason: endpoint.disabledReason, consecutiveFailures: endpoint.consecutiveFailures },
+      });
       return (await repo.endpoint(m, scope, id))!;
     });
   }
 
-  async deleteEndpoint(scope: TenantScope, id: string): Promise<void> {
+  async deleteEndpoint(scope: TenantScope, actor: Actor, id: string): Promise<void> {
     await this.db.transaction(scope.identity(), async (m) => {
-      if (!(await repo.deleteEndpoint(m, scope, id))) throw new NotFoundError('Webhook endpoint');
+      const endpoint = await repo.endpoint(m, scope, id);
+      if (!endpoint || !(await repo.deleteEndpoint(m, scope, id))) throw new NotFoundError('Webhook endpoint');
+      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, details: { ...endpointDetails(endpoint), enabled: endpoint.enabled } });
     });
   }
 

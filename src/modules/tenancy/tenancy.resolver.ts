@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { AttestationStatus } from '../../domain/attestation';
-import type { RequestContext } from '../../graphql/context';
+import { actorOf, type RequestContext } from '../../graphql/context';
 import { PageArgs } from '../../graphql/connection';
 import { AttestationStatusEnum, RoleEnum } from '../../graphql/enums';
 import { orgKey } from '../../graphql/loaders';
@@ -67,7 +67,7 @@ export class OrganizationResolver {
   @Authorized()
   @Mutation(() => CreateOrganizationPayload, { description: 'Create an organization (with a DRAFT trust center); you become its OWNER.' })
   async createOrganization(@Arg('input', { description: 'The new organization.' }) input: CreateOrganizationInput, @Ctx() ctx: RequestContext): Promise<CreateOrganizationPayload> {
-    const result = await new TenancyService(ctx.db).createOrganization(ctx.principal, input);
+    const result = await new TenancyService(ctx.db).createOrganization(ctx.principal, actorOf(ctx), input);
     // The caller is OWNER from now on: later fields of this same response (viewerRole, trustCenter) must see it.
     if (result.organization) {
       const { id, slug, name } = result.organization;

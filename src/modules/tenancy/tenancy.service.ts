@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
+import { auditActor, auditLog } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { TenantScope } from '../auth/tenant-scope';
-import { isUniqueViolation, refusal, type PayloadError } from '../common/errors';
+import { isUniqueViolation, refusal, type Actor, type PayloadError } from '../common/errors';
 import { trustCenters } from '../trust-center/trust-center.service';
 import type { OrganizationEntity } from './organization.entity';
 import { tenancyRepository } from './tenancy.repository';
@@ -31,8 +32,8 @@ export interface CreateOrganizationResult {
 export class TenancyService {
   constructor(private readonly db: Database) {}
 
-  /** Creates an org with an empty DRAFT trust center; the caller becomes its OWNER. */
-  async createOrganization(principal: Principal, input: { slug: string; name: string; emailDomains?: string[] | null }): Promise<CreateOrganizationResult> {
+  /** Creates an org with an empty DRAFT trust center; the caller becomes its OWNER. The new chain's first event says so. */
+  async createOrganization(principal: Principal, actor: Actor, input: { slug: string; name: string; emailDomains?: string[] | null }): Promise<CreateOrganizationResult> {
     const user = principal.user!;
     const slug = input.slug.trim().toLowerCase();
     const name = input.name.trim();
@@ -58,6 +59,10 @@ export class TenancyService {
         await tenancyRepository.insertOrganization(m, { id: scope.orgId, slug, name, emailDomains: domains });
         await tenancyRepository.insertMembership(m, scope, user.id, 'OWNER');
         await trustCenters.create(m, scope);
+        await auditLog.append(m, scope.orgId, {
+          ...auditActor(actor), actorOrgId: scope.orgId, action: 'organization.created', targetType: 'organization', targetId: scope.orgId,
+          details: { slug, name, emailDomains: domains },
+        });
         return (await tenancyRepository.organizationsByIds(m, [scope.orgId]))[0]!;
       });
       if (organization) return { organization, errors: [] };

@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, registerEnumType } from 'type-graphql';
 import { todayUtc, type CalendarDate } from '../../domain/calendar-date';
 import { VENDOR_STATUSES, type RequirementPolicy as Policy, type VendorStatus } from '../../domain/compliance';
-import type { RequestContext } from '../../graphql/context';
+import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { VendorStatusEnum } from '../../graphql/enums';
 import { orgKey } from '../../graphql/loaders';
@@ -85,7 +85,7 @@ export class TrackingResolver {
   @Authorized('tracking.write')
   @Mutation(() => WatchVendorPayload, { description: 'Add a vendor to the active organization\'s watchlist (not VIEWER).' })
   async watchVendor(@Arg('input', { description: 'The vendor.' }) input: WatchVendorInput, @Ctx() ctx: RequestContext): Promise<WatchVendorPayload> {
-    const r = await this.service(ctx).watch(ctx.principal, authorize(ctx.principal, 'tracking.write'), input);
+    const r = await this.service(ctx).watch(ctx.principal, authorize(ctx.principal, 'tracking.write'), actorOf(ctx), input);
     if (r.watch) await this.recordChanges(ctx, 'vendor added to the watchlist');
     return { vendor: r.watch ? toWatched(r.watch, input.trustCenterSlug?.trim().toLowerCase() ?? null) : null, errors: r.errors };
   }
@@ -93,14 +93,14 @@ export class TrackingResolver {
   @Authorized('tracking.write')
   @Mutation(() => UnwatchVendorPayload, { description: 'Remove a vendor from the watchlist, with what you recorded for it; its status history stays.' })
   async unwatchVendor(@Arg('watchId', () => ID, { description: 'The watched vendor.' }) watchId: string, @Ctx() ctx: RequestContext): Promise<UnwatchVendorPayload> {
-    await this.service(ctx).unwatch(authorize(ctx.principal, 'tracking.write'), watchId);
+    await this.service(ctx).unwatch(authorize(ctx.principal, 'tracking.write'), actorOf(ctx), watchId);
     return { watchId, errors: [] };
   }
 
   @Authorized('tracking.write')
   @Mutation(() => RecordVendorAttestationPayload, { description: 'Record a report of an off-platform vendor (not VIEWER).' })
   async recordVendorAttestation(@Arg('input', { description: 'The report.' }) input: RecordVendorAttestationInput, @Ctx() ctx: RequestContext): Promise<RecordVendorAttestationPayload> {
-    const r = await this.service(ctx).record(authorize(ctx.principal, 'tracking.write'), input);
+    const r = await this.service(ctx).record(authorize(ctx.principal, 'tracking.write'), actorOf(ctx), input);
     if (r.attestation) await this.recordChanges(ctx, 'report recorded');
     return { attestationId: r.attestation?.id ?? null, errors: r.errors };
   }
@@ -108,7 +108,7 @@ export class TrackingResolver {
   @Authorized('tracking.write')
   @Mutation(() => RequirementPolicyPayload, { description: 'Set the default requirement policy, or one vendor\'s override (not VIEWER).' })
   async setRequirementPolicy(@Arg('input', { description: 'The policy.' }) input: SetRequirementPolicyInput, @Ctx() ctx: RequestContext): Promise<RequirementPolicyPayload> {
-    const r = await this.service(ctx).setPolicy(authorize(ctx.principal, 'tracking.write'), input);
+    const r = await this.service(ctx).setPolicy(authorize(ctx.principal, 'tracking.write'), actorOf(ctx), input);
     if (r.policy) await this.recordChanges(ctx, 'requirement policy changed');
     return { policy: r.policy ? toPolicy(r.policy) : null, errors: r.errors };
   }
@@ -117,7 +117,7 @@ export class TrackingResolver {
   @Mutation(() => RequirementPolicyPayload, { description: "Drop a vendor's override: the default policy applies to it again." })
   async clearRequirementPolicyOverride(@Arg('watchId', () => ID, { description: 'The watched vendor.' }) watchId: string, @Ctx() ctx: RequestContext): Promise<RequirementPolicyPayload> {
     const scope = authorize(ctx.principal, 'tracking.write');
-    await this.service(ctx).clearOverride(scope, watchId);
+    await this.service(ctx).clearOverride(scope, actorOf(ctx), watchId);
     await this.recordChanges(ctx, 'requirement policy override removed');
     return { policy: toPolicy(await this.service(ctx).defaultPolicy(scope)), errors: [] };
   }

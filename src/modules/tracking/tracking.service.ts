@@ -1,4 +1,4 @@
-import { checkAttestation, FRAMEWORKS, SOC_TYPES, type Framework, type Opinion, type SocType, type TrustServiceCriterion } from '../../domain/attestation';
+import { checkAttestation, FRAMEWORKS, reportDate, SOC_TYPES, type Framework, type Opinion, type SocType, type TrustServiceCriterion } from '../../domain/attestation';
 import type { EntityManager } from 'typeorm';
 import { compareDates, todayUtc, type CalendarDate } from '../../domain/calendar-date';
 import {
@@ -14,9 +14,10 @@ import {
 import type { AgeAnchor } from '../../domain/freshness';
 import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
+import { auditActor, auditChanges, auditLog } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import type { TenantScope } from '../auth/tenant-scope';
-import { isUniqueViolation, NotFoundError, refusal, type PayloadError } from '../common/errors';
+import { isUniqueViolation, NotFoundError, refusal, type Actor, type PayloadError } from '../common/errors';
 import { inProgress } from '../in-progress/in-progress.service';
 import { TrustCenterService } from '../trust-center/trust-center.service';
 import type { VendorReviewEntity } from './review.entity';
@@ -106,11 +107,24 @@ export interface RecordInput {
   bridgeLetters?: { coversFrom: CalendarDate; coversThrough: CalendarDate; issuedOn: CalendarDate }[] | null;
 }
 
-/** The customer side: a watchlist, requirement policies, and each vendor's status evaluated at any date. */
+/** A watched vendor as its audit events name it. */
+const watchDetails = (w: VendorWatchEntity): Record<string, unknown> => ({
+  watchId: w.id, vendor: w.name, vendorOrgId: w.vendorOrgId, domain: w.domain, source: w.vendorOrgId ? 'PUBLISHED' : 'RECORDED',
+});
+
+/**
+ * The customer side: a watchlist, requirement policies, and each vendor's status evaluated at any date. Every change
+ * is audited in the customer organization's own chain (the acting organization), never the vendor's.
+ */
 export class TrackingService {
   constructor(private readonly db: Database) {}
 
-  async watch(principal: Principal, scope: TenantScope, input: { trustCenterSlug?: string | null; name?: string | null; domain?: string | null; notes?: string | null }): Promise<WatchResult> {
+  private async added(m: EntityManager, scope: TenantScope, actor: Actor, watch: VendorWatchEntity): Promise<WatchResult> {
+    await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'vendor_watch.added', targetType: 'vendor_watch', targetId: watch.id, details: watchDetails(watch) });
+    return { watch, errors: [] };
+  }
+
+  async watch(principal: Principal, scope: TenantScope, actor: Actor, input: { trustCenterSlug?: string | null; name?: string | null; domain?: string | null; notes?: string | null }): Promise<WatchResult> {
     const none = { watch: null };
     if (input.trustCenterSlug) {
       let vendorOrgId: string;
@@ -130,8 +144,7 @@ export class TrackingService {
       try {
         return await this.db.transaction(scope.identity(), async (m) => {
           if (await trackingRepository.watchOfVendor(m, scope, vendorOrgId)) return already;
-          const watch = await trackingRepository.insertWatch(m, scope, { vendorOrgId, name: vendorName, domain: null, notes: input.notes ?? null, createdBy: scope.userId });
-          return { watch, errors: [] };
+          return this.added(m, scope, actor, await trackingRepository.insertWatch(m, scope, { vendorOrgId, name: vendorName, domain: null, notes: input.notes ?? null, createdBy: scope.userId }));
         });
       } catch (error) {
         if (isUniqueViolation(error)) return already; // the same vendor added twice at once
@@ -142,21 +155,21 @@ export class TrackingService {
     const domain = input.domain?.trim().toLowerCase() || null;
     if (name.length === 0 || name.length > 200) return { ...none, errors: [refusal('INVALID_VENDOR', 'name', 'Give trustCenterSlug for a vendor on the platform, or a name (1-200 characters) for one off it.')] };
     if (domain && !DOMAIN.test(domain)) return { ...none, errors: [refusal('INVALID_VENDOR', 'domain', `"${domain}" is not a domain name.`)] };
-    return this.db.transaction(scope.identity(), async (m) => {
-      const watch = await trackingRepository.insertWatch(m, scope, { vendorOrgId: null, name, domain, notes: input.notes ?? null, createdBy: scope.userId });
-      return { watch, errors: [] };
-    });
+    return this.db.transaction(scope.identity(), async (m) =>
+      this.added(m, scope, actor, await trackingRepository.insertWatch(m, scope, { vendorOrgId: null, name, domain, notes: input.notes ?? null, createdBy: scope.userId })));
   }
 
-  async unwatch(scope: TenantScope, watchId: string): Promise<void> {
+  async unwatch(scope: TenantScope, actor: Actor, watchId: string): Promise<void> {
     await this.db.transaction(scope.identity(), async (m) => {
-      if (!(await trackingRepository.watchById(m, scope, watchId))) throw new NotFoundError('Watched vendor');
+      const watch = await trackingRepository.watchById(m, scope, watchId);
+      if (!watch) throw new NotFoundError('Watched vendor');
       await trackingRepository.deleteWatch(m, scope, watchId);
+      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'vendor_watch.removed', targetType: 'vendor_watch', targetId: watch.id, details: watchDetails(watch) });
     });
   }
 
   /** An off-platform vendor's report, recorded by the customer under the same rules as a vendor's own. */
-  async record(scope: TenantScope, input: RecordInput): Promise<RecordResult> {
+  async record(scope: TenantScope, actor: Actor, input: RecordInput): Promise<RecordResult> {
     const none = { attestation: null };
     const fields = {
       framework: input.framework, socType: input.socType ?? null, periodStart: input.periodStart ?? null, periodEnd: input.periodEnd ?? null,
@@ -181,22 +194,29 @@ export class TrackingService {
         watchId: watch.id, ...fields, auditor: input.auditor ?? null, exceptionCount: input.exceptionCount ?? 0,
         bridgeLetters: input.bridgeLetters ?? [], createdBy: scope.userId,
       });
+      await auditLog.append(m, scope.orgId, {
+        ...auditActor(actor), action: 'vendor_attestation.recorded', targetType: 'tracked_attestation', targetId: attestation.id,
+        details: {
+          ...watchDetails(watch), framework: fields.framework, socType: fields.socType, reportDate: reportDate(fields), issueDate: fields.issueDate,
+          opinion: fields.opinion, exceptionCount: input.exceptionCount ?? 0, bridgeLetters: input.bridgeLetters?.length ?? 0,
+        },
+      });
       return { attestation, errors: [] };
     });
   }
 
   /** Sets the default policy (no watchId) or a vendor's override; omitted fields keep the current effective value. */
-  async setPolicy(scope: TenantScope, input: PolicyInput): Promise<PolicyResult> {
+  async setPolicy(scope: TenantScope, actor: Actor, input: PolicyInput): Promise<PolicyResult> {
     try {
-      return await this.setPolicyOnce(scope, input);
+      return await this.setPolicyOnce(scope, actor, input);
     } catch (error) {
       // Two first-time writes at once: the other one inserted; ours becomes an update.
-      if (isUniqueViolation(error)) return this.setPolicyOnce(scope, input);
+      if (isUniqueViolation(error)) return this.setPolicyOnce(scope, actor, input);
       throw error;
     }
   }
 
-  private async setPolicyOnce(scope: TenantScope, input: PolicyInput): Promise<PolicyResult> {
+  private async setPolicyOnce(scope: TenantScope, actor: Actor, input: PolicyInput): Promise<PolicyResult> {
     const none = { policy: null };
     for (const a of input.accepted ?? []) {
       if (!FRAMEWORKS.includes(a.framework) || (a.socType !== null && a.socType !== undefined && !SOC_TYPES.includes(a.socType))) {
@@ -205,9 +225,12 @@ export class TrackingService {
     }
     return this.db.transaction(scope.identity(), async (m) => {
       const watchId = input.watchId ?? null;
-      if (watchId && !(await trackingRepository.watchById(m, scope, watchId))) throw new NotFoundError('Watched vendor');
-      const base = policyOf(await trackingRepository.policy(m, scope, null));
-      const current = watchId ? policyOf(await trackingRepository.policy(m, scope, watchId), base) : base;
+      const watch = watchId ? await trackingRepository.watchById(m, scope, watchId) : null;
+      if (watchId && !watch) throw new NotFoundError('Watched vendor');
+      const stored = await trackingRepository.policy(m, scope, null);
+      const base = policyOf(stored);
+      const override = watchId ? await trackingRepository.policy(m, scope, watchId) : null;
+      const current = watchId ? policyOf(override, base) : base;
       const next: RequirementPolicy = {
         accepted: input.accepted ? input.accepted.map((a) => ({ framework: a.framework, socType: a.socType ?? null })) : current.accepted,
         maxAgeMonths: input.maxAgeMonths ?? current.maxAgeMonths,
@@ -222,14 +245,27 @@ export class TrackingService {
       const problems = validateRequirementPolicy(next);
       if (problems.length > 0) return { ...none, errors: problems.map((p) => refusal('INVALID_POLICY', null, p)) };
       await trackingRepository.savePolicy(m, scope, watchId, { ...next, accepted: [...next.accepted] });
+      await auditLog.append(m, scope.orgId, {
+        ...auditActor(actor), action: 'requirement_policy.set', targetType: 'requirement_policy', targetId: watchId ?? 'default',
+        details: {
+          policy: watchId ? 'OVERRIDE' : 'DEFAULT', ...(watch ? watchDetails(watch) : {}), first: (watchId ? override : stored) === null,
+          ...auditChanges(current, next), accepted: next.accepted,
+        },
+      });
       return { policy: next, errors: [] };
     });
   }
 
-  async clearOverride(scope: TenantScope, watchId: string): Promise<void> {
+  async clearOverride(scope: TenantScope, actor: Actor, watchId: string): Promise<void> {
     await this.db.transaction(scope.identity(), async (m) => {
-      if (!(await trackingRepository.watchById(m, scope, watchId))) throw new NotFoundError('Watched vendor');
+      const watch = await trackingRepository.watchById(m, scope, watchId);
+      if (!watch) throw new NotFoundError('Watched vendor');
+      const override = await trackingRepository.policy(m, scope, watchId);
       await trackingRepository.deletePolicy(m, scope, watchId);
+      await auditLog.append(m, scope.orgId, {
+        ...auditActor(actor), action: 'requirement_policy.override_cleared', targetType: 'requirement_policy', targetId: watchId,
+        details: { ...watchDetails(watch), hadOverride: override !== null },
+      });
     });
   }
 

@@ -31,7 +31,7 @@ export class TrustCenterResolver {
   @Authorized('trustCenter.update')
   @Mutation(() => TrustCenterPayload, { description: "Change the active organization's trust center profile and settings (EDITOR and above)." })
   async updateTrustCenter(@Arg('input', { description: 'The fields to change.' }) input: UpdateTrustCenterInput, @Ctx() ctx: RequestContext): Promise<TrustCenterPayload> {
-    return this.payload(ctx, await new TrustCenterService(ctx.db).update(authorize(ctx.principal, 'trustCenter.update'), input));
+    return this.payload(ctx, await new TrustCenterService(ctx.db).update(authorize(ctx.principal, 'trustCenter.update'), actorOf(ctx), input));
   }
 
   @Authorized('trustCenter.publish')

@@ -3,7 +3,7 @@ import { DbScope } from '../../db/db-scope';
 import type { AgeAnchor } from '../../domain/freshness';
 import { checkWebUrl } from '../../domain/url';
 import type { TenantScope } from '../auth/tenant-scope';
-import { auditActor, auditLog } from '../audit/audit.service';
+import { auditActor, auditChanges, auditLog } from '../audit/audit.service';
 import { NotFoundError, refusal, type Actor, type PayloadError } from '../common/errors';
 import { organizations } from '../tenancy/tenancy.service';
 import type { OrganizationEntity } from '../tenancy/organization.entity';
@@ -96,7 +96,7 @@ export class TrustCenterService {
     return { trustCenter: found.trustCenter, scope: found.scope, organizationName: found.organization.name, organization: found.organization };
   }
 
-  async update(scope: TenantScope, input: TrustCenterChanges): Promise<TrustCenterResult> {
+  async update(scope: TenantScope, actor: Actor, input: TrustCenterChanges): Promise<TrustCenterResult> {
     const { errors, changes } = validate(input);
     return this.db.transaction(scope.identity(), async (m) => {
       const current = await trustCenterRepository.forScope(m, scope, true);
@@ -110,6 +110,7 @@ export class TrustCenterService {
         (values as Record<string, unknown>)[key] = value;
       }
       await trustCenterRepository.update(m, scope, values);
+      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'trust_center.updated', targetType: 'trust_center', targetId: current.id, details: { ...auditChanges(current, values) } });
       return { trustCenter: await trustCenterRepository.forScope(m, scope), errors: [] };
     });
   }
