@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { DbScope } from '../../src/db/db-scope';
+import { newApiKey } from '../../src/domain/api-keys';
 import { currentQueryStats, withQueryStats, type QueryStats } from '../../src/db/query-stats';
 import { createOrg } from '../support/factories';
 import { startTestApp, type TestApp } from '../support/harness';
@@ -180,4 +181,11 @@ test('a query past GRAPHQL_MAX_EXECUTION_MS is answered 503; its session is comm
   } finally {
     await hurried.close();
   }
+});
+
+test('a request refused at authentication (an unknown API key, looked up in the session) leaves no connection checked out', async () => {
+  const r = await app.gql(`{ viewer { user { email } } }`, { headers: { authorization: `Bearer ${newApiKey(randomUUID()).token}` } });
+  expect(r.status).toBe(401);
+  expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  expect(checkedOut()).toBe(0);
 });
