@@ -100,13 +100,13 @@ export function createLoaders(db: Database, principal: Principal, now: () => Dat
     documentVersion: perOrgLoader<DocumentVersionEntity | null>(
       db,
       principal,
-      async (m, scope, ids) => new Map((await documentRepository.versionsByIds(m, scope.orgId, ids)).map((v) => [v.id, v])),
+      async (m, scope, ids) => new Map((await documentRepository.versionsByIds(m, scope, ids)).map((v) => [v.id, v])),
       null,
     ),
     document: perOrgLoader<DocumentEntity | null>(
       db,
       principal,
-      async (m, scope, ids) => new Map((await documentRepository.byIds(m, scope.orgId, ids)).map((d) => [d.id, d])),
+      async (m, scope, ids) => new Map((await documentRepository.byIds(m, scope, ids)).map((d) => [d.id, d])),
       null,
     ),
     accessRequestEvents: perOrgLoader<AccessRequestEventEntity[]>(

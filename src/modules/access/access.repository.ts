@@ -16,9 +16,9 @@ export const accessRepository = {
     return m.getRepository(NdaTemplateEntity).find({ where: { orgId: scope.orgId }, order: { version: 'DESC' } });
   },
 
-  async templateById(m: EntityManager, orgId: string, id: string, lock = false): Promise<NdaTemplateEntity | null> {
+  async templateById(m: EntityManager, scope: TenantScope, id: string, lock = false): Promise<NdaTemplateEntity | null> {
     if (!isUuid(id)) return null;
-    const qb = m.getRepository(NdaTemplateEntity).createQueryBuilder('t').where('t.org_id = :orgId AND t.id = :id', { orgId, id });
+    const qb = m.getRepository(NdaTemplateEntity).createQueryBuilder('t').where('t.org_id = :orgId AND t.id = :id', { orgId: scope.orgId, id });
     if (lock) qb.setLock('pessimistic_write');
     return qb.getOne();
   },

@@ -152,7 +152,7 @@ export class TrustCenterAccessResolver {
     const entity = await ctx.loaders.trustCenter.load(orgKey(tc.orgId, tc.orgId));
     if (!entity?.currentNdaTemplateId) return null;
     const scope = authorize(ctx.principal, 'visit', { orgId: tc.orgId });
-    const template = await ctx.db.transaction(scope.identity(), (m) => accessRepository.templateById(m, tc.orgId, entity.currentNdaTemplateId!));
+    const template = await ctx.db.transaction(scope.identity(), (m) => accessRepository.templateById(m, scope, entity.currentNdaTemplateId!));
     return template ? toNdaTemplate(template) : null;
   }
 

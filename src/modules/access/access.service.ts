@@ -93,7 +93,7 @@ export class AccessService {
   private static async titlesOf(m: EntityManager, scope: TenantScope, documentIds: readonly (string | null)[]): Promise<string[] | null> {
     const ids = documentIds.filter((id): id is string => id !== null);
     if (ids.length === 0 || ids.length !== documentIds.length) return null;
-    const docs = new Map((await documentRepository.byIds(m, scope.orgId, ids)).map((d) => [d.id, d.title]));
+    const docs = new Map((await documentRepository.byIds(m, scope, ids)).map((d) => [d.id, d.title]));
     return ids.map((id) => docs.get(id) ?? 'a document no longer listed');
   }
 
@@ -111,7 +111,7 @@ export class AccessService {
       const template = await accessRepository.insertTemplate(m, scope, {
         version: await accessRepository.nextTemplateVersion(m, scope), title, body, bodySha256: sha256(body), status: 'DRAFT', createdBy: scope.userId,
       });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'nda.created', targetType: 'nda_template', targetId: template.id,
         details: { version: template.version, title, bodySha256: template.bodySha256, status: 'DRAFT' },
       });
@@ -123,7 +123,7 @@ export class AccessService {
   async publishNdaTemplate(scope: TenantScope, actor: Actor, id: string): Promise<NdaTemplateResult> {
     return this.db.transaction(scope.identity(), async (m) => {
       await trustCenterRepository.forScope(m, scope, true);
-      const template = await accessRepository.templateById(m, scope.orgId, id, true);
+      const template = await accessRepository.templateById(m, scope, id, true);
       if (!template) throw new NotFoundError('NDA template');
       if (template.status !== 'DRAFT') return fail({ template }, 'NDA_NOT_DRAFT', 'id', `Version ${template.version} is already published.`);
       const latest = (await accessRepository.templates(m, scope)).find((t) => t.status === 'PUBLISHED');
@@ -132,8 +132,8 @@ export class AccessService {
       }
       await accessRepository.publishTemplate(m, scope, id);
       await trustCenterRepository.update(m, scope, { currentNdaTemplateId: id });
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'nda.published', targetType: 'nda_template', targetId: id, details: { version: template.version, bodySha256: template.bodySha256 } });
-      return { template: await accessRepository.templateById(m, scope.orgId, id), errors: [] };
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'nda.published', targetType: 'nda_template', targetId: id, details: { version: template.version, bodySha256: template.bodySha256 } });
+      return { template: await accessRepository.templateById(m, scope, id), errors: [] };
     });
   }
 
@@ -173,7 +173,7 @@ export class AccessService {
       if (changes.defaultGrantDays != null) values.defaultGrantDays = changes.defaultGrantDays;
       if (changes.grantScope != null) values.grantScope = changes.grantScope;
       await trustCenterRepository.update(m, scope, values);
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'access.policy_updated', targetType: 'trust_center', targetId: scope.orgId, details: { ...values } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'access.policy_updated', targetType: 'trust_center', targetId: scope.orgId, details: { ...values } });
       return { trustCenter: await trustCenterRepository.forScope(m, scope), errors: [] };
     });
   }
@@ -200,7 +200,7 @@ export class AccessService {
       const acceptance = await accessRepository.insertAcceptance(m, scope, {
         customerOrgId: customer.id, customerOrgName: customer.name, source: 'ON_FILE', signerName, note: input.note ?? null, recordedBy: scope.userId, ip: actor.ip, userAgent: actor.userAgent,
       });
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'nda.recorded_on_file', targetType: 'organization', targetId: customer.id, details: { customer: customer.name, note: input.note ?? null } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'nda.recorded_on_file', targetType: 'organization', targetId: customer.id, details: { customer: customer.name, note: input.note ?? null } });
       return { acceptance, errors: [] };
     });
   }
@@ -225,7 +225,7 @@ export class AccessService {
       return fail({ acceptance: null }, 'INVALID_SIGNATURE', 'signerName', 'Sign with your name (1-200 characters).');
     }
     return this.db.transaction(vendor.identity(customer.orgId), async (m) => {
-      const template = trustCenter.currentNdaTemplateId ? await accessRepository.templateById(m, vendor.orgId, trustCenter.currentNdaTemplateId) : null;
+      const template = trustCenter.currentNdaTemplateId ? await accessRepository.templateById(m, vendor, trustCenter.currentNdaTemplateId) : null;
       if (!template) return fail({ acceptance: null }, 'NO_NDA', null, 'This trust center has no NDA to accept.');
       if (template.version !== input.version) {
         return fail({ acceptance: null }, 'NDA_VERSION_MISMATCH', 'version', `The current NDA is version ${template.version}; read it and accept that version.`);
@@ -235,7 +235,7 @@ export class AccessService {
         bodySha256: template.bodySha256, signerUserId: customer.userId, signerName, signerTitle: input.signerTitle?.trim() || null,
         signerEmail: customer.email, ip: actor.ip, userAgent: actor.userAgent,
       });
-      await auditLog.append(m, vendor.orgId, {
+      await auditLog.append(m, vendor, {
         ...auditActor(actor), action: 'nda.accepted', targetType: 'nda_template', targetId: template.id,
         details: { version: template.version, bodySha256: template.bodySha256, signer: input.signerName, customer: customer.name },
       });
@@ -279,7 +279,7 @@ export class AccessService {
       const requested = [...new Set(input.documentIds ?? [])];
       if (requested.length > 100) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', 'At most 100 documents per request.');
       if (requested.length > 0) {
-        const docs = new Map((await documentRepository.byIds(m, vendor.orgId, requested)).map((d) => [d.id, d]));
+        const docs = new Map((await documentRepository.byIds(m, vendor, requested)).map((d) => [d.id, d]));
         for (const id of requested) {
           const doc = docs.get(id);
           if (!doc || doc.visibility === 'PRIVATE' || !doc.currentVersionId) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', `No document ${id} on this trust center.`);
@@ -305,7 +305,7 @@ export class AccessService {
         scope: requested.length > 0 ? 'DOCUMENTS' : 'ALL_RESTRICTED', documentIds: requested, reason: input.reason?.trim() || null, state: 'REQUESTED',
       });
       await accessRepository.addEvent(m, vendor, { requestId: request.id, fromState: null, toState: 'REQUESTED', actorUserId: customer.userId, reason: request.reason });
-      await auditLog.append(m, vendor.orgId, { ...auditActor(actor), action: 'access.requested', targetType: 'access_request', targetId: request.id, details: { customer: customer.name, documents: requested.length || 'all restricted' } });
+      await auditLog.append(m, vendor, { ...auditActor(actor), action: 'access.requested', targetType: 'access_request', targetId: request.id, details: { customer: customer.name, documents: requested.length || 'all restricted' } });
       await emitOwnEvent(m, { orgId: vendor.orgId, type: 'access.requested', data: { accessRequestId: request.id, expiresAt: null, reason: request.reason } }, now);
       // The vendor's policy decides, or its deciders are told: either way the writes (grants, the request's new state,
       // mail) run as the system in the vendor's tenant, since the database refuses them to a visitor.
@@ -353,7 +353,7 @@ export class AccessService {
       await accessRepository.updateRequest(m, scope, request.id, { state: 'REVOKED' });
       await accessRepository.revokeGrantsOf(m, scope, request.id, scope.userId);
       await accessRepository.addEvent(m, scope, { requestId: request.id, fromState: state, toState: 'REVOKED', actorUserId: scope.userId, reason: input.reason ?? null });
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'access.revoked', targetType: 'access_request', targetId: request.id, details: { customer: request.requesterOrgName, reason: input.reason ?? null } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'access.revoked', targetType: 'access_request', targetId: request.id, details: { customer: request.requesterOrgName, reason: input.reason ?? null } });
       await emitAccessEvent(m, { vendorOrgId: scope.orgId, customerOrgId: request.requesterOrgId, requestId: request.id, type: 'access.revoked', expiresAt: null, reason: input.reason ?? null }, now);
       return { accessRequest: (await accessRepository.requestById(m, scope, request.id)), errors: [] };
     });
@@ -371,14 +371,14 @@ export class AccessService {
     await accessRepository.insertGrants(m, scope, documentIds.map((documentId) => ({ customerOrgId: request.requesterOrgId, documentId, requestId: request.id, expiresAt })));
     await accessRepository.updateRequest(m, scope, request.id, { state: 'APPROVED', rule: how.rule, decidedBy: how.decidedBy, decidedAt: how.now, decisionReason: how.reason, grantExpiresAt: expiresAt });
     await accessRepository.addEvent(m, scope, { requestId: request.id, fromState: 'REQUESTED', toState: 'APPROVED', actorUserId: how.decidedBy, rule: how.rule, reason: how.reason });
-    await auditLog.append(m, scope.orgId, {
+    await auditLog.append(m, scope, {
       ...auditActor(how.actor), action: 'access.approved', targetType: 'access_request', targetId: request.id,
       details: { customer: request.requesterOrgName, rule: how.rule, expiresAt: expiresAt.toISOString(), documents: documentIds.length === 1 && documentIds[0] === null ? 'all restricted' : documentIds.length },
     });
     // Next step for the requester: the NDA, when the policy asks for one they have not accepted yet.
     const ndaVersion = trustCenter.ndaRequired && trustCenter.currentNdaTemplateId
       && !AccessService.ndaOnFile(trustCenter, await accessRepository.acceptancesFor(m, scope, request.requesterOrgId), request.requesterUserId)
-      ? (await accessRepository.templateById(m, scope.orgId, trustCenter.currentNdaTemplateId))?.version ?? null
+      ? (await accessRepository.templateById(m, scope, trustCenter.currentNdaTemplateId))?.version ?? null
       : null;
     const vendorOrg = await AccessService.vendorOf(m, scope);
     await queueMail(m, scope, this.mailSettings, accessApprovedMail(this.mailSettings, {
@@ -392,7 +392,7 @@ export class AccessService {
   private async deny(m: EntityManager, scope: TenantScope, request: AccessRequestEntity, how: { actor: Actor; rule: string | null; decidedBy: string | null; reason: string | null; now: Date }): Promise<AccessRequestEntity> {
     await accessRepository.updateRequest(m, scope, request.id, { state: 'DENIED', rule: how.rule, decidedBy: how.decidedBy, decidedAt: how.now, decisionReason: how.reason });
     await accessRepository.addEvent(m, scope, { requestId: request.id, fromState: 'REQUESTED', toState: 'DENIED', actorUserId: how.decidedBy, rule: how.rule, reason: how.reason });
-    await auditLog.append(m, scope.orgId, { ...auditActor(how.actor), action: 'access.denied', targetType: 'access_request', targetId: request.id, details: { customer: request.requesterOrgName, rule: how.rule, reason: how.reason } });
+    await auditLog.append(m, scope, { ...auditActor(how.actor), action: 'access.denied', targetType: 'access_request', targetId: request.id, details: { customer: request.requesterOrgName, rule: how.rule, reason: how.reason } });
     const vendorOrg = await AccessService.vendorOf(m, scope);
     await queueMail(m, scope, this.mailSettings, accessDeniedMail(this.mailSettings, {
       requestId: request.id, to: request.requesterEmail, vendorName: vendorOrg.name, vendorSlug: vendorOrg.slug, reason: how.reason,

@@ -108,7 +108,7 @@ export class DownloadService {
           if (!(await accessRepository.hasLiveGrant(m, scope, customer.orgId, document.id, now))) throw new NotFoundError('Document');
           const acceptances = await accessRepository.acceptancesFor(m, scope, customer.orgId);
           if (!AccessService.ndaOnFile(trustCenter, acceptances, principal.user.id)) {
-            const template = trustCenter.currentNdaTemplateId ? await accessRepository.templateById(m, scope.orgId, trustCenter.currentNdaTemplateId) : null;
+            const template = trustCenter.currentNdaTemplateId ? await accessRepository.templateById(m, scope, trustCenter.currentNdaTemplateId) : null;
             return {
               download: null,
               errors: [{
@@ -121,7 +121,7 @@ export class DownloadService {
           }
         }
       }
-      const version = (await documentRepository.versionsByIds(m, scope.orgId, [document.currentVersionId]))[0];
+      const version = (await documentRepository.versionsByIds(m, scope, [document.currentVersionId]))[0];
       if (!version || version.status !== 'AVAILABLE') throw new NotFoundError('Document');
       return {
         scope,
@@ -167,7 +167,7 @@ export class DownloadService {
         orgId: scope.orgId, documentId: document.id, versionId: version.id, customerOrgId: customer?.orgId ?? null, customerOrgName: customer?.name ?? null,
         userId: principal.user?.id ?? null, userEmail: principal.user?.email ?? null, watermarked: plan.watermark, ip: actor.ip, userAgent: actor.userAgent,
       });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'document.downloaded', targetType: 'document', targetId: document.id,
         details: { version: version.version, customer: customer?.name ?? null, watermarked: plan.watermark, visibility: document.visibility },
       });

@@ -46,7 +46,7 @@ export class ApiKeyService {
       const { token, secretHash } = newApiKey(id);
       const expiresAt = input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * DAY_MS) : null;
       const apiKey = await apiKeyRepository.insert(m, scope, { id, name, secretHash, scopes, createdBy: scope.userId, expiresAt, rotatedFromId: null });
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'api_key.created', targetType: 'api_key', targetId: id, details: { name, scopes, expiresAt: expiresAt?.toISOString() ?? null } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'api_key.created', targetType: 'api_key', targetId: id, details: { name, scopes, expiresAt: expiresAt?.toISOString() ?? null } });
       return { apiKey, secret: token, errors: [] };
     });
   }
@@ -61,7 +61,7 @@ export class ApiKeyService {
       const { token, secretHash } = newApiKey(newId);
       await apiKeyRepository.revoke(m, scope, id);
       const apiKey = await apiKeyRepository.insert(m, scope, { id: newId, name: old.name, secretHash, scopes: old.scopes, createdBy: scope.userId, expiresAt: old.expiresAt, rotatedFromId: id });
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'api_key.rotated', targetType: 'api_key', targetId: newId, details: { name: old.name, replaces: id } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'api_key.rotated', targetType: 'api_key', targetId: newId, details: { name: old.name, replaces: id } });
       return { apiKey, secret: token, errors: [] };
     });
   }
@@ -72,7 +72,7 @@ export class ApiKeyService {
       if (!key) throw new NotFoundError('API key');
       if (key.revokedAt) return refused(key, refusal('ALREADY_REVOKED', 'id', 'Already revoked.'));
       await apiKeyRepository.revoke(m, scope, id);
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'api_key.revoked', targetType: 'api_key', targetId: id, details: { name: key.name } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'api_key.revoked', targetType: 'api_key', targetId: id, details: { name: key.name } });
       return { apiKey: await apiKeyRepository.findById(m, scope, id), secret: null, errors: [] };
     });
   }

@@ -119,7 +119,7 @@ export class AttestationService {
     if (outcome.errors.length > 0) return { attestation: null, errors: outcome.errors, warnings: outcome.warnings as RuleViolation<AttestationWarningCode>[] };
     const attestation = await this.db.transaction(scope.identity(), async (m) => {
       const saved = await attestationRepository.insert(m, scope, { ...values, status: 'DRAFT', createdBy: scope.userId });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'attestation.created', targetType: 'attestation', targetId: saved.id,
         details: { framework, socType: values.socType ?? null, title: values.title ?? null, reportDate: reportDate(withDefaults(values)), exceptions: values.exceptions?.length ?? 0 },
       });
@@ -146,7 +146,7 @@ export class AttestationService {
       const warnings = outcome.warnings as RuleViolation<AttestationWarningCode>[];
       if (outcome.errors.length > 0) return { attestation: current, errors: outcome.errors, warnings };
       await attestationRepository.update(m, scope, id, next);
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'attestation.updated', targetType: 'attestation', targetId: id,
         details: { framework: current.framework, status: current.status, ...auditChanges(current, next) },
       });
@@ -194,7 +194,7 @@ export class AttestationService {
           await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'attestation.superseded', title: `${older.title ?? older.framework} superseded by ${name}`, data: { attestationId: older.id, supersededById: id } });
         }
       }
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'attestation.published', targetType: 'attestation', targetId: id,
         details: { framework: current.framework, socType: current.socType, reportDate: mine, filedAsHistory: newer.length > 0, superseded: newer.length > 0 ? [] : others.map((o) => o.id) },
       });
@@ -217,7 +217,7 @@ export class AttestationService {
         if (latest) await attestationRepository.update(m, scope, latest.id, { status: 'PUBLISHED', supersededAt: null, supersededById: null });
       }
       await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'attestation.withdrawn', title: `${current.title ?? current.framework} withdrawn`, data: { attestationId: id, framework: current.framework } });
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'attestation.withdrawn', targetType: 'attestation', targetId: id, details: { framework: current.framework, reason } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'attestation.withdrawn', targetType: 'attestation', targetId: id, details: { framework: current.framework, reason } });
       return { attestation: await attestationRepository.findById(m, scope, id), errors: [], warnings: [] };
     });
   }
@@ -260,7 +260,7 @@ export class AttestationService {
         vendorOrgId: scope.orgId, type: 'bridge_letter.added', title: `Bridge letter for ${report.title ?? report.framework} through ${input.coversThrough}`,
         data: { attestationId: report.id, bridgeLetterId: bridgeLetter.id, coversFrom: input.coversFrom, coversThrough: input.coversThrough },
       });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'bridge_letter.added', targetType: 'attestation', targetId: report.id,
         details: {
           bridgeLetterId: bridgeLetter.id, framework: report.framework, coversFrom: input.coversFrom, coversThrough: input.coversThrough,

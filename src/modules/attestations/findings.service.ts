@@ -121,7 +121,7 @@ export class FindingsService {
         return refused([refusal('NO_CHANGES', null, current ? 'The response already says this: nothing to change.' : 'Give at least one of managementResponse, remediationPlan, targetDate or status.')], report);
       }
       const response = await attestationRepository.saveResponse(m, scope, { attestationId: report.id, exceptionId: exception.id }, current !== null, { ...after, updatedBy: scope.userId });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'attestation.exception_response_set', targetType: 'attestation', targetId: report.id,
         details: {
           exceptionId: exception.id, controlRef: exception.controlRef, first: current === null, changed,

@@ -21,9 +21,9 @@ export const auditRepository = {
    * The chain's last link, after taking the org's transaction-scoped advisory lock: two concurrent appenders never
    * read the same last link (so never take one seq).
    */
-  async lockAndReadLast(m: EntityManager, orgId: string): Promise<{ seq: number; hash: string } | null> {
-    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1, 0))`, [orgId]);
-    const last: { seq: string; hash: string }[] = await m.query(`SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1`, [orgId]);
+  async lockAndReadLast(m: EntityManager, scope: TenantScope): Promise<{ seq: number; hash: string } | null> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1, 0))`, [scope.orgId]);
+    const last: { seq: string; hash: string }[] = await m.query(`SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1`, [scope.orgId]);
     return last[0] ? { seq: Number(last[0].seq), hash: last[0].hash } : null;
   },
 

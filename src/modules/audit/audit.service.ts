@@ -135,14 +135,15 @@ export interface AuditVerification {
 const VERIFY_BATCH = 1000;
 
 /**
- * Appends to the tenant's chain inside the caller's transaction, so the event commits or rolls back with the change it
- * records. A transaction-scoped advisory lock per org serialises appenders: two concurrent events never take one seq.
+ * Appends to the chain of the scope's organization inside the caller's transaction, so the event commits or rolls back
+ * with the change it records. A transaction-scoped advisory lock per org serialises appenders: two concurrent events
+ * never take one seq.
  */
 export const auditLog = {
-  async append(m: EntityManager, orgId: string, input: AuditInput): Promise<void> {
-    const last = await auditRepository.lockAndReadLast(m, orgId);
+  async append(m: EntityManager, scope: TenantScope, input: AuditInput): Promise<void> {
+    const last = await auditRepository.lockAndReadLast(m, scope);
     const content = {
-      orgId,
+      orgId: scope.orgId,
       seq: last ? last.seq + 1 : 1,
       // Milliseconds only: what PostgreSQL stores is what is hashed, so verification recomputes the same bytes.
       occurredAt: new Date(),

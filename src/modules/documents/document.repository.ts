@@ -22,10 +22,10 @@ export const documentRepository = {
     return rows[0]?.org_id ?? null;
   },
 
-  async byIds(m: EntityManager, orgId: string, ids: readonly string[]): Promise<DocumentEntity[]> {
+  async byIds(m: EntityManager, scope: TenantScope, ids: readonly string[]): Promise<DocumentEntity[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    return m.getRepository(DocumentEntity).createQueryBuilder('d').where('d.org_id = :orgId AND d.id = ANY(:ids)', { orgId, ids: valid }).getMany();
+    return m.getRepository(DocumentEntity).createQueryBuilder('d').where('d.org_id = :orgId AND d.id = ANY(:ids)', { orgId: scope.orgId, ids: valid }).getMany();
   },
 
   async page(m: EntityManager, scope: TenantScope, visibilities: readonly Visibility[], limit: number, after: { createdAt: string; id: string } | null, onlyWithFile: boolean): Promise<DocumentEntity[]> {
@@ -75,10 +75,10 @@ export const documentRepository = {
     return qb.getOne();
   },
 
-  async versionsByIds(m: EntityManager, orgId: string, ids: readonly string[]): Promise<DocumentVersionEntity[]> {
+  async versionsByIds(m: EntityManager, scope: TenantScope, ids: readonly string[]): Promise<DocumentVersionEntity[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
-    return m.getRepository(DocumentVersionEntity).createQueryBuilder('v').where('v.org_id = :orgId AND v.id = ANY(:ids)', { orgId, ids: valid }).getMany();
+    return m.getRepository(DocumentVersionEntity).createQueryBuilder('v').where('v.org_id = :orgId AND v.id = ANY(:ids)', { orgId: scope.orgId, ids: valid }).getMany();
   },
 
   async nextVersionNumber(m: EntityManager, scope: TenantScope, documentId: string): Promise<number> {

@@ -75,7 +75,7 @@ export class DocumentService {
       const document = await documentRepository.insert(m, scope, {
         title, kind: input.kind, visibility, description: input.description ?? null, attestationId: input.attestationId ?? null, createdBy: scope.userId,
       });
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'document.created', targetType: 'document', targetId: document.id, details: { title, kind: input.kind, visibility } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'document.created', targetType: 'document', targetId: document.id, details: { title, kind: input.kind, visibility } });
       return { document, errors: [] };
     });
   }
@@ -94,7 +94,7 @@ export class DocumentService {
       if (title !== undefined) changes.title = title;
       if (input.description !== undefined) changes.description = input.description;
       await documentRepository.update(m, scope, id, changes);
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'document.updated', targetType: 'document', targetId: id, details: { from: current.visibility, to: visibility } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'document.updated', targetType: 'document', targetId: id, details: { from: current.visibility, to: visibility } });
       return { document: await documentRepository.findById(m, scope, id), errors: [] };
     });
   }
@@ -112,7 +112,7 @@ export class DocumentService {
       });
       const key = objectKeys.upload(scope.orgId, documentId, version.id);
       await documentRepository.updateVersion(m, scope, version.id, { storageKey: key });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'document.upload_started', targetType: 'document', targetId: documentId,
         details: { versionId: version.id, version: version.version, fileName: upload.fileName, contentType: upload.contentType, sizeBytes: upload.sizeBytes, sha256: upload.sha256 },
       });
@@ -153,7 +153,7 @@ export class DocumentService {
       const current = await documentRepository.findById(m, scope, locked.documentId, true);
       const currentVersion = current?.currentVersionId ? await documentRepository.findVersion(m, scope, current.currentVersionId) : null;
       if (currentVersion && currentVersion.version > locked.version) {
-        await auditLog.append(m, scope.orgId, {
+        await auditLog.append(m, scope, {
           ...auditActor(actor), action: 'document.version_available', targetType: 'document', targetId: locked.documentId,
           details: { version: locked.version, sha256: locked.sha256, sizeBytes: Number(locked.sizeBytes), current: false, currentVersion: currentVersion.version },
         });
@@ -164,7 +164,7 @@ export class DocumentService {
       if (doc && doc.visibility !== 'PRIVATE') {
         await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'document.updated', title: `${doc.title}: version ${locked.version} available`, data: { documentId: doc.id, version: locked.version, visibility: doc.visibility } });
       }
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'document.version_available', targetType: 'document', targetId: locked.documentId,
         details: { version: locked.version, sha256: locked.sha256, sizeBytes: Number(locked.sizeBytes) },
       });

@@ -96,7 +96,7 @@ export class InProgressService {
         return { attestationInProgress: null, errors: [refusal('ALREADY_IN_PROGRESS', 'framework', `A ${kindName(framework, facts.socType)} is already in progress: update that one.`)] };
       }
       const row = await inProgressRepository.insert(m, scope, { ...facts, auditor: input.auditor ?? null, status: 'IN_PROGRESS', createdBy: scope.userId });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'attestation_in_progress.created', targetType: 'attestation_in_progress', targetId: row.id,
         details: { framework, socType: facts.socType, observationStart: facts.observationStart, expectedReportDate: facts.expectedReportDate, auditor: row.auditor },
       });
@@ -132,7 +132,7 @@ export class InProgressService {
         return { attestationInProgress: current, errors: [refusal('ALREADY_IN_PROGRESS', 'socType', `A ${kindName(merged.framework, merged.socType)} is already in progress.`)] };
       }
       await inProgressRepository.update(m, scope, id, next);
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'attestation_in_progress.updated', targetType: 'attestation_in_progress', targetId: id,
         details: { changed: Object.keys(next), ...next },
       });
@@ -147,7 +147,7 @@ export class InProgressService {
       if (!current) throw new NotFoundError('Attestation in progress');
       if (current.status !== 'IN_PROGRESS') return { attestationInProgress: current, errors: [transitionError(current.status, 'cancelled')] };
       await inProgressRepository.update(m, scope, id, { status: 'CANCELLED', cancelledAt: new Date() });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'attestation_in_progress.cancelled', targetType: 'attestation_in_progress', targetId: id,
         details: { framework: current.framework, socType: current.socType },
       });
@@ -176,7 +176,7 @@ export class InProgressService {
         return { attestationInProgress: current, errors: [refusal('REPORT_NOT_CURRENT', 'attestationId', `The report is ${report.status}: link a DRAFT or PUBLISHED one.`)] };
       }
       await inProgressRepository.update(m, scope, id, { status: 'COMPLETED', attestationId: report.id, completedAt: new Date() });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'attestation_in_progress.completed', targetType: 'attestation_in_progress', targetId: id,
         details: { framework: current.framework, socType: current.socType, attestationId: report.id, reportStatus: report.status },
       });

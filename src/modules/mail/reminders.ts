@@ -31,7 +31,7 @@ export async function remindExpiringGrants(db: Database, logger: Logger, setting
       let count = 0;
       for (const grant of ending) {
         const ids = grant.documentIds.filter((id): id is string => id !== null);
-        const titles = ids.length === 0 || ids.length !== grant.documentIds.length ? null : (await documentRepository.byIds(m, orgId, ids)).map((d) => d.title);
+        const titles = ids.length === 0 || ids.length !== grant.documentIds.length ? null : (await documentRepository.byIds(m, scope, ids)).map((d) => d.title);
         const result = await queueMail(m, scope, settings, grantExpiringMail(settings, {
           requestId: grant.requestId, to: grant.requesterEmail, vendorName: vendor.name, vendorSlug: vendor.slug, documentTitles: titles, expiresAt: grant.expiresAt,
         }));

@@ -100,7 +100,7 @@ export class MembersService {
       const { token, tokenHash } = newInvitationToken(scope.orgId);
       const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
       await membersRepository.insertInvitation(m, scope, { id, email, role: input.role, tokenHash, invitedBy: scope.userId, createdAt: now, expiresAt });
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'member.invited', targetType: 'invitation', targetId: id, details: { email, role: input.role, expiresAt: expiresAt.toISOString() } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'member.invited', targetType: 'invitation', targetId: id, details: { email, role: input.role, expiresAt: expiresAt.toISOString() } });
       await this.mailInvitation(m, scope, me, { id, email, role: input.role, resendCount: 0 }, token, expiresAt);
       return { invitation: await membersRepository.invitation(m, scope, id), token, errors: [] };
     });
@@ -119,7 +119,7 @@ export class MembersService {
       const { token, tokenHash } = newInvitationToken(scope.orgId);
       const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
       await membersRepository.resendInvitation(m, scope, inv.id, tokenHash, expiresAt);
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'member.invitation_resent', targetType: 'invitation', targetId: inv.id, details: { email: inv.email, role: inv.role, resendCount: inv.resendCount + 1, expiresAt: expiresAt.toISOString() } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'member.invitation_resent', targetType: 'invitation', targetId: inv.id, details: { email: inv.email, role: inv.role, resendCount: inv.resendCount + 1, expiresAt: expiresAt.toISOString() } });
       await this.mailInvitation(m, scope, me, { ...inv, resendCount: inv.resendCount + 1 }, token, expiresAt);
       return { invitation: await membersRepository.invitation(m, scope, inv.id), token, errors: [] };
     });
@@ -134,7 +134,7 @@ export class MembersService {
       const closed = this.closed(inv);
       if (closed) return noInvitation([closed]);
       await membersRepository.revokeInvitation(m, scope, inv.id, now);
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'member.invitation_revoked', targetType: 'invitation', targetId: inv.id, details: { email: inv.email, role: inv.role } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'member.invitation_revoked', targetType: 'invitation', targetId: inv.id, details: { email: inv.email, role: inv.role } });
       return { invitation: await membersRepository.invitation(m, scope, inv.id), token: null, errors: [] };
     });
   }
@@ -157,7 +157,7 @@ export class MembersService {
       }
       if (target.role === role) return { member: target, errors: [] };
       await membersRepository.setRole(m, scope, target.userId, role);
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'member.role_changed', targetType: 'user', targetId: target.userId, details: { email: target.email, from: target.role, to: role } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'member.role_changed', targetType: 'user', targetId: target.userId, details: { email: target.email, from: target.role, to: role } });
       return { member: await membersRepository.member(m, scope, target.userId), errors: [] };
     });
   }
@@ -176,7 +176,7 @@ export class MembersService {
       }
       await membersRepository.deleteMember(m, scope, target.userId);
       const revokedApiKeyIds = await apiKeys.revokeCreatedBy(m, scope, target.userId, now);
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: leave ? 'member.left' : 'member.removed', targetType: 'user', targetId: target.userId,
         details: { email: target.email, role: target.role, revokedApiKeyIds },
       });
@@ -193,7 +193,7 @@ export class MembersService {
       const target = this.target(members, userId);
       if (target.role !== 'OWNER') await membersRepository.setRole(m, scope, target.userId, 'OWNER');
       await membersRepository.setRole(m, scope, me.userId, 'ADMIN');
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'member.ownership_transferred', targetType: 'user', targetId: target.userId, details: { email: target.email, from: target.role, previousOwnerNowAdmin: me.userId } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'member.ownership_transferred', targetType: 'user', targetId: target.userId, details: { email: target.email, from: target.role, previousOwnerNowAdmin: me.userId } });
       return { member: await membersRepository.member(m, scope, target.userId), errors: [] };
     });
   }
@@ -219,7 +219,7 @@ export class MembersService {
       if (refusal) return none([refusal]);
       await membersRepository.insertMember(m, scope, user.id, inv!.role);
       await membersRepository.markAccepted(m, scope, inv!.id, user.id, now);
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), actorOrgId: scope.orgId, action: 'member.joined', targetType: 'user', targetId: user.id,
         details: { email: inv!.email, role: inv!.role, invitationId: inv!.id, invitedBy: inv!.invitedBy },
       });

@@ -29,7 +29,7 @@ export class FeedService {
     const subscription = await this.db.transaction(scope.identity(), async (m) => {
       const before = (await notificationsRepository.subscriptions(m, scope)).find((s) => s.vendorOrgId === trustCenter.orgId) ?? null;
       const saved = await notificationsRepository.upsertSubscription(m, scope, trustCenter.orgId, [...new Set(input.eventTypes ?? [])]);
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'vendor_subscription.set', targetType: 'vendor_subscription', targetId: saved.id,
         details: { vendorOrgId: trustCenter.orgId, vendor: organizationName, eventTypes: saved.eventTypes, previousEventTypes: before?.eventTypes ?? null },
       });
@@ -42,7 +42,7 @@ export class FeedService {
     await this.db.transaction(scope.identity(), async (m) => {
       const found = (await notificationsRepository.subscriptions(m, scope)).find((s) => s.id === id);
       if (!found || !(await notificationsRepository.deleteSubscription(m, scope, id))) throw new NotFoundError('Subscription');
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'vendor_subscription.removed', targetType: 'vendor_subscription', targetId: id,
         details: { vendorOrgId: found.vendorOrgId, eventTypes: found.eventTypes },
       });

@@ -178,7 +178,7 @@ export class NotificationsService {
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
     const endpoint = await this.db.transaction(scope.identity(), async (m) => {
       const saved = await repo.insertEndpoint(m, scope, { url: url.toString(), eventTypes: [...new Set(input.eventTypes ?? [])], description: input.description ?? null, secret });
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: saved.id, details: endpointDetails(saved) });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: saved.id, details: endpointDetails(saved) });
       return saved;
     });
     return { endpoint, secret, errors: [] };
@@ -189,7 +189,7 @@ export class NotificationsService {
       const endpoint = await repo.endpoint(m, scope, id);
       if (!endpoint) throw new NotFoundError('Webhook endpoint');
       await repo.updateEndpoint(m, scope, id, { enabled, disabledReason: enabled ? null : 'disabled by a member', consecutiveFailures: enabled ? 0 : endpoint.consecutiveFailures, updatedAt: new Date() });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: enabled ? 'webhook_endpoint.enabled' : 'webhook_endpoint.disabled', targetType: 'webhook_endpoint', targetId: id,
         details: { ...endpointDetails(endpoint), wasEnabled: endpoint.enabled, previousDisabledReason: endpoint.disabledReason, consecutiveFailures: endpoint.consecutiveFailures },
       });
@@ -201,7 +201,7 @@ export class NotificationsService {
     await this.db.transaction(scope.identity(), async (m) => {
       const endpoint = await repo.endpoint(m, scope, id);
       if (!endpoint || !(await repo.deleteEndpoint(m, scope, id))) throw new NotFoundError('Webhook endpoint');
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, details: { ...endpointDetails(endpoint), enabled: endpoint.enabled } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, details: { ...endpointDetails(endpoint), enabled: endpoint.enabled } });
     });
   }
 

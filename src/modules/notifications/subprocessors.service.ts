@@ -31,7 +31,7 @@ export class SubprocessorService {
         name: input.name.trim(), purpose: input.purpose.trim(), location: input.location.trim(), dataCategories: input.dataCategories ?? [], websiteUrl,
       });
       await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'subprocessors.changed', title: `Subprocessor added: ${saved.name}`, data: { change: 'added', subprocessorId: saved.id, name: saved.name, location: saved.location } });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'subprocessor.added', targetType: 'subprocessor', targetId: saved.id,
         details: { name: saved.name, purpose: saved.purpose, location: saved.location, dataCategories: saved.dataCategories, websiteUrl: saved.websiteUrl },
       });
@@ -46,7 +46,7 @@ export class SubprocessorService {
       if (!found) throw new NotFoundError('Subprocessor');
       await notificationsRepository.deleteSubprocessor(m, scope, id);
       await emitVendorEvent(m, { vendorOrgId: scope.orgId, type: 'subprocessors.changed', title: `Subprocessor removed: ${found.name}`, data: { change: 'removed', subprocessorId: id, name: found.name } });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'subprocessor.removed', targetType: 'subprocessor', targetId: id,
         details: { name: found.name, purpose: found.purpose, location: found.location },
       });

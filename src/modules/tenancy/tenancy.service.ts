@@ -59,7 +59,7 @@ export class TenancyService {
         await tenancyRepository.insertOrganization(m, { id: scope.orgId, slug, name, emailDomains: domains });
         await tenancyRepository.insertMembership(m, scope, user.id, 'OWNER');
         await trustCenters.create(m, scope);
-        await auditLog.append(m, scope.orgId, {
+        await auditLog.append(m, scope, {
           ...auditActor(actor), actorOrgId: scope.orgId, action: 'organization.created', targetType: 'organization', targetId: scope.orgId,
           details: { slug, name, emailDomains: domains },
         });

@@ -56,7 +56,7 @@ export class ReviewService {
         watchId: view.watch.id, attestationId: view.basedOn.id, decision: input.decision, note,
         reviewerUserId: actor.userId, reviewer: actor.email, reviewedAt: now,
       });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'vendor_review.recorded', targetType: 'vendor_review', targetId: review.id,
         details: {
           watchId: view.watch.id, vendor: view.watch.name, vendorOrgId: view.watch.vendorOrgId, attestationId: view.basedOn.id, source: view.source,

@@ -120,7 +120,7 @@ export class TrackingService {
   constructor(private readonly db: Database) {}
 
   private async added(m: EntityManager, scope: TenantScope, actor: Actor, watch: VendorWatchEntity): Promise<WatchResult> {
-    await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'vendor_watch.added', targetType: 'vendor_watch', targetId: watch.id, details: watchDetails(watch) });
+    await auditLog.append(m, scope, { ...auditActor(actor), action: 'vendor_watch.added', targetType: 'vendor_watch', targetId: watch.id, details: watchDetails(watch) });
     return { watch, errors: [] };
   }
 
@@ -164,7 +164,7 @@ export class TrackingService {
       const watch = await trackingRepository.watchById(m, scope, watchId);
       if (!watch) throw new NotFoundError('Watched vendor');
       await trackingRepository.deleteWatch(m, scope, watchId);
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'vendor_watch.removed', targetType: 'vendor_watch', targetId: watch.id, details: watchDetails(watch) });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'vendor_watch.removed', targetType: 'vendor_watch', targetId: watch.id, details: watchDetails(watch) });
     });
   }
 
@@ -194,7 +194,7 @@ export class TrackingService {
         watchId: watch.id, ...fields, auditor: input.auditor ?? null, exceptionCount: input.exceptionCount ?? 0,
         bridgeLetters: input.bridgeLetters ?? [], createdBy: scope.userId,
       });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'vendor_attestation.recorded', targetType: 'tracked_attestation', targetId: attestation.id,
         details: {
           ...watchDetails(watch), framework: fields.framework, socType: fields.socType, reportDate: reportDate(fields), issueDate: fields.issueDate,
@@ -245,7 +245,7 @@ export class TrackingService {
       const problems = validateRequirementPolicy(next);
       if (problems.length > 0) return { ...none, errors: problems.map((p) => refusal('INVALID_POLICY', null, p)) };
       await trackingRepository.savePolicy(m, scope, watchId, { ...next, accepted: [...next.accepted] });
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'requirement_policy.set', targetType: 'requirement_policy', targetId: watchId ?? 'default',
         details: {
           policy: watchId ? 'OVERRIDE' : 'DEFAULT', ...(watch ? watchDetails(watch) : {}), first: (watchId ? override : stored) === null,
@@ -262,7 +262,7 @@ export class TrackingService {
       if (!watch) throw new NotFoundError('Watched vendor');
       const override = await trackingRepository.policy(m, scope, watchId);
       await trackingRepository.deletePolicy(m, scope, watchId);
-      await auditLog.append(m, scope.orgId, {
+      await auditLog.append(m, scope, {
         ...auditActor(actor), action: 'requirement_policy.override_cleared', targetType: 'requirement_policy', targetId: watchId,
         details: { ...watchDetails(watch), hadOverride: override !== null },
       });

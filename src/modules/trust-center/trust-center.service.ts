@@ -110,7 +110,7 @@ export class TrustCenterService {
         (values as Record<string, unknown>)[key] = value;
       }
       await trustCenterRepository.update(m, scope, values);
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: 'trust_center.updated', targetType: 'trust_center', targetId: current.id, details: { ...auditChanges(current, values) } });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: 'trust_center.updated', targetType: 'trust_center', targetId: current.id, details: { ...auditChanges(current, values) } });
       return { trustCenter: await trustCenterRepository.forScope(m, scope), errors: [] };
     });
   }
@@ -126,7 +126,7 @@ export class TrustCenterService {
         return { trustCenter: current, errors: [refusal('NOT_PUBLISHED', null, 'The trust center is not published.')] };
       }
       await trustCenterRepository.update(m, scope, published ? { status: 'PUBLISHED', publishedAt: new Date() } : { status: 'DRAFT' });
-      await auditLog.append(m, scope.orgId, { ...auditActor(actor), action: published ? 'trust_center.published' : 'trust_center.unpublished', targetType: 'trust_center', targetId: current.id });
+      await auditLog.append(m, scope, { ...auditActor(actor), action: published ? 'trust_center.published' : 'trust_center.unpublished', targetType: 'trust_center', targetId: current.id });
       return { trustCenter: await trustCenterRepository.forScope(m, scope), errors: [] };
     });
   }
