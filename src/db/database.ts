@@ -22,12 +22,16 @@ export interface TransactionOptions {
 }
 
 export class Database {
-  /** Read sessions holding a pooled connection at once: one connection always stays for transactions of their own. */
-  private readonly slots: SessionSlots;
+  /**
+   * Read sessions holding a pooled connection at once: one connection always stays for transactions of their own (a
+   * write on a query's path waits for it, never for a session that waits for that write). With a pool of one
+   * connection (DB_POOL_MAX=1) there is none to spare: sessions are off, every unit has its own transaction.
+   */
+  private readonly slots: SessionSlots | null;
 
   constructor(readonly dataSource: DataSource) {
     const poolMax = Number((dataSource.options as { extra?: { max?: number } }).extra?.max ?? 10);
-    this.slots = new SessionSlots(Math.max(1, poolMax - 1));
+    this.slots = poolMax > 1 ? new SessionSlots(poolMax - 1) : null;
   }
 
   /**

@@ -71,14 +71,15 @@ export class ReadSession {
   /** Transactions this session opened (one unless a unit failed): for tests and the request log. */
   transactions = 0;
 
+  /** `slots` null: sessions are off (a pool of one connection), every unit runs in a transaction of its own. */
   constructor(
     private readonly dataSource: DataSource,
-    private readonly slots: SessionSlots,
+    private readonly slots: SessionSlots | null,
   ) {}
 
-  /** Whether new units may still join (false once closing). */
+  /** Whether new units may join (false once closing, and always when sessions are off). */
   get accepting(): boolean {
-    return !this.closing;
+    return this.slots !== null && !this.closing;
   }
 
   /** The session's manager, when `manager` is it (actAs then tracks the identity it sets). */
@@ -156,15 +157,17 @@ export class ReadSession {
 
   private async open(): Promise<QueryRunner> {
     if (this.runner) return this.runner;
+    const slots = this.slots;
+    if (!slots) throw new Error('read sessions are off');
     this.opening ??= (async () => {
-      await this.slots.acquire();
+      await slots.acquire();
       const runner = this.dataSource.createQueryRunner('master');
       try {
         await runner.connect();
         await runner.query('START TRANSACTION READ ONLY');
       } catch (error) {
         await runner.release().catch(() => undefined);
-        this.slots.release();
+        slots.release();
         throw error;
       }
       // TypeORM's own bookkeeping: a save() must not start a transaction of its own inside this one.
@@ -204,7 +207,7 @@ export class ReadSession {
       if (failed) await (runner as unknown as { releasePostgresConnection(error: unknown): Promise<void> }).releasePostgresConnection(failed);
       else await runner.release();
     } finally {
-      this.slots.release();
+      this.slots?.release();
     }
   }
 

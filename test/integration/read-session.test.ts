@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { createDataSource } from '../../src/db/data-source';
+import { Database } from '../../src/db/database';
 import { DbScope } from '../../src/db/db-scope';
 import { newApiKey } from '../../src/domain/api-keys';
 import { currentQueryStats, withQueryStats, type QueryStats } from '../../src/db/query-stats';
@@ -188,4 +190,21 @@ test('a request refused at authentication (an unknown API key, looked up in the 
   expect(r.status).toBe(401);
   expect(r.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   expect(checkedOut()).toBe(0);
+});
+
+test('with a pool of one connection (DB_POOL_MAX=1) sessions are off: units run in transactions of their own', async () => {
+  // A session would hold the only connection, and a write on the query's path (a user's first sight) would wait
+  // for it forever.
+  const dataSource = createDataSource({ url: process.env.TP_TEST_APP_URL!, poolMax: 1 });
+  await dataSource.initialize();
+  const db = new Database(dataSource);
+  try {
+    const stats: QueryStats = { statements: 0, readSession: db.readSession() };
+    expect(stats.readSession!.accepting).toBe(false);
+    const readOnly = await withQueryStats(stats, () => db.transaction(DbScope.system(randomUUID()), (m) => setting(m, 'transaction_read_only')));
+    expect(readOnly).toBe('off');
+    await stats.readSession!.close();
+  } finally {
+    await db.close();
+  }
 });
