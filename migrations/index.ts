@@ -24,6 +24,7 @@ import { AttestationsInProgress1795712700000 } from './1795712700000-attestation
 import { ExceptionResponses1795713000000 } from './1795713000000-exception-responses';
 import { VendorReviews1795713100000 } from './1795713100000-vendor-reviews';
 import { TypeIIInProgressPolicy1795713100001 } from './1795713100001-type-ii-in-progress-policy';
+import { VendorStatusIndex1795713200000 } from './1795713200000-vendor-status-index';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -52,4 +53,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ExceptionResponses1795713000000,
   VendorReviews1795713100000,
   TypeIIInProgressPolicy1795713100001,
+  VendorStatusIndex1795713200000,
 ];

@@ -1,5 +1,5 @@
 import type { Framework, Opinion, SocType } from './attestation';
-import { addDaysClamped, compareDates, type CalendarDate } from './calendar-date';
+import { addDaysClamped, compareDates, fromDayNumber, MAX_DATE, toDayNumber, type CalendarDate } from './calendar-date';
 import { evaluateFreshness, type AgeAnchor, type AttestationFacts, type Freshness, type FreshnessPolicy } from './freshness';
 
 /**
@@ -296,6 +296,52 @@ export function evaluateVendor(
     reasons.push({ code: 'ACCESS_NOT_GRANTED', message: 'Your organization has not been granted the report yet.' });
   }
   return { status, reasons, basedOn: best, freshness: f, review, needsReview, typeIIInProgress: pending };
+}
+
+/**
+ * The last day through which `evaluateVendor(evidence, policy, d, access, context)` keeps, for every d from `on`, the
+ * status, the report it is based on and that report's `expiresOn` (so its place in the urgency order) it has at `on`;
+ * MAX_DATE when nothing it weighs ever moves. What a stored evaluation may be reused for (vendorStatuses' index).
+ *
+ * Every date-driven rule of evaluateVendor has its change days here, generously (a day too early costs one exact
+ * re-evaluation, a day too late would serve a wrong status): what enters on a day (a report or bridge letter issued,
+ * an engagement recorded, a review made) and, for every report with the letters issued by `on` (none enter before the
+ * next candidate), the first EXPIRING_SOON day, the first STALE day and the first day uncovered for too long; for an
+ * engagement in progress, the first day past the policy's wait. A new date rule in evaluateVendor must add its days
+ * here: test/unit/status-validity.test.ts checks the two against each other day by day.
+ */
+export function statusStableThrough(
+  evidence: readonly EvidenceFacts[] | null,
+  policy: RequirementPolicy,
+  on: CalendarDate,
+  context: EvaluationContext = {},
+): CalendarDate {
+  if (evidence === null) return MAX_DATE;
+  const today = toDayNumber(on);
+  let next = Number.POSITIVE_INFINITY;
+  const consider = (d: CalendarDate | null | undefined): void => {
+    if (!d) return;
+    const n = toDayNumber(d);
+    if (n > today && n < next) next = n;
+  };
+  const freshnessPolicy = freshnessPolicyOf(policy);
+  for (const e of evidence) {
+    consider(e.issueDate);
+    for (const l of e.bridgeLetters ?? []) consider(l.issuedOn);
+    if (compareDates(e.issueDate, on) > 0) continue; // not issued yet: nothing about it counts before its issue date
+    const f = buyerFreshness(e, policy, on, freshnessPolicy);
+    if (f.expiresOn) {
+      consider(addDaysClamped(f.expiresOn, -policy.expiringSoonDays));
+      consider(addDaysClamped(f.expiresOn, 1));
+    }
+    if (policy.maxUncoveredDays !== null && f.coveredThrough) consider(addDaysClamped(f.coveredThrough, policy.maxUncoveredDays + 1));
+  }
+  for (const p of context.inProgress ?? []) {
+    consider(p.since);
+    if (policy.acceptTypeIInProgressDays !== null) consider(addDaysClamped(p.expectedReportDate, policy.acceptTypeIInProgressDays + 1));
+  }
+  for (const r of context.reviews ?? []) consider(r.reviewedOn);
+  return next === Number.POSITIVE_INFINITY ? MAX_DATE : fromDayNumber(next - 1);
 }
 
 /** The most days past the expected date a policy may wait for a Type II in progress: a year. */

@@ -15,16 +15,29 @@ export const reviewRepository = {
 
   /**
    * The latest review of each (watched vendor, report) made by the end of `on` (UTC), in one statement whatever the
-   * number of vendors: what a portfolio evaluation at `on` weighs. `watchId` narrows it to one vendor.
+   * number of vendors: what a portfolio evaluation at `on` weighs. `watchIds` narrows it to those vendors.
    */
-  async latestBy(m: EntityManager, scope: TenantScope, on: CalendarDate, watchId: string | null = null): Promise<VendorReviewEntity[]> {
+  async latestBy(m: EntityManager, scope: TenantScope, on: CalendarDate, watchIds: readonly string[] | null = null): Promise<VendorReviewEntity[]> {
     return m.query(
       `SELECT DISTINCT ON (watch_id, attestation_id) ${COLUMNS}
        FROM vendor_reviews
-       WHERE org_id = $1 AND reviewed_at < $2::date::timestamp AT TIME ZONE 'UTC' AND ($3::uuid IS NULL OR watch_id = $3)
+       WHERE org_id = $1 AND reviewed_at < $2::date::timestamp AT TIME ZONE 'UTC' AND ($3::uuid[] IS NULL OR watch_id = ANY($3))
        ORDER BY watch_id, attestation_id, reviewed_at DESC, created_at DESC, id DESC`,
-      [scope.orgId, addDaysClamped(on, 1), watchId],
+      [scope.orgId, addDaysClamped(on, 1), watchIds],
     );
+  },
+
+  /**
+   * Per watched vendor, the first day (UTC) after `on` on which a review was made, if any: a stored evaluation at `on`
+   * stays exact only until then (reviews are normally made today, so this is almost always empty).
+   */
+  async firstReviewDayAfter(m: EntityManager, scope: TenantScope, on: CalendarDate): Promise<Map<string, CalendarDate>> {
+    const rows: { watch_id: string; day: string }[] = await m.query(
+      `SELECT watch_id, to_char(min(reviewed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day
+       FROM vendor_reviews WHERE org_id = $1 AND reviewed_at >= $2::date::timestamp AT TIME ZONE 'UTC' GROUP BY watch_id`,
+      [scope.orgId, addDaysClamped(on, 1)],
+    );
+    return new Map(rows.map((r) => [r.watch_id, r.day as CalendarDate]));
   },
 
   /** Every review of these watched vendors, newest first (the history a status entry lists). */

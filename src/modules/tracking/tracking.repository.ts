@@ -103,16 +103,17 @@ export const trackingRepository = {
    * Everything a portfolio evaluation needs, in a fixed number of statements whatever the number of vendors. Runs in a
    * transaction with `app.public_reads` on (published vendor data across tenants) and the customer as both tenant and
    * customer org (its own watches and policies; its grants at each vendor). `on`: the evaluation date (reviews made
-   * after it do not count); `watchId`: only that vendor (one evaluation for a mutation's checks).
+   * after it do not count); `watchIds`: only those vendors (a mutation's checks; the page of vendorStatuses' index).
    */
-  async portfolio(m: EntityManager, scope: TenantScope, on: CalendarDate, now: Date, watchId: string | null = null): Promise<PortfolioRows> {
-    if (watchId !== null && !isUuid(watchId)) return { watches: [], policies: [], evidence: new Map(), visibleVendors: new Map(), grantedVendors: new Set(), reviews: new Map() };
+  async portfolio(m: EntityManager, scope: TenantScope, on: CalendarDate, now: Date, watchIds: readonly string[] | null = null): Promise<PortfolioRows> {
+    const ids = watchIds === null ? null : watchIds.filter(isUuid);
+    if (ids !== null && ids.length === 0) return { watches: [], policies: [], evidence: new Map(), visibleVendors: new Map(), grantedVendors: new Set(), reviews: new Map() };
     // Raw rows named like the entity's properties: TypeORM's hydration of 500 watches cost more than the query.
     const watches: VendorWatchEntity[] = await m.query(
       `SELECT org_id AS "orgId", id, vendor_org_id AS "vendorOrgId", name, domain, notes, created_by AS "createdBy",
               created_at AS "createdAt", updated_at AS "updatedAt"
-       FROM vendor_watches WHERE org_id = $1 AND ($2::uuid IS NULL OR id = $2)`,
-      [scope.orgId, watchId],
+       FROM vendor_watches WHERE org_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2))`,
+      [scope.orgId, ids],
     );
     const policies = await m.getRepository(RequirementPolicyEntity).find({ where: { orgId: scope.orgId } });
     const vendorIds = [...new Set(watches.map((w) => w.vendorOrgId).filter((id): id is string => id !== null))];
@@ -121,12 +122,12 @@ export const trackingRepository = {
     const tracked: (EvidenceRow & { watch_id: string; bridge_letters: BridgeLetterFacts[] })[] = await m.query(
       `SELECT id, org_id, watch_id, framework, soc_type, period_start, period_end, as_of, issue_date, opinion, exception_count,
               certificate_valid_from, certificate_valid_until, bridge_letters
-       FROM tracked_attestations WHERE org_id = $1 AND ($2::uuid IS NULL OR watch_id = $2)`,
-      [scope.orgId, watchId],
+       FROM tracked_attestations WHERE org_id = $1 AND ($2::uuid[] IS NULL OR watch_id = ANY($2))`,
+      [scope.orgId, ids],
     );
     for (const t of tracked) evidence.get(t.watch_id)?.push(toFacts(t, t.bridge_letters));
     const reviews = new Map<string, VendorReviewEntity[]>();
-    for (const r of await reviewRepository.latestBy(m, scope, on, watchId)) {
+    for (const r of await reviewRepository.latestBy(m, scope, on, ids)) {
       const list = reviews.get(r.watchId);
       if (list) list.push(r);
       else reviews.set(r.watchId, [r]);

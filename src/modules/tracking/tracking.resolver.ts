@@ -11,6 +11,7 @@ import { authorize } from '../auth/authorize';
 import { Organization } from '../tenancy/tenancy.types';
 import type { VendorWatchEntity } from './tracking.entity';
 import { toVendorReview } from './review.types';
+import type { StatusKey } from './status-index.repository';
 import { TrackingService, type VendorStatusView } from './tracking.service';
 import {
   PortfolioSummary,
@@ -67,9 +68,6 @@ function toEntry(v: VendorStatusView, on: CalendarDate): VendorStatusEntry {
 
 /** How many of a history list a field returns: `first` clamped to 1-100, default 20. */
 export const listLimit = (first: number | null | undefined): number => Math.min(Math.max(first ?? 20, 1), 100);
-
-/** Sort key: missing evidence first (most urgent), then fewest days until stale; name and id make it total. */
-const urgency = (v: VendorStatusView): number => v.freshness?.daysUntilStale ?? Number.MIN_SAFE_INTEGER;
 
 @Resolver()
 export class TrackingResolver {
@@ -135,17 +133,15 @@ export class TrackingResolver {
     @Arg('asOf', () => DateScalar, { nullable: true, description: 'Evaluate at this date (default today, UTC).' }) asOf?: CalendarDate | null,
     @Arg('orderBy', () => VendorStatusOrderEnum, { nullable: true, description: 'Sort order (default DAYS_UNTIL_STALE).' }) orderBy?: keyof typeof VendorStatusOrderEnum | null,
   ): Promise<VendorStatusConnection> {
-    const on = asOf ?? todayUtc(ctx.now());
-    const all = await this.service(ctx).evaluate(authorize(ctx.principal, 'tracking.read'), on, ctx.now());
-    const byName = orderBy === 'NAME';
-    const key = (v: VendorStatusView): [number, string, string] => [byName ? 0 : urgency(v), v.watch.name.toLowerCase(), v.watch.id];
-    const compare = (a: [number, string, string], b: [number, string, string]): number => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
-    // Each key made once (not twice per comparison): a 500-vendor sort compares about 4,500 times.
-    const keyed = all.filter((v) => !status?.length || status.includes(v.status)).map((v) => ({ v, k: key(v) })).sort((a, b) => compare(a.k, b.k));
+    const today = todayUtc(ctx.now());
+    const on = asOf ?? today;
     const limit = page.first ?? DEFAULT_PAGE_SIZE;
-    const after = page.after ? (decodeCursor(page.after, ['integer', 'text', 'uuid']) as [number, string, string]) : null;
-    const rest = after ? keyed.filter((x) => compare(x.k, after) > 0) : keyed;
-    return toPage(rest.slice(0, limit + 1), limit, Boolean(after), (x) => encodeCursor(x.k), (x) => toEntry(x.v, on));
+    const after = page.after ? (decodeCursor(page.after, ['integer', 'text', 'uuid']) as StatusKey) : null;
+    // Today's statuses come from the stored index; another date is evaluated in full (stored rows hold today's).
+    const r = await this.service(ctx).statusPage(authorize(ctx.principal, 'tracking.read'), on, ctx.now(), { statuses: status ?? null, byName: orderBy === 'NAME', after, limit: limit + 1 }, on === today);
+    if (r.source === 'exact-after-mismatch') ctx.logger.warn('vendorStatuses: a stored status disagreed with its exact evaluation; answered from the full evaluation', { vendors: r.exactRows });
+    else if (r.source === 'index' && r.exactRows > 0) ctx.logger.debug('vendorStatuses: stored statuses not usable today, evaluated exactly', { vendors: r.exactRows });
+    return toPage(r.rows, limit, Boolean(after), (x) => encodeCursor(x.k), (x) => toEntry(x.v, on));
   }
 
   @Authorized('tracking.read')
@@ -154,18 +150,18 @@ export class TrackingResolver {
     @Ctx() ctx: RequestContext,
     @Arg('asOf', () => DateScalar, { nullable: true, description: 'Evaluate at this date (default today, UTC).' }) asOf?: CalendarDate | null,
   ): Promise<PortfolioSummary> {
-    const on = asOf ?? todayUtc(ctx.now());
-    const all = await this.service(ctx).evaluate(authorize(ctx.principal, 'tracking.read'), on, ctx.now());
-    const within = (days: number): number => all.filter((v) => v.freshness && v.freshness.state !== 'STALE' && v.freshness.daysUntilStale !== null && v.freshness.daysUntilStale <= days).length;
+    const today = todayUtc(ctx.now());
+    const on = asOf ?? today;
+    const counts = await this.service(ctx).summary(authorize(ctx.principal, 'tracking.read'), on, ctx.now(), on === today);
     return {
       evaluatedOn: on,
-      totalVendors: all.length,
-      byStatus: VENDOR_STATUSES.map((s) => ({ status: s, count: all.filter((v) => v.status === s).length })),
-      goingStaleIn30Days: within(30),
-      goingStaleIn60Days: within(60),
-      goingStaleIn90Days: within(90),
-      reviewed: all.filter((v) => v.review !== null).length,
-      awaitingReview: all.filter((v) => v.needsReview && v.review === null).length,
+      totalVendors: counts.total,
+      byStatus: VENDOR_STATUSES.map((s) => ({ status: s, count: counts.byStatus.get(s) ?? 0 })),
+      goingStaleIn30Days: counts.within[0],
+      goingStaleIn60Days: counts.within[1],
+      goingStaleIn90Days: counts.within[2],
+      reviewed: counts.reviewed,
+      awaitingReview: counts.awaitingReview,
     };
   }
 }

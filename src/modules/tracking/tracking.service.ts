@@ -4,6 +4,7 @@ import { compareDates, todayUtc, type CalendarDate } from '../../domain/calendar
 import {
   DEFAULT_REQUIREMENT_POLICY,
   evaluateVendor,
+  statusStableThrough,
   validateRequirementPolicy,
   type EvidenceFacts,
   type InProgressReport,
@@ -21,6 +22,9 @@ import { isUniqueViolation, NotFoundError, refusal, type Actor, type PayloadErro
 import { inProgress } from '../in-progress/in-progress.service';
 import { TrustCenterService } from '../trust-center/trust-center.service';
 import type { VendorReviewEntity } from './review.entity';
+import { reviewRepository } from './review.repository';
+import { statusIndexRepository, type StatusIndexQuery } from './status-index.repository';
+import { addCounts, agreesWithIndex, countViews, pageOf, rowsToWrite, type Keyed, type PortfolioCounts } from './status-page';
 import type { RequirementPolicyEntity, TrackedAttestationEntity, VendorWatchEntity } from './tracking.entity';
 import { trackingRepository, type PortfolioRows } from './tracking.repository';
 
@@ -40,6 +44,16 @@ export interface VendorStatusView extends VendorEvaluation {
   vendor: { id: string; slug: string; name: string } | null;
   /** The stored review `review` comes from. */
   reviewRow: VendorReviewEntity | null;
+  /** Only when asked for (a refresh of the stored statuses): the last day this evaluation stays exact (statusStableThrough). */
+  stableThrough?: CalendarDate;
+}
+
+/** A page of vendorStatuses and where it came from: the stored index (`exactRows` vendors evaluated beside the page's), or every vendor evaluated. */
+export interface StatusPage {
+  rows: Keyed[];
+  source: 'index' | 'exact' | 'exact-after-mismatch';
+  /** Vendors evaluated besides the page's own: the index's unusable rows, or all of them on the exact path. */
+  exactRows: number;
 }
 
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -281,19 +295,54 @@ export class TrackingService {
     return this.db.transaction(DbScope.customerPortfolio(scope.orgId, scope.userId), (m) => this.evaluateIn(m, scope, on, now));
   }
 
-  /** `evaluate` inside the caller's transaction (one with DbScope.customerPortfolio); `watchId`: that vendor only. */
-  async evaluateIn(m: EntityManager, scope: TenantScope, on: CalendarDate, now: Date, watchId: string | null = null): Promise<VendorStatusView[]> {
-    return this.evaluateRows(await this.portfolio(m, scope, on, now, watchId), on);
+  /**
+   * `evaluate` inside the caller's transaction (one with DbScope.customerPortfolio); `watchIds`: those vendors only;
+   * `stability`: with each evaluation's stableThrough.
+   */
+  async evaluateIn(m: EntityManager, scope: TenantScope, on: CalendarDate, now: Date, watchIds: string | readonly string[] | null = null, stability = false): Promise<VendorStatusView[]> {
+    return this.evaluateRows(await this.portfolio(m, scope, on, now, typeof watchIds === 'string' ? [watchIds] : watchIds), on, stability);
   }
 
-  private async portfolio(m: EntityManager, scope: TenantScope, on: CalendarDate, now: Date, watchId: string | null = null): Promise<Portfolio> {
-    const rows = await trackingRepository.portfolio(m, scope, on, now, watchId);
+  /**
+   * vendorStatuses: the first `q.limit` vendors after `q.after`. With `index` (the evaluation date is today): the
+   * order, filter and page come from the stored evaluations in SQL (status-index.repository.ts) and only the page's
+   * vendors are evaluated exactly, with those whose stored evaluation is not usable today (the two are merged in
+   * memory: a usable row beyond the SQL page cannot come before it). The page's stored rows must agree with their exact
+   * evaluation; if one does not (a change committed between the two reads), every vendor is evaluated. Without `index`
+   * (another date): every vendor is evaluated, as always.
+   */
+  async statusPage(scope: TenantScope, on: CalendarDate, now: Date, q: StatusIndexQuery, index: boolean): Promise<StatusPage> {
+    return this.db.transaction(DbScope.customerPortfolio(scope.orgId, scope.userId), async (m) => {
+      if (index) {
+        const { unusable, page } = await statusIndexRepository.page(m, scope, on, q);
+        const views = await this.evaluateIn(m, scope, on, now, [...page.map((r) => r.watchId), ...unusable]);
+        const byId = new Map(views.map((v) => [v.watch.id, v]));
+        if (page.every((r) => byId.has(r.watchId) && agreesWithIndex(byId.get(r.watchId)!, r))) return { rows: pageOf(views, q), source: 'index', exactRows: unusable.length };
+        const all = await this.evaluateIn(m, scope, on, now);
+        return { rows: pageOf(all, q), source: 'exact-after-mismatch', exactRows: all.length };
+      }
+      const all = await this.evaluateIn(m, scope, on, now);
+      return { rows: pageOf(all, q), source: 'exact', exactRows: all.length };
+    });
+  }
+
+  /** portfolioSummary: with `index` (today), the stored evaluations' counts plus the unusable rows evaluated exactly. */
+  async summary(scope: TenantScope, on: CalendarDate, now: Date, index: boolean): Promise<PortfolioCounts> {
+    return this.db.transaction(DbScope.customerPortfolio(scope.orgId, scope.userId), async (m) => {
+      if (!index) return countViews(await this.evaluateIn(m, scope, on, now));
+      const { unusable, summary } = await statusIndexRepository.summary(m, scope, on);
+      return addCounts(summary, countViews(unusable.length > 0 ? await this.evaluateIn(m, scope, on, now, unusable) : []));
+    });
+  }
+
+  private async portfolio(m: EntityManager, scope: TenantScope, on: CalendarDate, now: Date, watchIds: readonly string[] | null = null): Promise<Portfolio> {
+    const rows = await trackingRepository.portfolio(m, scope, on, now, watchIds);
     // Only a policy that accepts a Type I while a Type II is in progress reads the vendors' engagements (one statement).
     const wanted = rows.visibleVendors.size > 0 && rows.policies.some((p) => p.acceptTypeIInProgressDays !== null);
     return { rows, inProgress: wanted ? await inProgress.openOfVendors(m, [...rows.visibleVendors.keys()]) : new Map() };
   }
 
-  private evaluateRows({ rows, inProgress: engagements }: Portfolio, on: CalendarDate): VendorStatusView[] {
+  private evaluateRows({ rows, inProgress: engagements }: Portfolio, on: CalendarDate, stability = false): VendorStatusView[] {
     const base = policyOf(rows.policies.find((p) => p.watchId === null));
     const overrides = new Map(rows.policies.filter((p) => p.watchId !== null).map((p) => [p.watchId!, p]));
     return rows.watches.map((watch) => {
@@ -303,10 +352,8 @@ export class TrackingService {
         : (rows.evidence.get(watch.id)!.length > 0 ? rows.evidence.get(watch.id)! : null);
       const granted = watch.vendorOrgId ? rows.grantedVendors.has(watch.vendorOrgId) : null;
       const reviewRows = rows.reviews.get(watch.id) ?? [];
-      const evaluation = evaluateVendor(evidence, policy, on, evidence && granted === false ? false : null, {
-        reviews: reviewRows.map(toReviewFacts),
-        inProgress: watch.vendorOrgId ? engagements.get(watch.vendorOrgId) : undefined,
-      });
+      const context = { reviews: reviewRows.map(toReviewFacts), inProgress: watch.vendorOrgId ? engagements.get(watch.vendorOrgId) : undefined };
+      const evaluation = evaluateVendor(evidence, policy, on, evidence && granted === false ? false : null, context);
       const vendorInfo = watch.vendorOrgId ? rows.visibleVendors.get(watch.vendorOrgId) : undefined;
       return {
         ...evaluation,
@@ -315,6 +362,7 @@ export class TrackingService {
         source: watch.vendorOrgId ? ('PUBLISHED' as const) : ('RECORDED' as const),
         vendor: watch.vendorOrgId && vendorInfo ? { id: watch.vendorOrgId, ...vendorInfo } : null,
         reviewRow: evaluation.review ? reviewRows.find((r) => r.id === evaluation.review!.id) ?? null : null,
+        ...(stability ? { stableThrough: statusStableThrough(evidence, policy, on, context) } : {}),
       };
     });
   }
@@ -324,11 +372,17 @@ export class TrackingService {
    * the cause. Called after the customer's own changes, when a followed vendor's event fans out, and by the daily sweep.
    * An advisory lock per customer serialises concurrent recorders, and the evaluation happens under it, so two of them
    * never both record the same change, nor a stale evaluation after a newer one.
+   *
+   * The same evaluation brings vendorStatuses' stored statuses up to date (status-page.ts rowsToWrite). The stored rows
+   * and the vendors' evidence versions are read first: a change committed after that read leaves what is written
+   * below unusable (an older evidence version, or a newer inputs_version that the write then skips), never wrong.
    */
   async recordStatusChanges(scope: TenantScope, on: CalendarDate, now: Date, cause: string): Promise<number> {
     return this.db.transaction(DbScope.customerPortfolio(scope.orgId, scope.userId), async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('status:' || $1, 0))`, [scope.orgId]);
-      const views = await this.evaluateIn(m, scope, on, now);
+      const stored = await statusIndexRepository.stored(m, scope);
+      const laterReviews = await reviewRepository.firstReviewDayAfter(m, scope, on);
+      const views = await this.evaluateIn(m, scope, on, now, null, true);
       const latest = await trackingRepository.latestStatuses(m, scope);
       const changes = views
         .filter((v) => latest.get(v.watch.id)?.status !== v.status)
@@ -342,6 +396,7 @@ export class TrackingService {
           effectiveOn: on,
         }));
       await trackingRepository.insertHistory(m, scope, changes);
+      await statusIndexRepository.write(m, scope, on, rowsToWrite(views, stored, laterReviews, on));
       return changes.length;
     });
   }
