@@ -24,6 +24,12 @@ export interface DatasetSpec {
    * `watches` recorded off it. With 100, the large set's b-mix does the small set's b work over 100 times the data.
    */
   mixOnPlatform: number;
+  /**
+   * A third customer's watchlist (scenario b-5k): this many vendors, on the platform as far as the data set has them
+   * (every other vendor of the large set), the rest recorded off it. Beside (b)'s 500, it shows how the watchlist's
+   * size moves `vendorStatuses(first: 100)`.
+   */
+  bigWatches: number;
   /** Vendors whose restricted documents the customer may download (grant + accepted NDA): scenario (c). */
   grantVendors: number;
   /** Distinct (requester, vendor) pairs available to scenario (d); requester organizations are made to cover them. */
@@ -56,6 +62,8 @@ export interface BenchDataset {
   customer: { orgId: string; slug: string; buyer: BenchUser };
   /** A second customer whose watchlist has the same shape at every size (scenario b-mix). */
   mixCustomer: { orgId: string; slug: string; buyer: BenchUser };
+  /** A third customer with a large watchlist (scenario b-5k). */
+  bigCustomer: { orgId: string; slug: string; buyer: BenchUser };
   downloadDocuments: { documentId: string; vendorSlug: string }[];
   watermarkUsers: BenchUser[];
   /** The large restricted PDF of vendor 1 (its penetration test summary), granted to the customer. */
@@ -66,6 +74,7 @@ export interface BenchDataset {
   firstVendorOwner: BenchUser & { orgSlug: string };
   watches: { total: number; onPlatform: number; offPlatform: number };
   mixWatches: { total: number; onPlatform: number; offPlatform: number };
+  bigWatches: { total: number; onPlatform: number; offPlatform: number };
   rows: Record<string, number>;
   buildSeconds: number;
 }
@@ -157,7 +166,7 @@ export function plannedRows(spec: DatasetSpec): Record<string, number> {
     attestations: spec.vendors * ATTESTATIONS_PER_VENDOR,
     documents: spec.vendors * DOCUMENTS_PER_VENDOR,
     auditEvents: spec.vendors * spec.auditEventsPerVendor,
-    watches: spec.watches,
+    watches: spec.watches + spec.watches + spec.bigWatches,
   };
 }
 
@@ -190,6 +199,10 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
   const mixId = randomUUID();
   const mixBuyerId = randomUUID();
   const mixBuyer: BenchUser = { subject: 'bench|buyer@bench-customer-mix.test', email: 'buyer@bench-customer-mix.test' };
+  const bigOn = Math.min(spec.bigWatches, V);
+  const bigId = randomUUID();
+  const bigBuyerId = randomUUID();
+  const bigBuyer: BenchUser = { subject: 'bench|buyer@bench-customer-5k.test', email: 'buyer@bench-customer-5k.test' };
   // A customer's watchlist: `on` vendors on the platform (spread over the data set), then `off` recorded off it.
   const watchlist = async (orgId: string, userId: string, on: number, off: number): Promise<void> => {
     await q(`INSERT INTO requirement_policies (org_id, watch_id, accepted) VALUES ($1, NULL, '[{"framework":"SOC2","socType":"TYPE_II"},{"framework":"ISO27001","socType":null}]'::jsonb)`, [orgId]);
@@ -339,6 +352,10 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
       await q(`INSERT INTO users (id, subject, email) VALUES ($1, $2, $3)`, [mixBuyerId, mixBuyer.subject, mixBuyer.email]);
       await q(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'OWNER')`, [mixId, mixBuyerId]);
       await watchlist(mixId, mixBuyerId, mixOn, spec.watches - mixOn);
+      await q(`INSERT INTO organizations (id, slug, name, email_domains) VALUES ($1, 'bench-customer-5k', 'Bench Large Portfolio LLC', ARRAY['bench-customer-5k.test'])`, [bigId]);
+      await q(`INSERT INTO users (id, subject, email) VALUES ($1, $2, $3)`, [bigBuyerId, bigBuyer.subject, bigBuyer.email]);
+      await q(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'OWNER')`, [bigId, bigBuyerId]);
+      await watchlist(bigId, bigBuyerId, bigOn, spec.bigWatches - bigOn);
       // Scenario (c): an approved whole-trust-center grant and an accepted NDA at the first grantVendors vendors.
       await q(`CREATE TEMP TABLE bg AS SELECT n, org_id, gen_random_uuid() AS request_id FROM bv WHERE n <= $1`, [grantVendors]);
       await q(`INSERT INTO access_requests (org_id, id, requester_org_id, requester_org_name, requester_user_id, requester_email, scope, reason, state,
@@ -395,6 +412,7 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
     vendorSlugs: vendors.map((v) => v.slug),
     customer: { orgId: customerId, slug: 'bench-customer', buyer },
     mixCustomer: { orgId: mixId, slug: 'bench-customer-mix', buyer: mixBuyer },
+    bigCustomer: { orgId: bigId, slug: 'bench-customer-5k', buyer: bigBuyer },
     downloadDocuments: downloads.map((d) => ({ documentId: d.doc_id, vendorSlug: d.slug })),
     watermarkUsers: Array.from({ length: spec.watermarkUsers }, (_, i) => ({ subject: `bench|wm-${pad(i + 1)}@bench-customer.test`, email: `wm-${pad(i + 1)}@bench-customer.test` })),
     largeDocument: { documentId: largeDoc.doc_id, sizeBytes: large.bytes.length, pages: large.pages },
@@ -405,6 +423,7 @@ async function load(client: pg.Client, spec: DatasetSpec, storage: Storage, star
     firstVendorOwner: { subject: `bench|owner@${vendorSlug(1)}.test`, email: `owner@${vendorSlug(1)}.test`, orgSlug: vendorSlug(1) },
     watches: { total: spec.watches, onPlatform: watchedOn, offPlatform: watchedOff },
     mixWatches: { total: spec.watches, onPlatform: mixOn, offPlatform: spec.watches - mixOn },
+    bigWatches: { total: spec.bigWatches, onPlatform: bigOn, offPlatform: spec.bigWatches - bigOn },
     rows,
     buildSeconds: Math.round((Date.now() - started) / 100) / 10,
   };

@@ -1,7 +1,7 @@
 import type { BenchDataset } from './dataset';
 
 /** What each scenario sends. A scenario is a sequence of requests: request(i) is the i-th one the bench sends. */
-export type ScenarioId = 'a' | 'a-wm' | 'a-post' | 'a-many' | 'b' | 'b-mix' | 'c' | 'c-wm' | 'd';
+export type ScenarioId = 'a' | 'a-wm' | 'a-post' | 'a-many' | 'b' | 'b-mix' | 'b-5k' | 'c' | 'c-wm' | 'd';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -15,8 +15,10 @@ export interface Scenario {
   title: string;
   /** What the ratio is taken against: the bare Node server, or the SQL replay of a scenario's statements. */
   baseline: { kind: 'bare-http' } | { kind: 'sql-replay'; of: ScenarioId };
-  /** Whether the ratio has a target (>= 0.5); informational rows report it without one. */
+  /** Whether the ratio has a target (>= 0.5, or `ratioMin`); informational rows report it without one. */
   ratioTarget: boolean;
+  /** The ratio's target when it is not 0.5 (issue 16 item 4: the watchlist reads, 0.7). */
+  ratioMin?: number;
   /** Writes: replayed inside BEGIN ... ROLLBACK, unless `replayCommits`. */
   writes: boolean;
   /**
@@ -122,6 +124,7 @@ const bearer = (token: string, org: string): Record<string, string> => ({ author
 export interface ScenarioTokens {
   buyer: string;
   mixBuyer: string;
+  bigBuyer: string;
   watermarkUsers: string[];
   backgroundWatermarkUsers: string[];
   requesters: string[];
@@ -135,6 +138,8 @@ export function buildScenarios(data: BenchDataset, tokens: ScenarioTokens, conne
   const statuses = post(VENDOR_STATUSES, {}, bearer(tokens.buyer, data.customer.slug), 'VendorStatuses');
   const mixStatuses = post(VENDOR_STATUSES, {}, bearer(tokens.mixBuyer, data.mixCustomer.slug), 'VendorStatuses');
   const mix = data.mixWatches;
+  const bigStatuses = post(VENDOR_STATUSES, {}, bearer(tokens.bigBuyer, data.bigCustomer.slug), 'VendorStatuses');
+  const big = data.bigWatches;
   const downloads = data.downloadDocuments.map((d) => post(DOWNLOAD, { documentId: d.documentId }, bearer(tokens.buyer, data.customer.slug), 'Download'));
   const vendorsCount = slugs.length;
   return [
@@ -162,14 +167,20 @@ export function buildScenarios(data: BenchDataset, tokens: ScenarioTokens, conne
       capacity: Infinity, captures: 1, request: (i) => manyGets[i % manyGets.length]!, expect: /"trustCenter":\{"id":/,
     },
     {
-      id: 'b', title: `vendorStatuses(first: 100), customer watching ${data.watches.total} vendors`, baseline: { kind: 'sql-replay', of: 'b' }, ratioTarget: true, writes: false,
+      id: 'b', title: `vendorStatuses(first: 100), customer watching ${data.watches.total} vendors`, baseline: { kind: 'sql-replay', of: 'b' }, ratioTarget: true, ratioMin: 0.7, writes: false,
       capacity: Infinity, captures: 2, request: () => statuses, expect: /"vendorStatuses":\{"edges":\[\{/,
     },
     {
       // The same watchlist shape at every size, so its small-vs-large p50 compares equal work over more data.
       id: 'b-mix', title: `vendorStatuses(first: 100), customer watching ${mix.onPlatform} vendors on the platform + ${mix.offPlatform} recorded (same shape at every size)`,
-      baseline: { kind: 'sql-replay', of: 'b-mix' }, ratioTarget: true, writes: false,
+      baseline: { kind: 'sql-replay', of: 'b-mix' }, ratioTarget: true, ratioMin: 0.7, writes: false,
       capacity: Infinity, captures: 2, request: () => mixStatuses, expect: /"vendorStatuses":\{"edges":\[\{/,
+    },
+    {
+      // Issue 16 item 4: the first page of a ten times longer watchlist; its p50 is compared with (b)'s.
+      id: 'b-5k', title: `vendorStatuses(first: 100), customer watching ${big.total} vendors (${big.onPlatform} on the platform, ${big.offPlatform} recorded)`,
+      baseline: { kind: 'sql-replay', of: 'b-5k' }, ratioTarget: true, ratioMin: 0.7, writes: false,
+      capacity: Infinity, captures: 2, request: () => bigStatuses, expect: /"vendorStatuses":\{"edges":\[\{/,
     },
     {
       id: 'c', title: `requestDocumentDownload, RESTRICTED, granted (${downloads.length} documents, watermark cached)`, baseline: { kind: 'sql-replay', of: 'c' }, ratioTarget: true, writes: true, replayCommits: true,
