@@ -74,6 +74,14 @@ async function upUrl(app: App, timeoutMs = 90_000): Promise<string> {
   throw new Error(`the app did not come up (${exit ? `exited ${JSON.stringify(exit)}` : 'timed out'}):\n${app.stderr.slice(-3000)}\n${app.stdout.slice(-3000)}`);
 }
 
+/** Exit 0 after a SIGTERM; otherwise fails with what the process printed (a CI failure must say why). */
+async function expectCleanExit(app: App): Promise<void> {
+  const exit = await app.exited;
+  if (exit.code !== 0 || exit.signal !== null) {
+    throw new Error(`expected a clean exit, got ${JSON.stringify(exit)}:\n--- stderr\n${app.stderr.slice(-3000)}\n--- stdout\n${app.stdout.slice(-3000)}`);
+  }
+}
+
 async function answers(url: string): Promise<unknown> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
   return res.json();
@@ -129,7 +137,7 @@ test('a second start on a data folder in use fails fast naming the first; after 
 
   // A clean stop: exit 0, owner file gone; the log says what the start did about the orphan (flushed at exit).
   third.process.kill('SIGTERM');
-  expect(await third.exited).toEqual({ code: 0, signal: null });
+  await expectCleanExit(third);
   expect(existsSync(ownerFileOf(cluster))).toBe(false);
   const notice = third.stdout.split('\n').find((l) => l.includes('left running by a previous trust-portal'));
   expect(notice).toBeDefined();
