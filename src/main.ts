@@ -102,6 +102,14 @@ async function main(): Promise<void> {
     if (prepared.embedded) removeEmbeddedConnection(config.dataDir);
     const force = setTimeout(() => process.exit(1), config.shutdownDrainMs + 15_000);
     force.unref();
+    // While stopping, a late error from a resource being closed (a connection PostgreSQL terminates as it stops, a
+    // socket cut at the drain deadline) must not end the process with exit 1 halfway, leaving PostgreSQL running:
+    // it is logged and the shutdown goes on. (Before stopping, Node's default applies: such an error ends the process.)
+    const late = (kind: string) => (error: unknown): void => {
+      logger.error(`${kind} while shutting down (the shutdown goes on)`, { error: error instanceof Error ? error.stack ?? error.message : String(error) });
+    };
+    process.on('uncaughtException', late('uncaught exception'));
+    process.on('unhandledRejection', late('unhandled rejection'));
     try {
       await server.close();
       await metrics?.close();
