@@ -3,24 +3,24 @@ import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
 import type { Framework } from '../domain/attestation';
 import type { AttestationEntity } from '../modules/attestations/attestation.entity';
-import { attestationRepository } from '../modules/attestations/attestation.repository';
+import { attestations } from '../modules/attestations/attestation.service';
 import type { BridgeLetterEntity } from '../modules/attestations/bridge-letter.entity';
 import { loadFindings, type ResponsesByException } from '../modules/attestations/findings.service';
 import { type Principal } from '../modules/auth/principal';
 import { authorize } from '../modules/auth/authorize';
 import type { TenantScope } from '../modules/auth/tenant-scope';
 import type { AccessRequestEventEntity, NdaAcceptanceEntity } from '../modules/access/access.entity';
-import { accessRepository } from '../modules/access/access.repository';
+import { accessRecords } from '../modules/access/access.service';
 import type { DocumentEntity, DocumentVersionEntity } from '../modules/documents/document.entity';
-import { documentRepository } from '../modules/documents/document.repository';
+import { documents } from '../modules/documents/document.service';
 import type { OrganizationEntity } from '../modules/tenancy/organization.entity';
-import { tenancyRepository } from '../modules/tenancy/tenancy.repository';
+import { organizations } from '../modules/tenancy/tenancy.service';
 import type { TrustCenterEntity } from '../modules/trust-center/trust-center.entity';
 import type { VendorStatusHistoryEntity } from '../modules/tracking/tracking.entity';
-import { trackingRepository } from '../modules/tracking/tracking.repository';
+import { statusHistory } from '../modules/tracking/tracking.service';
 import type { VendorReviewEntity } from '../modules/tracking/review.entity';
-import { reviewRepository } from '../modules/tracking/review.repository';
-import { trustCenterRepository } from '../modules/trust-center/trust-center.repository';
+import { reviews } from '../modules/tracking/review.service';
+import { trustCenters } from '../modules/trust-center/trust-center.service';
 
 /** A loader key inside one tenant: `${orgId}|${id}`. Parents were authorized before their keys reach a loader. */
 export const orgKey = (orgId: string, id: string): string => `${orgId}|${id}`;
@@ -69,14 +69,14 @@ export function createLoaders(db: Database, principal: Principal, now: () => Dat
     organization: perOrgLoader<OrganizationEntity | null>(
       db,
       principal,
-      async (m, scope) => new Map((await tenancyRepository.organizationsByIds(m, [scope.orgId])).map((o) => [o.id, o])),
+      async (m, scope) => new Map((await organizations.byIds(m, [scope.orgId])).map((o) => [o.id, o])),
       null,
     ),
     trustCenter: perOrgLoader<TrustCenterEntity | null>(
       db,
       principal,
       async (m, scope) => {
-        const trustCenter = await trustCenterRepository.forScope(m, scope);
+        const trustCenter = await trustCenters.find(m, scope);
         return new Map(trustCenter ? [[trustCenter.orgId, trustCenter]] : []);
       },
       null,
@@ -84,7 +84,7 @@ export function createLoaders(db: Database, principal: Principal, now: () => Dat
     attestation: perOrgLoader<AttestationEntity | null>(
       db,
       principal,
-      async (m, scope, ids) => new Map((await attestationRepository.byIds(m, scope, ids)).map((a) => [a.id, a])),
+      async (m, scope, ids) => new Map((await attestations.byIds(m, scope, ids)).map((a) => [a.id, a])),
       null,
     ),
     bridgeLetters: perOrgLoader<BridgeLetterEntity[]>(
@@ -92,7 +92,7 @@ export function createLoaders(db: Database, principal: Principal, now: () => Dat
       principal,
       async (m, scope, ids) => {
         const map = new Map<string, BridgeLetterEntity[]>(ids.map((id) => [id, []]));
-        for (const letter of await attestationRepository.bridgeLettersFor(m, scope, ids)) map.get(letter.attestationId)!.push(letter);
+        for (const letter of await attestations.bridgeLettersFor(m, scope, ids)) map.get(letter.attestationId)!.push(letter);
         return map;
       },
       [],
@@ -100,13 +100,13 @@ export function createLoaders(db: Database, principal: Principal, now: () => Dat
     documentVersion: perOrgLoader<DocumentVersionEntity | null>(
       db,
       principal,
-      async (m, scope, ids) => new Map((await documentRepository.versionsByIds(m, scope, ids)).map((v) => [v.id, v])),
+      async (m, scope, ids) => new Map((await documents.versionsByIds(m, scope, ids)).map((v) => [v.id, v])),
       null,
     ),
     document: perOrgLoader<DocumentEntity | null>(
       db,
       principal,
-      async (m, scope, ids) => new Map((await documentRepository.byIds(m, scope, ids)).map((d) => [d.id, d])),
+      async (m, scope, ids) => new Map((await documents.byIds(m, scope, ids)).map((d) => [d.id, d])),
       null,
     ),
     accessRequestEvents: perOrgLoader<AccessRequestEventEntity[]>(
@@ -114,7 +114,7 @@ export function createLoaders(db: Database, principal: Principal, now: () => Dat
       principal,
       async (m, scope, ids) => {
         const map = new Map<string, AccessRequestEventEntity[]>(ids.map((id) => [id, []]));
-        for (const e of await accessRepository.eventsFor(m, scope, ids)) map.get(e.requestId)!.push(e);
+        for (const e of await accessRecords.eventsFor(m, scope, ids)) map.get(e.requestId)!.push(e);
         return map;
       },
       [],
@@ -125,7 +125,7 @@ export function createLoaders(db: Database, principal: Principal, now: () => Dat
       principal,
       async (m, scope, customerIds) => {
         const map = new Map<string, NdaAcceptanceEntity[]>(customerIds.map((id) => [id, []]));
-        for (const a of await accessRepository.acceptancesForOrgs(m, scope, customerIds)) map.get(a.customerOrgId)!.push(a);
+        for (const a of await accessRecords.acceptancesForOrgs(m, scope, customerIds)) map.get(a.customerOrgId)!.push(a);
         return map;
       },
       [],
@@ -136,7 +136,7 @@ export function createLoaders(db: Database, principal: Principal, now: () => Dat
       principal,
       async (m, scope, watchIds) => {
         const map = new Map<string, VendorStatusHistoryEntity[]>(watchIds.map((id) => [id, []]));
-        for (const h of await trackingRepository.historyOf(m, scope, watchIds)) map.get(h.watchId)!.push(h);
+        for (const h of await statusHistory.of(m, scope, watchIds)) map.get(h.watchId)!.push(h);
         return map;
       },
       [],
@@ -147,7 +147,7 @@ export function createLoaders(db: Database, principal: Principal, now: () => Dat
       principal,
       async (m, scope, watchIds) => {
         const map = new Map<string, VendorReviewEntity[]>(watchIds.map((id) => [id, []]));
-        for (const r of await reviewRepository.ofWatches(m, scope, watchIds)) map.get(r.watchId)!.push(r);
+        for (const r of await reviews.ofWatches(m, scope, watchIds)) map.get(r.watchId)!.push(r);
         return map;
       },
       [],
@@ -158,7 +158,7 @@ export function createLoaders(db: Database, principal: Principal, now: () => Dat
       principal,
       async (m, scope, frameworks) => {
         const map = new Map<string, AttestationEntity[]>(frameworks.map((f) => [f, []]));
-        for (const a of await attestationRepository.typeIIPeriods(m, scope, frameworks as Framework[])) map.get(a.framework)!.push(a);
+        for (const a of await attestations.typeIIPeriods(m, scope, frameworks as Framework[])) map.get(a.framework)!.push(a);
         return map;
       },
       [],

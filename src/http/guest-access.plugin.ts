@@ -5,10 +5,9 @@ import { buildContext } from '../graphql/context';
 import { authorize } from '../modules/auth/authorize';
 import { ANONYMOUS, type Principal } from '../modules/auth/principal';
 import { CSRF_COOKIE, csrfToken, csrfValid, issueSession, newCsrfSecret, parseCookies, readSession, serializeCookie, SESSION_COOKIE, SESSION_TTL_MS } from '../modules/auth/session';
-import { AccessService } from '../modules/access/access.service';
-import { accessRepository } from '../modules/access/access.repository';
+import { AccessService, accessRecords } from '../modules/access/access.service';
 import { GuestService, guestIdentity, type GuestVendor } from '../modules/guest/guest.service';
-import { trustCenterRepository } from '../modules/trust-center/trust-center.repository';
+import { trustCenters } from '../modules/trust-center/trust-center.service';
 import { accessPage, checkInboxPage, confirmPage, messagePage, requestFormPage, signInPage, type AccessView, type FieldErrors, type PageFrame, type RequestFormValues } from '../views/guest-pages';
 import { TRUST_PAGE_CSS_PATH } from '../views/trust-page.css';
 import { clientIp, compileTrust } from './client-ip';
@@ -269,9 +268,9 @@ export async function guestAccessRoutes(app: FastifyInstance, options: GuestAcce
     if (!customer || !principal.user) return false;
     const scope = authorize(principal, 'visit', { orgId: vendor.orgId });
     return db.transaction(scope.identity(customer.orgId), async (m) => {
-      const trustCenter = await trustCenterRepository.forScope(m, scope);
+      const trustCenter = await trustCenters.find(m, scope);
       if (!trustCenter?.ndaRequired) return false;
-      return !AccessService.ndaOnFile(trustCenter, await accessRepository.acceptancesFor(m, scope, customer.orgId), principal.user!.id);
+      return !AccessService.ndaOnFile(trustCenter, await accessRecords.acceptancesFor(m, scope, customer.orgId), principal.user!.id);
     });
   }
 

@@ -9,8 +9,7 @@ import { devSubjectFor } from '../modules/auth/jwt';
 import { TenantScope } from '../modules/auth/tenant-scope';
 import type { Principal } from '../modules/auth/principal';
 import type { Actor } from '../modules/common/errors';
-import { TenancyService } from '../modules/tenancy/tenancy.service';
-import { tenancyRepository } from '../modules/tenancy/tenancy.repository';
+import { TenancyService, users } from '../modules/tenancy/tenancy.service';
 import { TrustCenterService } from '../modules/trust-center/trust-center.service';
 import { createHash } from 'node:crypto';
 import type { Logger } from '../logger';
@@ -77,7 +76,7 @@ export const DEMO_USERS = { vendorAdmin: 'admin@acme.test', buyer: 'buyer@globex
 
 async function principalFor(db: Database, email: string): Promise<Principal> {
   const subject = devSubjectFor(email);
-  const user = await db.transaction(DbScope.tokenSubject(subject), (m) => tenancyRepository.upsertUser(m, subject, email));
+  const user = await db.transaction(DbScope.tokenSubject(subject), (m) => users.upsert(m, subject, email));
   return { user: { id: user.id, subject, email }, memberships: [], active: null, requestedOrg: null };
 }
 

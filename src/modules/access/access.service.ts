@@ -11,8 +11,7 @@ import {
 import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
-import { queueMail, requireMailSettings, type MailSettings } from '../mail/mail.service';
-import { mailRepository } from '../mail/mail.repository';
+import { mailRecipients, queueMail, requireMailSettings, type MailSettings } from '../mail/mail.service';
 import { emitOwnEvent } from '../../jobs/events';
 import { emitAccessEvent } from '../notifications/notifications.service';
 import { accessApprovedMail, accessDeniedMail, accessRequestedMail, ndaReceiptMail } from '../mail/transactional';
@@ -20,12 +19,11 @@ import { POLICY } from '../tenancy/tenancy.policy';
 import type { Principal } from '../auth/principal';
 import { TenantScope } from '../auth/tenant-scope';
 import { isUniqueViolation, NotFoundError, refusal, type Actor, type PayloadError } from '../common/errors';
-import { tenancyRepository } from '../tenancy/tenancy.repository';
-import { documentRepository } from '../documents/document.repository';
+import { organizations } from '../tenancy/tenancy.service';
+import { documents } from '../documents/document.service';
 import type { TrustCenterEntity } from '../trust-center/trust-center.entity';
-import { trustCenterRepository } from '../trust-center/trust-center.repository';
-import { TrustCenterService } from '../trust-center/trust-center.service';
-import type { AccessRequestEntity, NdaAcceptanceEntity, NdaTemplateEntity } from './access.entity';
+import { TrustCenterService, trustCenters } from '../trust-center/trust-center.service';
+import type { AccessRequestEntity, AccessRequestEventEntity, NdaAcceptanceEntity, NdaTemplateEntity } from './access.entity';
 import { accessRepository } from './access.repository';
 
 export type AccessErrorCode =
@@ -71,6 +69,16 @@ export interface AccessPolicyChanges {
   grantScope?: 'DOCUMENT' | 'TRUST_CENTER' | null;
 }
 
+/** Access records read inside another module's transaction (the per-request loaders, the guest pages). */
+export const accessRecords = {
+  /** NDA acceptances the scope's vendor holds from one customer organization. */
+  acceptancesFor: (m: EntityManager, scope: TenantScope, customerOrgId: string): Promise<NdaAcceptanceEntity[]> => accessRepository.acceptancesFor(m, scope, customerOrgId),
+  /** The same, for several customer organizations at once. */
+  acceptancesForOrgs: (m: EntityManager, scope: TenantScope, customerOrgIds: readonly string[]): Promise<NdaAcceptanceEntity[]> => accessRepository.acceptancesForOrgs(m, scope, customerOrgIds),
+  /** The state changes of these access requests. */
+  eventsFor: (m: EntityManager, scope: TenantScope, requestIds: readonly string[]): Promise<AccessRequestEventEntity[]> => accessRepository.eventsFor(m, scope, requestIds),
+};
+
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -85,7 +93,7 @@ export class AccessService {
 
   /** The vendor's name and slug, for mail (read in the vendor's tenant). */
   private static async vendorOf(m: EntityManager, scope: TenantScope): Promise<{ name: string; slug: string }> {
-    const org = (await tenancyRepository.organizationsByIds(m, [scope.orgId]))[0]!;
+    const org = (await organizations.of(m, scope))!;
     return { name: org.name, slug: org.slug };
   }
 
@@ -93,7 +101,7 @@ export class AccessService {
   private static async titlesOf(m: EntityManager, scope: TenantScope, documentIds: readonly (string | null)[]): Promise<string[] | null> {
     const ids = documentIds.filter((id): id is string => id !== null);
     if (ids.length === 0 || ids.length !== documentIds.length) return null;
-    const docs = new Map((await documentRepository.byIds(m, scope, ids)).map((d) => [d.id, d.title]));
+    const docs = new Map((await documents.byIds(m, scope, ids)).map((d) => [d.id, d.title]));
     return ids.map((id) => docs.get(id) ?? 'a document no longer listed');
   }
 
@@ -107,7 +115,7 @@ export class AccessService {
     }
     return this.db.transaction(scope.identity(), async (m) => {
       // Serialise version numbering per vendor on its trust center row.
-      await trustCenterRepository.forScope(m, scope, true);
+      await trustCenters.lock(m, scope);
       const template = await accessRepository.insertTemplate(m, scope, {
         version: await accessRepository.nextTemplateVersion(m, scope), title, body, bodySha256: sha256(body), status: 'DRAFT', createdBy: scope.userId,
       });
@@ -122,7 +130,7 @@ export class AccessService {
   /** Publishing freezes the text (a trigger refuses any later change) and makes it the version customers accept. */
   async publishNdaTemplate(scope: TenantScope, actor: Actor, id: string): Promise<NdaTemplateResult> {
     return this.db.transaction(scope.identity(), async (m) => {
-      await trustCenterRepository.forScope(m, scope, true);
+      await trustCenters.lock(m, scope);
       const template = await accessRepository.templateById(m, scope, id, true);
       if (!template) throw new NotFoundError('NDA template');
       if (template.status !== 'DRAFT') return fail({ template }, 'NDA_NOT_DRAFT', 'id', `Version ${template.version} is already published.`);
@@ -131,7 +139,7 @@ export class AccessService {
         return fail({ template }, 'NDA_NOT_DRAFT', 'id', `Version ${latest.version} is already published; draft a new version instead of publishing the older ${template.version}.`);
       }
       await accessRepository.publishTemplate(m, scope, id);
-      await trustCenterRepository.update(m, scope, { currentNdaTemplateId: id });
+      await trustCenters.update(m, scope, { currentNdaTemplateId: id });
       await auditLog.append(m, scope, { ...auditActor(actor), action: 'nda.published', targetType: 'nda_template', targetId: id, details: { version: template.version, bodySha256: template.bodySha256 } });
       return { template: await accessRepository.templateById(m, scope, id), errors: [] };
     });
@@ -172,14 +180,14 @@ export class AccessService {
       if (changes.blockFreeMailDomains != null) values.blockFreeMailDomains = changes.blockFreeMailDomains;
       if (changes.defaultGrantDays != null) values.defaultGrantDays = changes.defaultGrantDays;
       if (changes.grantScope != null) values.grantScope = changes.grantScope;
-      await trustCenterRepository.update(m, scope, values);
+      await trustCenters.update(m, scope, values);
       await auditLog.append(m, scope, { ...auditActor(actor), action: 'access.policy_updated', targetType: 'trust_center', targetId: scope.orgId, details: { ...values } });
-      return { trustCenter: await trustCenterRepository.forScope(m, scope), errors: [] };
+      return { trustCenter: await trustCenters.find(m, scope), errors: [] };
     });
   }
 
   private organizationBySlug(slug: string): Promise<{ id: string; name: string } | null> {
-    return this.db.transaction(DbScope.slugLookup(slug), (m) => tenancyRepository.organizationBySlug(m, slug));
+    return this.db.transaction(DbScope.slugLookup(slug), (m) => organizations.bySlug(m, slug));
   }
 
   /** An NDA signed outside the platform: covers the customer organization for every version. */
@@ -279,13 +287,13 @@ export class AccessService {
       const requested = [...new Set(input.documentIds ?? [])];
       if (requested.length > 100) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', 'At most 100 documents per request.');
       if (requested.length > 0) {
-        const docs = new Map((await documentRepository.byIds(m, vendor, requested)).map((d) => [d.id, d]));
+        const docs = new Map((await documents.byIds(m, vendor, requested)).map((d) => [d.id, d]));
         for (const id of requested) {
           const doc = docs.get(id);
           if (!doc || doc.visibility === 'PRIVATE' || !doc.currentVersionId) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', `No document ${id} on this trust center.`);
           if (doc.visibility === 'PUBLIC') return fail(none, 'DOCUMENT_NOT_RESTRICTED', 'documentIds', `"${doc.title}" is public: download it directly.`);
         }
-      } else if ((await documentRepository.restrictedIds(m, vendor)).length === 0) {
+      } else if ((await documents.restrictedIds(m, vendor)).length === 0) {
         return fail(none, 'NO_RESTRICTED_DOCUMENTS', null, 'This trust center has no restricted documents to request.');
       }
       if (await accessRepository.openRequestOf(m, vendor, customer.userId)) {
@@ -335,7 +343,7 @@ export class AccessService {
       if (input.grantDays != null && (!Number.isInteger(input.grantDays) || input.grantDays < 1 || input.grantDays > 1095)) {
         return fail({ accessRequest: request }, 'INVALID_POLICY', 'grantDays', 'grantDays is 1 to 1095.');
       }
-      const trustCenter = (await trustCenterRepository.forScope(m, scope))!;
+      const trustCenter = (await trustCenters.find(m, scope))!;
       const decided = input.approve
         ? await this.approve(m, scope, request, trustCenter, { actor, rule: null, decidedBy: scope.userId, reason: input.reason ?? null, grantDays: input.grantDays ?? null, now })
         : await this.deny(m, scope, request, { actor, rule: null, decidedBy: scope.userId, reason: input.reason ?? null, now });
@@ -366,7 +374,7 @@ export class AccessService {
     const expiresAt = new Date(how.now.getTime() + (how.grantDays ?? trustCenter.defaultGrantDays) * DAY_MS);
     // Whole-trust-center grants cover every restricted document, including ones published later.
     const documentIds: (string | null)[] = trustCenter.grantScope === 'TRUST_CENTER' || request.scope === 'ALL_RESTRICTED'
-      ? (trustCenter.grantScope === 'TRUST_CENTER' ? [null] : await documentRepository.restrictedIds(m, scope))
+      ? (trustCenter.grantScope === 'TRUST_CENTER' ? [null] : await documents.restrictedIds(m, scope))
       : request.documentIds;
     await accessRepository.insertGrants(m, scope, documentIds.map((documentId) => ({ customerOrgId: request.requesterOrgId, documentId, requestId: request.id, expiresAt })));
     await accessRepository.updateRequest(m, scope, request.id, { state: 'APPROVED', rule: how.rule, decidedBy: how.decidedBy, decidedAt: how.now, decisionReason: how.reason, grantExpiresAt: expiresAt });
@@ -403,7 +411,7 @@ export class AccessService {
 
   /** Tells each member who may decide (access.decide: OWNER, ADMIN, ACCESS_MANAGER) that a request waits. */
   private async mailDeciders(m: EntityManager, scope: TenantScope, request: AccessRequestEntity): Promise<void> {
-    const deciders = await mailRepository.membersWithRoles(m, scope, POLICY['access.decide']);
+    const deciders = await mailRecipients.membersWithRoles(m, scope, POLICY['access.decide']);
     if (deciders.length === 0) return;
     const vendorOrg = await AccessService.vendorOf(m, scope);
     const documentTitles = request.scope === 'ALL_RESTRICTED' ? null : await AccessService.titlesOf(m, scope, request.documentIds);
@@ -440,14 +448,14 @@ export class AccessService {
     if (vendor.isMember || !principal.user || !customer || customer.orgId === vendor.orgId || attestationIds.length === 0) return null;
     const userId = principal.user.id;
     return this.db.transaction(vendor.identity(customer.orgId), async (m) => {
-      const trustCenter = await trustCenterRepository.forScope(m, vendor);
+      const trustCenter = await trustCenters.find(m, vendor);
       if (!trustCenter || trustCenter.status !== 'PUBLISHED') return null;
       const grants = await accessRepository.liveGrantDocumentIds(m, vendor, customer.orgId, now);
       const readable = grants.all
         ? [...new Set(attestationIds)]
         : grants.ids.size === 0
           ? []
-          : [...new Set((await documentRepository.restrictedReportDocuments(m, vendor, attestationIds)).filter((d) => grants.ids.has(d.id)).map((d) => d.attestationId))];
+          : [...new Set((await documents.restrictedReportDocuments(m, vendor, attestationIds)).filter((d) => grants.ids.has(d.id)).map((d) => d.attestationId))];
       if (readable.length === 0) return null;
       if (!AccessService.ndaOnFile(trustCenter, await accessRepository.acceptancesFor(m, vendor, customer.orgId), userId)) return null;
       const system = TenantScope.forSystem(vendor.orgId);

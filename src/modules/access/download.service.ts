@@ -8,11 +8,11 @@ import { activeMembership, authorize } from '../auth/authorize';
 import type { Principal } from '../auth/principal';
 import type { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
-import { documentRepository } from '../documents/document.repository';
+import { documents } from '../documents/document.service';
 import { WatermarkError } from '../documents/watermark';
 import { watermarkOffThread } from '../documents/watermark-pool';
 import { objectKeys, type Storage } from '../storage/storage';
-import { trustCenterRepository } from '../trust-center/trust-center.repository';
+import { trustCenters } from '../trust-center/trust-center.service';
 import { accessRepository } from './access.repository';
 import { AccessService } from './access.service';
 import { DownloadEventEntity } from './access.entity';
@@ -87,7 +87,7 @@ export class DownloadService {
   private async decide(principal: Principal, documentId: string, now: Date): Promise<DownloadPlan | DownloadResult> {
     // Find the document's tenant under the narrow document-id lookup, then act as that tenant.
     return this.db.transaction(DbScope.documentLookup(documentId, principal.user?.id ?? null), async (m): Promise<DownloadPlan | DownloadResult> => {
-      const orgId = await documentRepository.orgIdOf(m, documentId);
+      const orgId = await documents.orgIdOf(m, documentId);
       if (!orgId) throw new NotFoundError('Document');
       // A member downloads originals only if allowed to read documents (an API key needs a READ or PUBLISH scope);
       // otherwise it is treated like anyone else: public files only.
@@ -96,8 +96,8 @@ export class DownloadService {
       if (!scope.isMember && principal.user && !principal.active && principal.memberships.length > 1) activeMembership(principal);
       const customer = scope.isMember ? null : principal.active;
       await this.db.actAs(m, scope.identity(customer?.orgId ?? null));
-      const document = await documentRepository.findById(m, scope, documentId);
-      const trustCenter = await trustCenterRepository.forScope(m, scope);
+      const document = await documents.find(m, scope, documentId);
+      const trustCenter = await trustCenters.find(m, scope);
       if (!document || !trustCenter || !document.currentVersionId) throw new NotFoundError('Document');
       const restrictedPath = !scope.isMember && document.visibility === 'RESTRICTED';
       if (!scope.isMember) {
@@ -121,7 +121,7 @@ export class DownloadService {
           }
         }
       }
-      const version = (await documentRepository.versionsByIds(m, scope, [document.currentVersionId]))[0];
+      const version = (await documents.versionsByIds(m, scope, [document.currentVersionId]))[0];
       if (!version || version.status !== 'AVAILABLE') throw new NotFoundError('Document');
       return {
         scope,

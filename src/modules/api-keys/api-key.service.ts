@@ -6,7 +6,7 @@ import { auditActor, auditLog } from '../audit/audit.service';
 import type { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, refusal, type Actor, type PayloadError } from '../common/errors';
 import type { ApiKeyEntity } from './api-key.entity';
-import { apiKeyRepository } from './api-key.repository';
+import { apiKeyRepository, type ApiKeyCredential } from './api-key.repository';
 
 export type ApiKeyErrorCode = 'INVALID_NAME' | 'INVALID_SCOPES' | 'INVALID_EXPIRY' | 'ALREADY_REVOKED';
 
@@ -21,10 +21,14 @@ const DAY_MS = 24 * 3600 * 1000;
 
 const refused = (apiKey: ApiKeyEntity | null, error: PayloadError<ApiKeyErrorCode>): ApiKeyResult => ({ apiKey, secret: null, errors: [error] });
 
-/** API keys inside another module's transaction (removing a member revokes the keys they created). */
+/** API keys inside another module's transaction (removing a member revokes the keys they created; authentication). */
 export const apiKeys = {
   /** Revokes the org's live keys that `userId` created; returns their ids. */
   revokeCreatedBy: (m: EntityManager, scope: TenantScope, userId: string, now: Date): Promise<string[]> => apiKeyRepository.revokeCreatedBy(m, scope, userId, now),
+  /** What authentication checks a presented key against (under DbScope.apiKeyLookup). */
+  credential: (m: EntityManager, id: string): Promise<ApiKeyCredential | null> => apiKeyRepository.credential(m, id),
+  /** Records the key's last use. */
+  touch: (m: EntityManager, id: string, now: Date): Promise<void> => apiKeyRepository.touch(m, id, now),
 };
 
 /** Create, rotate and revoke organization API keys; every change is audited. The secret is returned once. */

@@ -102,6 +102,10 @@ const transitionError = (from: string, to: string): RuleViolation<AttestationErr
 /** An attestation inside another module's transaction (a document names the report it belongs to). */
 export const attestations = {
   find: (m: EntityManager, scope: TenantScope, id: string): Promise<AttestationEntity | null> => attestationRepository.findById(m, scope, id),
+  byIds: (m: EntityManager, scope: TenantScope, ids: readonly string[]): Promise<AttestationEntity[]> => attestationRepository.byIds(m, scope, ids),
+  bridgeLettersFor: (m: EntityManager, scope: TenantScope, attestationIds: readonly string[]): Promise<BridgeLetterEntity[]> => attestationRepository.bridgeLettersFor(m, scope, attestationIds),
+  /** Type II periods of these frameworks, for gaps between consecutive periods. */
+  typeIIPeriods: (m: EntityManager, scope: TenantScope, frameworks: readonly Framework[]): Promise<AttestationEntity[]> => attestationRepository.typeIIPeriods(m, scope, frameworks),
 };
 
 export class AttestationService {

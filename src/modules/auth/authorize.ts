@@ -1,7 +1,7 @@
 import { scopesAllow } from '../../domain/api-keys';
 import { DomainError, NotFoundError } from '../common/errors';
 import { roleAllows, type Action } from '../tenancy/tenancy.policy';
-import type { MembershipRow } from '../tenancy/tenancy.repository';
+import type { MembershipRow } from '../tenancy/tenancy.service';
 import type { Principal } from './principal';
 import { TenantScope } from './tenant-scope';
 

@@ -3,9 +3,9 @@ import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
 import { appError } from '../../graphql/errors';
 import type { EntityManager } from 'typeorm';
-import { tenancyRepository, type MembershipRow, type UserRow } from '../tenancy/tenancy.repository';
+import { organizations, users, type MembershipRow, type UserRow } from '../tenancy/tenancy.service';
 import { TokenError, verifyToken } from './jwt';
-import { apiKeyRepository } from '../api-keys/api-key.repository';
+import { apiKeys } from '../api-keys/api-key.service';
 import { isUuid } from '../common/errors';
 import { isApiKeyToken, parseApiKey, secretMatches, type ApiKeyScope } from '../../domain/api-keys';
 
@@ -30,13 +30,13 @@ async function resolveApiKey(db: Database, token: string, requestedOrg: string |
   const parsed = parseApiKey(token);
   if (!parsed) throw appError('UNAUTHENTICATED', 'Invalid API key', { reason: 'MALFORMED' });
   const key = await db.transaction(DbScope.apiKeyLookup(parsed.id), async (m) => {
-    const row = await apiKeyRepository.credential(m, parsed.id);
+    const row = await apiKeys.credential(m, parsed.id);
     if (!row || !secretMatches(parsed.secret, row.secretHash)) return { error: 'BAD_SIGNATURE' as const };
     if (row.revokedAt) return { error: 'REVOKED' as const };
     if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return { error: 'EXPIRED' as const };
     // The key is genuine: from here the transaction acts as its organization.
     await db.actAs(m, DbScope.apiKey(row.orgId));
-    const [org] = await tenancyRepository.organizationsByIds(m, [row.orgId]);
+    const [org] = await organizations.byIds(m, [row.orgId]);
     return { row, org: org! };
   });
   if ('error' in key) throw appError('UNAUTHENTICATED', `Invalid API key (${key.error?.toLowerCase().replace('_', ' ')})`, { reason: key.error });
@@ -44,7 +44,7 @@ async function resolveApiKey(db: Database, token: string, requestedOrg: string |
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
     // A write (once a minute at most): a transaction of its own, since a query's reads (this lookup among them) run
     // in its read-only session (src/db/read-session.ts).
-    await db.transaction(DbScope.apiKeyLookup(parsed.id), (m) => apiKeyRepository.touch(m, parsed.id, now), { own: true });
+    await db.transaction(DbScope.apiKeyLookup(parsed.id), (m) => apiKeys.touch(m, parsed.id, now), { own: true });
   }
   if (requestedOrg && requestedOrg.toLowerCase() !== org.slug && requestedOrg.toLowerCase() !== row.orgId) {
     throw appError('FORBIDDEN', `This API key acts for ${org.slug} only`, { http: { status: 403 } });
@@ -92,14 +92,14 @@ export async function principalForIdentity(
 ): Promise<Principal> {
   const asUser = async (m: EntityManager, row: UserRow) => {
     await db.actAs(m, DbScope.user(row.id));
-    return { user: row, memberships: await tenancyRepository.membershipsOf(m, row.id) };
+    return { user: row, memberships: await users.membershipsOf(m, row.id) };
   };
   // Read first: a known user with the same email writes nothing, so a query's authentication joins its read-only
   // session (src/db/read-session.ts). A new user, or a changed email, is written in a transaction of its own.
   const { user, memberships } = await db.transaction(DbScope.tokenSubject(claims.subject), async (m) => {
-    const known = await tenancyRepository.userBySubject(m, claims.subject);
+    const known = await users.bySubject(m, claims.subject);
     return known && known.email === claims.email ? asUser(m, known) : null;
-  }) ?? await db.transaction(DbScope.tokenSubject(claims.subject), async (m) => asUser(m, await tenancyRepository.upsertUser(m, claims.subject, claims.email)), { own: true });
+  }) ?? await db.transaction(DbScope.tokenSubject(claims.subject), async (m) => asUser(m, await users.upsert(m, claims.subject, claims.email)), { own: true });
   let active: MembershipRow | null = null;
   if (requestedOrg) {
     const key = requestedOrg.toLowerCase();

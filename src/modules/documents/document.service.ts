@@ -50,6 +50,15 @@ for (const office of ['wordprocessingml.document', 'spreadsheetml.sheet', 'prese
 /** A document inside another module's transaction (a download event names the document by id). */
 export const documents = {
   find: (m: EntityManager, scope: TenantScope, id: string): Promise<DocumentEntity | null> => documentRepository.findById(m, scope, id),
+  /** A document's tenant, under the document-id lookup (DbScope.documentLookup), before acting as that tenant. */
+  orgIdOf: (m: EntityManager, id: string): Promise<string | null> => documentRepository.orgIdOf(m, id),
+  byIds: (m: EntityManager, scope: TenantScope, ids: readonly string[]): Promise<DocumentEntity[]> => documentRepository.byIds(m, scope, ids),
+  versionsByIds: (m: EntityManager, scope: TenantScope, ids: readonly string[]): Promise<DocumentVersionEntity[]> => documentRepository.versionsByIds(m, scope, ids),
+  /** Ids of the org's RESTRICTED documents (what an access request for "everything restricted" covers). */
+  restrictedIds: (m: EntityManager, scope: TenantScope): Promise<string[]> => documentRepository.restrictedIds(m, scope),
+  /** The RESTRICTED report documents of these attestations. */
+  restrictedReportDocuments: (m: EntityManager, scope: TenantScope, attestationIds: readonly string[]): Promise<{ id: string; attestationId: string }[]> =>
+    documentRepository.restrictedReportDocuments(m, scope, attestationIds),
 };
 
 export class DocumentService {

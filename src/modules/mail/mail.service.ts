@@ -5,6 +5,7 @@ import type { Database } from '../../db/database';
 import { normalizeEmail } from '../../domain/invitations';
 import { enqueue } from '../../jobs/queue';
 import type { TenantScope } from '../auth/tenant-scope';
+import type { Role } from '../tenancy/membership.entity';
 import type { MailCategory, MailStatus } from './mail.entity';
 import { mailRepository, type MailDeliveryRow } from './mail.repository';
 import { oneLine, type RenderedMail } from './mail.templates';
@@ -85,6 +86,12 @@ export async function queueMail(m: EntityManager, scope: TenantScope, settings: 
   if (recipient) await enqueue(m, 'deliver_mail', { mailOrgId: scope.orgId, mailId: id }, { jobKey: `mail:${id}`, maxAttempts: MAIL_MAX_ATTEMPTS });
   return { id, messageId, status, queued: true };
 }
+
+/** Who receives a mail, chosen inside the caller's transaction. */
+export const mailRecipients = {
+  /** Members of the scope's org holding one of `roles`, with their addresses. */
+  membersWithRoles: (m: EntityManager, scope: TenantScope, roles: readonly Role[]): Promise<{ userId: string; email: string }[]> => mailRepository.membersWithRoles(m, scope, roles),
+};
 
 /** A page of the org's outbox, newest first (the caller checked `mail.read`). */
 export function mailDeliveries(db: Database, scope: TenantScope, options: { status: MailStatus | null; limit: number; after: [string, string] | null }): Promise<MailDeliveryRow[]> {

@@ -2,8 +2,8 @@ import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
 import type { Logger } from '../../logger';
 import { TenantScope } from '../auth/tenant-scope';
-import { documentRepository } from '../documents/document.repository';
-import { tenancyRepository } from '../tenancy/tenancy.repository';
+import { documents } from '../documents/document.service';
+import { organizations } from '../tenancy/tenancy.service';
 import { mailRepository } from './mail.repository';
 import { queueMail, type MailSettings } from './mail.service';
 import { grantExpiringMail } from './transactional';
@@ -27,11 +27,11 @@ export async function remindExpiringGrants(db: Database, logger: Logger, setting
     queued += await db.transaction(scope.identity(), async (m) => {
       const ending = await mailRepository.grantsEndingSoon(m, scope, now, GRANT_REMINDER_DAYS);
       if (ending.length === 0) return 0;
-      const vendor = (await tenancyRepository.organizationsByIds(m, [orgId]))[0]!;
+      const vendor = (await organizations.byIds(m, [orgId]))[0]!;
       let count = 0;
       for (const grant of ending) {
         const ids = grant.documentIds.filter((id): id is string => id !== null);
-        const titles = ids.length === 0 || ids.length !== grant.documentIds.length ? null : (await documentRepository.byIds(m, scope, ids)).map((d) => d.title);
+        const titles = ids.length === 0 || ids.length !== grant.documentIds.length ? null : (await documents.byIds(m, scope, ids)).map((d) => d.title);
         const result = await queueMail(m, scope, settings, grantExpiringMail(settings, {
           requestId: grant.requestId, to: grant.requesterEmail, vendorName: vendor.name, vendorSlug: vendor.slug, documentTitles: titles, expiresAt: grant.expiresAt,
         }));

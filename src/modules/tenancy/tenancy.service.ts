@@ -8,7 +8,9 @@ import { TenantScope } from '../auth/tenant-scope';
 import { isUniqueViolation, refusal, type Actor, type PayloadError } from '../common/errors';
 import { trustCenters } from '../trust-center/trust-center.service';
 import type { OrganizationEntity } from './organization.entity';
-import { tenancyRepository } from './tenancy.repository';
+import { tenancyRepository, type MembershipRow, type UserRow } from './tenancy.repository';
+
+export type { MembershipRow, UserRow };
 
 export type OrganizationErrorCode = 'INVALID_SLUG' | 'SLUG_TAKEN' | 'INVALID_NAME' | 'INVALID_DOMAIN' | 'TOO_MANY_DOMAINS';
 
@@ -22,6 +24,16 @@ export const organizations = {
   bySlug: (m: EntityManager, slug: string): Promise<OrganizationEntity | null> => tenancyRepository.organizationBySlug(m, slug),
   /** The scope's own organization (null only when it is gone). */
   of: async (m: EntityManager, scope: TenantScope): Promise<OrganizationEntity | null> => (await tenancyRepository.organizationsByIds(m, [scope.orgId]))[0] ?? null,
+  /** Organizations by id, before a tenant scope exists (an API key's own org, once the key is verified). */
+  byIds: (m: EntityManager, ids: readonly string[]): Promise<OrganizationEntity[]> => tenancyRepository.organizationsByIds(m, ids),
+};
+
+/** Users and their memberships, for authentication (auth/principal.ts) and the demo seed, in the caller's transaction. */
+export const users = {
+  bySubject: (m: EntityManager, subject: string): Promise<UserRow | null> => tenancyRepository.userBySubject(m, subject),
+  /** Creates the user on first sight, or updates a changed email. */
+  upsert: (m: EntityManager, subject: string, email: string): Promise<UserRow> => tenancyRepository.upsertUser(m, subject, email),
+  membershipsOf: (m: EntityManager, userId: string): Promise<MembershipRow[]> => tenancyRepository.membershipsOf(m, userId),
 };
 
 export interface CreateOrganizationResult {

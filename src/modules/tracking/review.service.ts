@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { todayUtc } from '../../domain/calendar-date';
 import type { ReviewDecision } from '../../domain/compliance';
 import type { Database } from '../../db/database';
@@ -25,6 +26,12 @@ export interface ReviewResult {
   review: VendorReviewEntity | null;
   errors: PayloadError<ReviewErrorCode>[];
 }
+
+/** Reviews inside the caller's transaction (the per-request loaders). */
+export const reviews = {
+  /** Per watch, newest first. */
+  ofWatches: (m: EntityManager, scope: TenantScope, watchIds: readonly string[]): Promise<VendorReviewEntity[]> => reviewRepository.ofWatches(m, scope, watchIds),
+};
 
 /**
  * The buyer closes a review (issue 14, item 2): a reviewer's decision about the report a watched vendor's status is

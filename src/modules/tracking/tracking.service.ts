@@ -25,7 +25,7 @@ import type { VendorReviewEntity } from './review.entity';
 import { reviewRepository } from './review.repository';
 import { statusIndexRepository, type StatusIndexQuery } from './status-index.repository';
 import { addCounts, agreesWithIndex, countViews, pageOf, rowsToWrite, type Keyed, type PortfolioCounts } from './status-page';
-import type { RequirementPolicyEntity, TrackedAttestationEntity, VendorWatchEntity } from './tracking.entity';
+import type { RequirementPolicyEntity, TrackedAttestationEntity, VendorStatusHistoryEntity, VendorWatchEntity } from './tracking.entity';
 import { trackingRepository, type PortfolioRows } from './tracking.repository';
 
 export type TrackingErrorCode =
@@ -125,6 +125,12 @@ export interface RecordInput {
 const watchDetails = (w: VendorWatchEntity): Record<string, unknown> => ({
   watchId: w.id, vendor: w.name, vendorOrgId: w.vendorOrgId, domain: w.domain, source: w.vendorOrgId ? 'PUBLISHED' : 'RECORDED',
 });
+
+/** A watched vendor's recorded status changes, inside the caller's transaction (the per-request loaders). */
+export const statusHistory = {
+  /** Per watch, newest first. */
+  of: (m: EntityManager, scope: TenantScope, watchIds: readonly string[]): Promise<VendorStatusHistoryEntity[]> => trackingRepository.historyOf(m, scope, watchIds),
+};
 
 /**
  * The customer side: a watchlist, requirement policies, and each vendor's status evaluated at any date. Every change

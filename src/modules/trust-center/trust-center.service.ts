@@ -74,6 +74,8 @@ export const trustCenters = {
   lock: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity | null> => trustCenterRepository.forScope(m, scope, true),
   /** The settings, read (the daily sweep takes its freshness policy from them). */
   find: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity | null> => trustCenterRepository.forScope(m, scope),
+  /** Writes settings as given: the caller checked them and audits the change. */
+  update: (m: EntityManager, scope: TenantScope, values: Partial<TrustCenterEntity>): Promise<void> => trustCenterRepository.update(m, scope, values),
 };
 
 export class TrustCenterService {
