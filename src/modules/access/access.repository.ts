@@ -11,6 +11,15 @@ import {
 } from './access.entity';
 
 /** The only TypeORM user for NDA and access tables. Vendor-owned rows: every query names the vendor tenant. */
+/** What an access.* payload says of an access request (no token, key or hash: what the vendor's inbox shows). */
+export interface AccessRequestSummary {
+  customerOrganizationId: string;
+  customerOrganizationName: string;
+  requesterEmail: string;
+  /** The documents asked for, or null when all restricted documents were. */
+  documentIds: string[] | null;
+}
+
 export const accessRepository = {
   async templates(m: EntityManager, scope: TenantScope): Promise<NdaTemplateEntity[]> {
     return m.getRepository(NdaTemplateEntity).find({ where: { orgId: scope.orgId }, order: { version: 'DESC' } });
@@ -124,5 +133,32 @@ export const accessRepository = {
       [scope.orgId, customerOrgId, now],
     );
     return { all: rows.some((r) => r.document_id === null), ids: new Set(rows.filter((r) => r.document_id).map((r) => r.document_id!)) };
+  },
+
+  // ---- as the notifications module's events and reminders describe them -----------------------------------------
+
+  async accessRequestSummary(m: EntityManager, scope: TenantScope, requestId: string): Promise<AccessRequestSummary | null> {
+    const [r]: { requester_org_id: string; requester_org_name: string; requester_email: string; scope: string; document_ids: string[] }[] = await m.query(
+      `SELECT requester_org_id, requester_org_name, requester_email, scope, document_ids FROM access_requests WHERE org_id = $1 AND id = $2`, [scope.orgId, requestId]);
+    if (!r) return null;
+    return { customerOrganizationId: r.requester_org_id, customerOrganizationName: r.requester_org_name, requesterEmail: r.requester_email, documentIds: r.scope === 'DOCUMENTS' ? r.document_ids : null };
+  },
+
+  /** Approved access ending after `now` and within `days` days of it. */
+  async grantsEndingWithin(m: EntityManager, scope: TenantScope, now: Date, days: number): Promise<{ requestId: string; customerOrgId: string; expiresAt: Date }[]> {
+    const rows: { id: string; requester_org_id: string; grant_expires_at: Date }[] = await m.query(
+      `SELECT id, requester_org_id, grant_expires_at FROM access_requests
+       WHERE org_id = $1 AND state = 'APPROVED' AND grant_expires_at > $2 AND grant_expires_at <= $2::timestamptz + make_interval(days => $3)`,
+      [scope.orgId, now, days]);
+    return rows.map((r) => ({ requestId: r.id, customerOrgId: r.requester_org_id, expiresAt: r.grant_expires_at }));
+  },
+
+  /** Approved access that ended in the `days` days up to `now` (grants end by their date: no write marks them EXPIRED). */
+  async grantsEndedWithin(m: EntityManager, scope: TenantScope, now: Date, days: number): Promise<{ requestId: string; expiresAt: Date }[]> {
+    const rows: { id: string; grant_expires_at: Date }[] = await m.query(
+      `SELECT id, grant_expires_at FROM access_requests
+       WHERE org_id = $1 AND state = 'APPROVED' AND grant_expires_at <= $2 AND grant_expires_at > $2::timestamptz - make_interval(days => $3)`,
+      [scope.orgId, now, days]);
+    return rows.map((r) => ({ requestId: r.id, expiresAt: r.grant_expires_at }));
   },
 };

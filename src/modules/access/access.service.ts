@@ -24,7 +24,7 @@ import { documents } from '../documents/document.service';
 import type { TrustCenterEntity } from '../trust-center/trust-center.entity';
 import { TrustCenterService, trustCenters } from '../trust-center/trust-center.service';
 import type { AccessRequestEntity, AccessRequestEventEntity, NdaAcceptanceEntity, NdaTemplateEntity } from './access.entity';
-import { accessRepository } from './access.repository';
+import { accessRepository, type AccessRequestSummary } from './access.repository';
 
 export type AccessErrorCode =
   | 'ALREADY_REQUESTED'
@@ -77,6 +77,12 @@ export const accessRecords = {
   acceptancesForOrgs: (m: EntityManager, scope: TenantScope, customerOrgIds: readonly string[]): Promise<NdaAcceptanceEntity[]> => accessRepository.acceptancesForOrgs(m, scope, customerOrgIds),
   /** The state changes of these access requests. */
   eventsFor: (m: EntityManager, scope: TenantScope, requestIds: readonly string[]): Promise<AccessRequestEventEntity[]> => accessRepository.eventsFor(m, scope, requestIds),
+  /** What an access.* event says of the request (the notifications module's payloads). */
+  summary: (m: EntityManager, scope: TenantScope, requestId: string): Promise<AccessRequestSummary | null> => accessRepository.accessRequestSummary(m, scope, requestId),
+  /** Approved access ending after `now` and within `days` days of it (reminders). */
+  grantsEndingWithin: (m: EntityManager, scope: TenantScope, now: Date, days: number) => accessRepository.grantsEndingWithin(m, scope, now, days),
+  /** Approved access that ended in the `days` days up to `now`. */
+  grantsEndedWithin: (m: EntityManager, scope: TenantScope, now: Date, days: number) => accessRepository.grantsEndedWithin(m, scope, now, days),
 };
 
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;

@@ -2,6 +2,8 @@ import type { EntityManager } from 'typeorm';
 import type { AttestationStatus, Framework, SocType } from '../../domain/attestation';
 import type { TenantScope } from '../auth/tenant-scope';
 import { isUuid } from '../common/errors';
+import type { AttestationFacts } from '../../domain/freshness';
+import { attestationDates, bridgeLetterFacts } from './attestation.facts';
 import { AttestationEntity } from './attestation.entity';
 import { BridgeLetterEntity } from './bridge-letter.entity';
 import { ExceptionResponseEntity } from './exception-response.entity';
@@ -17,6 +19,14 @@ export interface AttestationListFilter {
 }
 
 /** The only TypeORM user for attestation tables; every query is scoped by the tenant (RLS repeats it). */
+/** A published attestation as the sweep evaluates it: its freshness facts, from the one mapping (attestation.facts.ts). */
+export interface SweptAttestation {
+  id: string;
+  title: string | null;
+  framework: string;
+  facts: AttestationFacts;
+}
+
 export const attestationRepository = {
   reportDateSql: REPORT_DATE_SQL,
 
@@ -131,5 +141,25 @@ export const attestationRepository = {
     if (exists) await repo.update({ orgId: scope.orgId, ...key }, { ...values, updatedAt: new Date() });
     else await repo.insert({ ...values, ...key, orgId: scope.orgId });
     return (await this.responseFor(m, scope, key.attestationId, key.exceptionId))!;
+  },
+
+  /** The organization's published attestations with their bridge letters, as freshness facts (the daily sweep). */
+  async publishedFacts(m: EntityManager, scope: TenantScope): Promise<SweptAttestation[]> {
+    const rows: { id: string; title: string | null; framework: string; period_end: string | null; as_of: string | null; issue_date: string; certificate_valid_from: string | null; certificate_valid_until: string | null }[] = await m.query(
+      `SELECT id, title, framework, period_end, as_of, issue_date, certificate_valid_from, certificate_valid_until FROM attestations WHERE org_id = $1 AND status = 'PUBLISHED'`, [scope.orgId]);
+    const letters: { attestation_id: string; covers_from: string; covers_through: string; issued_on: string }[] = await m.query(
+      `SELECT attestation_id, covers_from, covers_through, issued_on FROM bridge_letters WHERE org_id = $1`, [scope.orgId]);
+    return rows.map((a) => ({
+      id: a.id,
+      title: a.title,
+      framework: a.framework,
+      facts: {
+        ...attestationDates({
+          periodStart: null, periodEnd: a.period_end, asOf: a.as_of, issueDate: a.issue_date,
+          certificateValidFrom: a.certificate_valid_from, certificateValidUntil: a.certificate_valid_until,
+        }),
+        bridgeLetters: letters.filter((l) => l.attestation_id === a.id).map((l) => bridgeLetterFacts({ coversFrom: l.covers_from, coversThrough: l.covers_through, issuedOn: l.issued_on })),
+      },
+    }));
   },
 };

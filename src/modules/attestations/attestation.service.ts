@@ -26,7 +26,7 @@ import { trustCenters } from '../trust-center/trust-center.service';
 import type { AttestationEntity } from './attestation.entity';
 import type { AttestationFieldsInput } from './attestation.inputs';
 import { attestationDates, attestationFacts, bridgeLetterFacts } from './attestation.facts';
-import { attestationRepository } from './attestation.repository';
+import { attestationRepository, type SweptAttestation } from './attestation.repository';
 import type { BridgeLetterEntity } from './bridge-letter.entity';
 
 export type AttestationErrorCode = AttestationRuleCode | 'INVALID_TRANSITION' | 'NOT_EDITABLE' | 'ISSUE_DATE_REQUIRED' | 'UNKNOWN_EXCEPTION_ID';
@@ -106,6 +106,8 @@ export const attestations = {
   bridgeLettersFor: (m: EntityManager, scope: TenantScope, attestationIds: readonly string[]): Promise<BridgeLetterEntity[]> => attestationRepository.bridgeLettersFor(m, scope, attestationIds),
   /** Type II periods of these frameworks, for gaps between consecutive periods. */
   typeIIPeriods: (m: EntityManager, scope: TenantScope, frameworks: readonly Framework[]): Promise<AttestationEntity[]> => attestationRepository.typeIIPeriods(m, scope, frameworks),
+  /** Published reports with their bridge letters as freshness facts (the daily sweep). */
+  publishedFacts: (m: EntityManager, scope: TenantScope): Promise<SweptAttestation[]> => attestationRepository.publishedFacts(m, scope),
 };
 
 export class AttestationService {

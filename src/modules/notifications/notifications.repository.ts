@@ -1,33 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { CalendarDate } from '../../domain/calendar-date';
-import type { AttestationFacts } from '../../domain/freshness';
-import { attestationDates, bridgeLetterFacts } from '../attestations/attestation.facts';
 import type { TenantScope } from '../auth/tenant-scope';
 import { isUuid } from '../common/errors';
 import { NotificationEntity, SubprocessorEntity, VendorSubscriptionEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from './notifications.entity';
-
-/** A vendor whose trust center is published, as alert mail names it. */
-export interface PublishedVendor {
-  name: string;
-  slug: string;
-}
-
-/** What an access.* payload says of an access request (no token, key or hash: what the vendor's inbox shows). */
-export interface AccessRequestSummary {
-  customerOrganizationId: string;
-  customerOrganizationName: string;
-  requesterEmail: string;
-  /** The documents asked for, or null when all restricted documents were. */
-  documentIds: string[] | null;
-}
-
-/** A published attestation as the sweep evaluates it: its freshness facts, from the one mapping (attestation.facts.ts). */
-export interface SweptAttestation {
-  id: string;
-  title: string | null;
-  framework: string;
-  facts: AttestationFacts;
-}
 
 /** A feed item, added once per event id. */
 export interface NewNotification {
@@ -40,8 +15,8 @@ export interface NewNotification {
 
 /**
  * SQL for the feed, vendor subscriptions, subprocessors, webhook endpoints and deliveries, fan-out and the daily sweep,
- * every statement scoped by the tenant. The few cross-tenant reads (who follows a vendor, which vendors are published,
- * which organizations watch vendors) take no TenantScope: each names the DbScope its transaction needs, as the other
+ * every statement scoped by the tenant, over the module's own tables. The cross-tenant read (who subscribes to a
+ * vendor) takes no TenantScope: each names the DbScope its transaction needs, as the other
  * repositories' lookups do.
  */
 export const notificationsRepository = {
@@ -201,64 +176,19 @@ export const notificationsRepository = {
 
   // ---- fan-out (cross-tenant reads) -----------------------------------------------------------------------------
 
-  /** The vendor's name and slug while its trust center is published, else null. Needs DbScope.publicReads(). */
-  async publishedVendor(m: EntityManager, vendorOrgId: string): Promise<PublishedVendor | null> {
-    const rows: PublishedVendor[] = await m.query(
-      `SELECT o.name, o.slug FROM trust_centers t JOIN organizations o ON o.id = t.org_id WHERE t.org_id = $1 AND t.status = 'PUBLISHED'`, [vendorOrgId]);
-    return rows[0] ?? null;
-  },
-
   /**
-   * The organizations following the vendor for `type`: subscribed to it (to every type, or this one), or watching it.
-   * Needs DbScope.fanout(vendorOrgId).
+   * The organizations subscribed to the vendor for `type` (to every type, or this one); those watching it come from
+   * the tracking module (watchlists.watchersOf). Needs DbScope.fanout(vendorOrgId).
    */
-  async followers(m: EntityManager, vendorOrgId: string, type: string): Promise<string[]> {
+  async subscribers(m: EntityManager, vendorOrgId: string, type: string): Promise<string[]> {
     const rows: { org_id: string }[] = await m.query(
-      `SELECT org_id FROM vendor_subscriptions WHERE vendor_org_id = $1 AND (event_types = '{}' OR $2 = ANY(event_types))
-       UNION SELECT org_id FROM vendor_watches WHERE vendor_org_id = $1`,
+      `SELECT org_id FROM vendor_subscriptions WHERE vendor_org_id = $1 AND (event_types = '{}' OR $2 = ANY(event_types))`,
       [vendorOrgId, type],
     );
     return rows.map((r) => r.org_id);
   },
 
   // ---- the daily sweep --------------------------------------------------------------------------------------------
-
-  /** Vendors whose trust center is published (only those in `onlyOrgIds` when given). Needs DbScope.publicReads(). */
-  async publishedVendorIds(m: EntityManager, onlyOrgIds: string[] | null): Promise<string[]> {
-    const rows: { org_id: string }[] = await m.query(
-      `SELECT org_id FROM trust_centers WHERE status = 'PUBLISHED' AND ($1::uuid[] IS NULL OR org_id = ANY($1::uuid[]))`, [onlyOrgIds]);
-    return rows.map((r) => r.org_id);
-  },
-
-  /** Organizations that watch vendors (only those in `onlyOrgIds` when given). Needs DbScope.sweep(). */
-  async watchingOrgIds(m: EntityManager, onlyOrgIds: string[] | null): Promise<string[]> {
-    const rows: { org_id: string }[] = await m.query(
-      `SELECT DISTINCT org_id FROM vendor_watches WHERE $1::uuid[] IS NULL OR org_id = ANY($1::uuid[])`, [onlyOrgIds]);
-    return rows.map((r) => r.org_id);
-  },
-
-  /**
-   * The vendor's published attestations with their bridge letters, as freshness facts. (No service of the attestations
-   * module answers this yet; the stored dates become calendar dates through attestation.facts.ts all the same.)
-   */
-  async publishedAttestations(m: EntityManager, scope: TenantScope): Promise<SweptAttestation[]> {
-    const rows: { id: string; title: string | null; framework: string; period_end: string | null; as_of: string | null; issue_date: string; certificate_valid_from: string | null; certificate_valid_until: string | null }[] = await m.query(
-      `SELECT id, title, framework, period_end, as_of, issue_date, certificate_valid_from, certificate_valid_until FROM attestations WHERE org_id = $1 AND status = 'PUBLISHED'`, [scope.orgId]);
-    const letters: { attestation_id: string; covers_from: string; covers_through: string; issued_on: string }[] = await m.query(
-      `SELECT attestation_id, covers_from, covers_through, issued_on FROM bridge_letters WHERE org_id = $1`, [scope.orgId]);
-    return rows.map((a) => ({
-      id: a.id,
-      title: a.title,
-      framework: a.framework,
-      facts: {
-        ...attestationDates({
-          periodStart: null, periodEnd: a.period_end, asOf: a.as_of, issueDate: a.issue_date,
-          certificateValidFrom: a.certificate_valid_from, certificateValidUntil: a.certificate_valid_until,
-        }),
-        bridgeLetters: letters.filter((l) => l.attestation_id === a.id).map((l) => bridgeLetterFacts({ coversFrom: l.covers_from, coversThrough: l.covers_through, issuedOn: l.issued_on })),
-      },
-    }));
-  },
 
   /** Remembers that an attestation entered `state` (once per state); whether this was the first time. */
   async recordTransition(m: EntityManager, scope: TenantScope, attestationId: string, state: string, on: CalendarDate): Promise<boolean> {
@@ -268,30 +198,5 @@ export const notificationsRepository = {
     return added.length > 0;
   },
 
-  // ---- access requests, as their events describe them ----------------------------------------------------------
 
-  async accessRequestSummary(m: EntityManager, scope: TenantScope, requestId: string): Promise<AccessRequestSummary | null> {
-    const [r]: { requester_org_id: string; requester_org_name: string; requester_email: string; scope: string; document_ids: string[] }[] = await m.query(
-      `SELECT requester_org_id, requester_org_name, requester_email, scope, document_ids FROM access_requests WHERE org_id = $1 AND id = $2`, [scope.orgId, requestId]);
-    if (!r) return null;
-    return { customerOrganizationId: r.requester_org_id, customerOrganizationName: r.requester_org_name, requesterEmail: r.requester_email, documentIds: r.scope === 'DOCUMENTS' ? r.document_ids : null };
-  },
-
-  /** Approved access ending after `now` and within `days` days of it. */
-  async grantsEndingWithin(m: EntityManager, scope: TenantScope, now: Date, days: number): Promise<{ requestId: string; customerOrgId: string; expiresAt: Date }[]> {
-    const rows: { id: string; requester_org_id: string; grant_expires_at: Date }[] = await m.query(
-      `SELECT id, requester_org_id, grant_expires_at FROM access_requests
-       WHERE org_id = $1 AND state = 'APPROVED' AND grant_expires_at > $2 AND grant_expires_at <= $2::timestamptz + make_interval(days => $3)`,
-      [scope.orgId, now, days]);
-    return rows.map((r) => ({ requestId: r.id, customerOrgId: r.requester_org_id, expiresAt: r.grant_expires_at }));
-  },
-
-  /** Approved access that ended in the `days` days up to `now` (grants end by their date: no write marks them EXPIRED). */
-  async grantsEndedWithin(m: EntityManager, scope: TenantScope, now: Date, days: number): Promise<{ requestId: string; expiresAt: Date }[]> {
-    const rows: { id: string; grant_expires_at: Date }[] = await m.query(
-      `SELECT id, grant_expires_at FROM access_requests
-       WHERE org_id = $1 AND state = 'APPROVED' AND grant_expires_at <= $2 AND grant_expires_at > $2::timestamptz - make_interval(days => $3)`,
-      [scope.orgId, now, days]);
-    return rows.map((r) => ({ requestId: r.id, expiresAt: r.grant_expires_at }));
-  },
 };

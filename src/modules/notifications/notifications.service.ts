@@ -12,11 +12,13 @@ import { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, refusal, type Actor, type PayloadError } from '../common/errors';
 import { documents } from '../documents/document.service';
 import { queueAlerts, type AlertMailSettings } from '../mail/alerts';
+import { accessRecords } from '../access/access.service';
+import { attestations } from '../attestations/attestation.service';
 import { organizations } from '../tenancy/tenancy.service';
-import { TrackingService } from '../tracking/tracking.service';
-import { trustCenters } from '../trust-center/trust-center.service';
+import { TrackingService, watchlists } from '../tracking/tracking.service';
+import { trustCenters, type PublishedVendor } from '../trust-center/trust-center.service';
 import type { WebhookDeliveryEntity, WebhookEndpointEntity } from './notifications.entity';
-import { notificationsRepository as repo, type PublishedVendor } from './notifications.repository';
+import { notificationsRepository as repo } from './notifications.repository';
 import { checkWebUrl } from '../../domain/url';
 import { dayInWords } from '../../views/words';
 import { assertPublicHost, type Lookup } from './ssrf';
@@ -231,7 +233,7 @@ export class NotificationsService {
    */
   async fanOut(event: VendorEvent, now = new Date()): Promise<number> {
     // A vendor that is not (or no longer) public tells nobody else anything.
-    const published = await this.db.transaction(DbScope.publicReads(), (m) => repo.publishedVendor(m, event.vendorOrgId));
+    const published = await this.db.transaction(DbScope.publicReads(), (m) => trustCenters.publishedVendor(m, event.vendorOrgId));
     // The vendor's own endpoints hear its attestation lifecycle (the sweep's events reach its feed too, below).
     const ownOnly = !event.includeVendor && event.type.startsWith('attestation.');
     if (ownOnly) await this.deliverOwn(event.vendorOrgId, event.type, event.eventId, webhookPayload({ id: event.eventId, type: event.type, occurredAt: event.occurredAt, organizationId: event.vendorOrgId, vendorOrganizationId: event.vendorOrgId, title: event.title, data: event.data }));
@@ -239,7 +241,10 @@ export class NotificationsService {
       if (event.includeVendor) await this.notifyOrg(event.vendorOrgId, event, null);
       return event.includeVendor ? 1 : 0;
     }
-    const recipients = await this.db.transaction(DbScope.fanout(event.vendorOrgId), (m) => repo.followers(m, event.vendorOrgId, event.type));
+    const recipients = await this.db.transaction(DbScope.fanout(event.vendorOrgId), async (m) => [
+      ...(await repo.subscribers(m, event.vendorOrgId, event.type)),
+      ...(await watchlists.watchersOf(m, event.vendorOrgId)),
+    ]);
     const orgIds = new Set(recipients);
     if (event.includeVendor) orgIds.add(event.vendorOrgId);
     else orgIds.delete(event.vendorOrgId);
@@ -293,7 +298,7 @@ export class NotificationsService {
   async notifyOwnEvent(event: OwnEvent): Promise<number> {
     const scope = system(event.orgId);
     const data = await this.db.transaction(scope.identity(), async (m) => {
-      const more = typeof event.data.accessRequestId === 'string' ? await repo.accessRequestSummary(m, scope, event.data.accessRequestId) : null;
+      const more = typeof event.data.accessRequestId === 'string' ? await accessRecords.summary(m, scope, event.data.accessRequestId) : null;
       if (event.type === 'document.downloaded' && typeof event.data.documentId === 'string') {
         const doc = await documents.find(m, scope, event.data.documentId);
         return { ...event.data, documentTitle: doc?.title ?? null };
@@ -384,7 +389,7 @@ export class NotificationsService {
    */
   private async announceExpiringGrants(m: EntityManager, scope: TenantScope, now: Date): Promise<void> {
     const vendorOrgId = scope.orgId;
-    for (const r of await repo.grantsEndingWithin(m, scope, now, ACCESS_EXPIRING_NOTICE_DAYS)) {
+    for (const r of await accessRecords.grantsEndingWithin(m, scope, now, ACCESS_EXPIRING_NOTICE_DAYS)) {
       const expiresAt = r.expiresAt.toISOString();
       await emitAccessEvent(m, {
         eventId: nameUuid(`access.expiring:${vendorOrgId}:${r.requestId}:${expiresAt}`), vendorOrgId, customerOrgId: r.customerOrgId, requestId: r.requestId,
@@ -393,7 +398,7 @@ export class NotificationsService {
     }
     // Grants end by their date (no write marks them EXPIRED): the sweep tells the vendor's endpoints of those that ended
     // since the day before yesterday, under an id derived from the request and its end, so each end is told once.
-    for (const r of await repo.grantsEndedWithin(m, scope, now, 2)) {
+    for (const r of await accessRecords.grantsEndedWithin(m, scope, now, 2)) {
       const expiresAt = r.expiresAt.toISOString();
       await emitOwnEvent(m, { eventId: nameUuid(`access.expired:${vendorOrgId}:${r.requestId}:${expiresAt}`), orgId: vendorOrgId, type: 'access.expired', data: { accessRequestId: r.requestId, expiresAt, reason: null } }, r.expiresAt);
     }
@@ -408,14 +413,14 @@ export class NotificationsService {
   async sweep(now = new Date(), options: { onlyOrgIds?: readonly string[] } = {}): Promise<{ transitions: number; statusChanges: number }> {
     const today = todayUtc(now);
     const only = options.onlyOrgIds ? [...options.onlyOrgIds] : null;
-    const vendors = await this.db.transaction(DbScope.publicReads(), (m) => repo.publishedVendorIds(m, only));
+    const vendors = await this.db.transaction(DbScope.publicReads(), (m) => trustCenters.publishedOrgIds(m, only));
     let transitions = 0;
     for (const orgId of vendors) {
       const scope = system(orgId);
       transitions += await this.db.transaction(scope.identity(), async (m) => {
         const tc = (await trustCenters.find(m, scope))!;
         let count = 0;
-        for (const a of await repo.publishedAttestations(m, scope)) {
+        for (const a of await attestations.publishedFacts(m, scope)) {
           const f = evaluateFreshness(a.facts, today, { anchor: tc.ageAnchor, maxAgeMonths: tc.maxAgeMonths, expiringSoonDays: tc.expiringSoonDays });
           if (f.state !== 'EXPIRING_SOON' && f.state !== 'STALE') continue;
           if (!(await repo.recordTransition(m, scope, a.id, f.state, today))) continue;
@@ -432,7 +437,7 @@ export class NotificationsService {
         return count;
       });
     }
-    const customers = await this.db.transaction(DbScope.sweep(), (m) => repo.watchingOrgIds(m, only));
+    const customers = await this.db.transaction(DbScope.sweep(), (m) => watchlists.watchingOrgIds(m, only));
     let statusChanges = 0;
     const tracking = new TrackingService(this.db);
     for (const orgId of customers) statusChanges += await tracking.recordStatusChanges(system(orgId), today, now, 'daily freshness sweep');

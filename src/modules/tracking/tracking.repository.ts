@@ -194,4 +194,17 @@ export const trackingRepository = {
   async insertHistory(m: EntityManager, scope: TenantScope, rows: Partial<VendorStatusHistoryEntity>[]): Promise<void> {
     if (rows.length > 0) await m.insert(VendorStatusHistoryEntity, rows.map((r) => ({ ...r, orgId: scope.orgId })));
   },
+
+  /** The organizations watching the vendor (fan-out of its events). Needs DbScope.fanout(vendorOrgId). */
+  async watchersOf(m: EntityManager, vendorOrgId: string): Promise<string[]> {
+    const rows: { org_id: string }[] = await m.query(`SELECT DISTINCT org_id FROM vendor_watches WHERE vendor_org_id = $1`, [vendorOrgId]);
+    return rows.map((row) => row.org_id);
+  },
+
+  /** Organizations that watch vendors (only those in `onlyOrgIds` when given). Needs DbScope.sweep(). */
+  async watchingOrgIds(m: EntityManager, onlyOrgIds: string[] | null): Promise<string[]> {
+    const rows: { org_id: string }[] = await m.query(
+      `SELECT DISTINCT org_id FROM vendor_watches WHERE $1::uuid[] IS NULL OR org_id = ANY($1::uuid[])`, [onlyOrgIds]);
+    return rows.map((r) => r.org_id);
+  },
 };

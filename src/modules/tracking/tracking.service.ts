@@ -127,6 +127,14 @@ const watchDetails = (w: VendorWatchEntity): Record<string, unknown> => ({
 });
 
 /** A watched vendor's recorded status changes, inside the caller's transaction (the per-request loaders). */
+/** Who watches vendors, for the notifications module's fan-out and daily sweep (cross-tenant: each names its DbScope). */
+export const watchlists = {
+  /** The organizations watching the vendor. Needs DbScope.fanout(vendorOrgId). */
+  watchersOf: (m: EntityManager, vendorOrgId: string): Promise<string[]> => trackingRepository.watchersOf(m, vendorOrgId),
+  /** Organizations that watch vendors (only those in `onlyOrgIds` when given). Needs DbScope.sweep(). */
+  watchingOrgIds: (m: EntityManager, onlyOrgIds: string[] | null): Promise<string[]> => trackingRepository.watchingOrgIds(m, onlyOrgIds),
+};
+
 export const statusHistory = {
   /** Per watch, newest first. */
   of: (m: EntityManager, scope: TenantScope, watchIds: readonly string[]): Promise<VendorStatusHistoryEntity[]> => trackingRepository.historyOf(m, scope, watchIds),

@@ -2,6 +2,12 @@ import type { EntityManager } from 'typeorm';
 import type { TenantScope } from '../auth/tenant-scope';
 import { TrustCenterEntity } from './trust-center.entity';
 
+/** A vendor whose trust center is published, as alert mail names it. */
+export interface PublishedVendor {
+  name: string;
+  slug: string;
+}
+
 export const trustCenterRepository = {
   async forScope(m: EntityManager, scope: TenantScope, lock = false): Promise<TrustCenterEntity | null> {
     const qb = m.getRepository(TrustCenterEntity).createQueryBuilder('t').where('t.org_id = :orgId', { orgId: scope.orgId });
@@ -16,5 +22,19 @@ export const trustCenterRepository = {
 
   async update(m: EntityManager, scope: TenantScope, values: Partial<TrustCenterEntity>): Promise<void> {
     await m.getRepository(TrustCenterEntity).update({ orgId: scope.orgId }, { ...values, updatedAt: new Date() });
+  },
+
+  /** The vendor's name and slug while its trust center is published, else null. Needs DbScope.publicReads(). */
+  async publishedVendor(m: EntityManager, vendorOrgId: string): Promise<PublishedVendor | null> {
+    const rows: PublishedVendor[] = await m.query(
+      `SELECT o.name, o.slug FROM trust_centers t JOIN organizations o ON o.id = t.org_id WHERE t.org_id = $1 AND t.status = 'PUBLISHED'`, [vendorOrgId]);
+    return rows[0] ?? null;
+  },
+
+  /** Vendors whose trust center is published (only those in `onlyOrgIds` when given). Needs DbScope.publicReads(). */
+  async publishedOrgIds(m: EntityManager, onlyOrgIds: string[] | null): Promise<string[]> {
+    const rows: { org_id: string }[] = await m.query(
+      `SELECT org_id FROM trust_centers WHERE status = 'PUBLISHED' AND ($1::uuid[] IS NULL OR org_id = ANY($1::uuid[]))`, [onlyOrgIds]);
+    return rows.map((r) => r.org_id);
   },
 };

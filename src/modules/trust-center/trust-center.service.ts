@@ -11,7 +11,7 @@ import type { Principal } from '../auth/principal';
 import { authorize } from '../auth/authorize';
 import type { EntityManager } from 'typeorm';
 import type { TrustCenterEntity } from './trust-center.entity';
-import { trustCenterRepository } from './trust-center.repository';
+import { trustCenterRepository, type PublishedVendor } from './trust-center.repository';
 
 export type TrustCenterErrorCode = 'INVALID_EMAIL' | 'INVALID_URL' | 'INVALID_SETTING' | 'ALREADY_PUBLISHED' | 'NOT_PUBLISHED';
 
@@ -68,6 +68,8 @@ export interface PublicTrustCenter {
  * The trust center inside another module's transaction (a module uses another through its service, never its
  * repository): created with its organization, and locked while reports are published or extended.
  */
+export type { PublishedVendor };
+
 export const trustCenters = {
   create: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity> => trustCenterRepository.insert(m, scope),
   /** The settings, locked (FOR UPDATE) until the caller's transaction ends. */
@@ -76,6 +78,10 @@ export const trustCenters = {
   find: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity | null> => trustCenterRepository.forScope(m, scope),
   /** Writes settings as given: the caller checked them and audits the change. */
   update: (m: EntityManager, scope: TenantScope, values: Partial<TrustCenterEntity>): Promise<void> => trustCenterRepository.update(m, scope, values),
+  /** The vendor's name and slug while its trust center is published, else null. Needs DbScope.publicReads(). */
+  publishedVendor: (m: EntityManager, vendorOrgId: string): Promise<PublishedVendor | null> => trustCenterRepository.publishedVendor(m, vendorOrgId),
+  /** Organizations whose trust center is published (only those in `onlyOrgIds` when given). Needs DbScope.publicReads(). */
+  publishedOrgIds: (m: EntityManager, onlyOrgIds: string[] | null): Promise<string[]> => trustCenterRepository.publishedOrgIds(m, onlyOrgIds),
 };
 
 export class TrustCenterService {
