@@ -40,9 +40,10 @@ export function isDataException(error: unknown): boolean {
 /**
  * The one place errors become responses: coded errors pass through (a service's DomainError carries its code, see
  * common/errors.ts), type-graphql's argument validation becomes BAD_USER_INPUT with its details, and anything else is
- * masked (and logged by the plugin).
+ * masked (and logged by the plugin). `maxTokens`: the parser's token limit (GRAPHQL_MAX_TOKENS), so that its refusal is
+ * answered as TOKEN_LIMIT_EXCEEDED.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, maxTokens?: number): GraphQLFormattedError {
   let original = unwrapResolverError(error);
   // Apollo wraps a failure while building the context ("Context creation failed: ...") in a GraphQLError of its own.
   if (original instanceof GraphQLError && original.originalError && !formatted.path && !(typeof formatted.extensions?.code === 'string' && KNOWN_CODES.has(formatted.extensions.code))) {
@@ -59,7 +60,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   // Apollo wraps validation and parse errors (ValidationError, SyntaxError) around the rule's or the parser's error.
   const inner = original instanceof GraphQLError ? (original.originalError ?? original) : original;
-  const limit = inner instanceof LimitExceededError ? inner : asTokenLimitError(inner);
+  const limit = inner instanceof LimitExceededError ? inner : asTokenLimitError(inner, maxTokens);
   if (limit) return { message: limit.message, locations: formatted.locations, extensions: { code: limit.code } };
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && KNOWN_CODES.has(code)) {

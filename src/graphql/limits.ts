@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  getNamedType, getOperationAST, GraphQLError, Kind, visit,
+  getNamedType, getOperationAST, GraphQLError, Kind, Lexer, TokenKind, visit,
   type ASTNode, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type SelectionSetNode, type ValidationContext, type ValidationRule,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
@@ -24,14 +24,27 @@ export class LimitExceededError extends GraphQLError {
   }
 }
 
-/** graphql-js's parse error for `maxTokens` (16.x words it "more that N tokens"; tolerate a corrected spelling). */
-const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more th(?:at|an) (\d+) tokens\. Parsing aborted\.$/;
-
-/** The parser's token-limit refusal as a LimitExceededError, or null for any other error. */
-export function asTokenLimitError(error: unknown): LimitExceededError | null {
-  const message = error instanceof Error ? error.message : '';
-  const match = TOKEN_LIMIT_MESSAGE.exec(message);
-  return match ? new LimitExceededError('TOKEN_LIMIT_EXCEEDED', `Token limit of ${match[1]} exceeded: send a smaller document.`) : null;
+/**
+ * The parser's `maxTokens` refusal as a LimitExceededError, or null for any other error. graphql-js 16 gives that
+ * syntax error no code, and its wording ("more that N tokens") is no API, so it is recognised by where it is raised:
+ * at the start of the document's (maxTokens + 1)th token, which this finds by lexing the source itself (at most
+ * maxTokens + 1 tokens, and only for a document that failed to parse). A grammar or lexing error anywhere else, or in
+ * a document that has no more than maxTokens tokens, is not it.
+ */
+export function asTokenLimitError(error: unknown, maxTokens: number | undefined): LimitExceededError | null {
+  if (maxTokens === undefined || !(error instanceof GraphQLError) || !error.source || error.positions?.length !== 1) return null;
+  const at = error.positions[0];
+  const lexer = new Lexer(error.source);
+  try {
+    for (let n = 1; n <= maxTokens + 1; n++) {
+      const token = lexer.advance();
+      if (token.kind === TokenKind.EOF || token.start > at) return null;
+      if (n === maxTokens + 1) return token.start === at ? new LimitExceededError('TOKEN_LIMIT_EXCEEDED', `Token limit of ${maxTokens} exceeded: send a smaller document.`) : null;
+    }
+  } catch {
+    return null; // a lexing error before the limit: the parser's error is that one
+  }
+  return null;
 }
 
 export interface DocumentLimits {

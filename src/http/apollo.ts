@@ -80,7 +80,7 @@ export async function startApollo(config: AppConfig, db: Database, logger: Logge
   const limits = documentLimits(config);
   const apollo = new ApolloServer<RequestContext>({
     schema,
-    formatError,
+    formatError: (formatted, error) => formatError(formatted, error, limits.parseOptions.maxTokens),
     // Introspection stays on for single types (`__type(name:)`, which the GraphQL-over-HTTP audit and client tools
     // use); production refuses the whole-schema dump (`__schema`, see limits.ts) and hides field suggestions.
     introspection: true,
