@@ -18,7 +18,6 @@ export interface AttestationListFilter {
   after?: { reportDate: string; id: string } | null;
 }
 
-/** The only TypeORM user for attestation tables; every query is scoped by the tenant (RLS repeats it). */
 /** A published attestation as the sweep evaluates it: its freshness facts, from the one mapping (attestation.facts.ts). */
 export interface SweptAttestation {
   id: string;
@@ -27,6 +26,7 @@ export interface SweptAttestation {
   facts: AttestationFacts;
 }
 
+/** The only TypeORM user for attestation tables; every query is scoped by the tenant (RLS repeats it). */
 export const attestationRepository = {
   reportDateSql: REPORT_DATE_SQL,
 

@@ -133,12 +133,10 @@ export class TrackingResolver {
     @Arg('asOf', () => DateScalar, { nullable: true, description: 'Evaluate at this date (default today, UTC).' }) asOf?: CalendarDate | null,
     @Arg('orderBy', () => VendorStatusOrderEnum, { nullable: true, description: 'Sort order (default DAYS_UNTIL_STALE).' }) orderBy?: keyof typeof VendorStatusOrderEnum | null,
   ): Promise<VendorStatusConnection> {
-    const today = todayUtc(ctx.now());
-    const on = asOf ?? today;
+    const on = asOf ?? todayUtc(ctx.now());
     const limit = page.first ?? DEFAULT_PAGE_SIZE;
     const after = page.after ? (decodeCursor(page.after, ['integer', 'text', 'uuid']) as StatusKey) : null;
-    // Today's statuses come from the stored index; another date is evaluated in full (stored rows hold today's).
-    const r = await this.service(ctx).statusPage(authorize(ctx.principal, 'tracking.read'), on, ctx.now(), { statuses: status ?? null, byName: orderBy === 'NAME', after, limit: limit + 1 }, on === today);
+    const r = await this.service(ctx).statusPage(authorize(ctx.principal, 'tracking.read'), on, ctx.now(), { statuses: status ?? null, byName: orderBy === 'NAME', after, limit: limit + 1 });
     if (r.source === 'exact-after-mismatch') ctx.logger.warn('vendorStatuses: a stored status disagreed with its exact evaluation; answered from the full evaluation', { vendors: r.exactRows });
     else if (r.source === 'index' && r.exactRows > 0) ctx.logger.debug('vendorStatuses: stored statuses not usable today, evaluated exactly', { vendors: r.exactRows });
     return toPage(r.rows, limit, Boolean(after), (x) => encodeCursor(x.k), (x) => toEntry(x.v, on));
@@ -150,9 +148,8 @@ export class TrackingResolver {
     @Ctx() ctx: RequestContext,
     @Arg('asOf', () => DateScalar, { nullable: true, description: 'Evaluate at this date (default today, UTC).' }) asOf?: CalendarDate | null,
   ): Promise<PortfolioSummary> {
-    const today = todayUtc(ctx.now());
-    const on = asOf ?? today;
-    const counts = await this.service(ctx).summary(authorize(ctx.principal, 'tracking.read'), on, ctx.now(), on === today);
+    const on = asOf ?? todayUtc(ctx.now());
+    const counts = await this.service(ctx).summary(authorize(ctx.principal, 'tracking.read'), on, ctx.now());
     return {
       evaluatedOn: on,
       totalVendors: counts.total,

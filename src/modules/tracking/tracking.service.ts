@@ -56,6 +56,9 @@ export interface StatusPage {
   exactRows: number;
 }
 
+/** The stored statuses (vendor_status_current) hold today's evaluations: only an evaluation for today (UTC) reads them. */
+const indexHolds = (on: CalendarDate, now: Date): boolean => on === todayUtc(now);
+
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 type Errors = PayloadError<TrackingErrorCode>[];
 export interface WatchResult { watch: VendorWatchEntity | null; errors: Errors }
@@ -126,7 +129,6 @@ const watchDetails = (w: VendorWatchEntity): Record<string, unknown> => ({
   watchId: w.id, vendor: w.name, vendorOrgId: w.vendorOrgId, domain: w.domain, source: w.vendorOrgId ? 'PUBLISHED' : 'RECORDED',
 });
 
-/** A watched vendor's recorded status changes, inside the caller's transaction (the per-request loaders). */
 /** Who watches vendors, for the notifications module's fan-out and daily sweep (cross-tenant: each names its DbScope). */
 export const watchlists = {
   /** The organizations watching the vendor. Needs DbScope.fanout(vendorOrgId). */
@@ -135,6 +137,7 @@ export const watchlists = {
   watchingOrgIds: (m: EntityManager, onlyOrgIds: string[] | null): Promise<string[]> => trackingRepository.watchingOrgIds(m, onlyOrgIds),
 };
 
+/** A watched vendor's recorded status changes, inside the caller's transaction (the per-request loaders). */
 export const statusHistory = {
   /** Per watch, newest first. */
   of: (m: EntityManager, scope: TenantScope, watchIds: readonly string[]): Promise<VendorStatusHistoryEntity[]> => trackingRepository.historyOf(m, scope, watchIds),
@@ -318,14 +321,15 @@ export class TrackingService {
   }
 
   /**
-   * vendorStatuses: the first `q.limit` vendors after `q.after`. With `index` (the evaluation date is today): the
+   * vendorStatuses: the first `q.limit` vendors after `q.after`. With `index` (by default when the evaluation date is
+   * today; tests force it either way to compare the two paths): the
    * order, filter and page come from the stored evaluations in SQL (status-index.repository.ts) and only the page's
    * vendors are evaluated exactly, with those whose stored evaluation is not usable today (the two are merged in
    * memory: a usable row beyond the SQL page cannot come before it). The page's stored rows must agree with their exact
-   * evaluation; if one does not (a change committed between the two reads), every vendor is evaluated. Without `index`
-   * (another date): every vendor is evaluated, as always.
+   * evaluation; if one does not (a change committed between the two reads), every vendor is evaluated. Another date:
+   * every vendor is evaluated, as always.
    */
-  async statusPage(scope: TenantScope, on: CalendarDate, now: Date, q: StatusIndexQuery, index: boolean): Promise<StatusPage> {
+  async statusPage(scope: TenantScope, on: CalendarDate, now: Date, q: StatusIndexQuery, index = indexHolds(on, now)): Promise<StatusPage> {
     return this.db.transaction(DbScope.customerPortfolio(scope.orgId, scope.userId), async (m) => {
       if (index) {
         const { unusable, page } = await statusIndexRepository.page(m, scope, on, q);
@@ -340,8 +344,8 @@ export class TrackingService {
     });
   }
 
-  /** portfolioSummary: with `index` (today), the stored evaluations' counts plus the unusable rows evaluated exactly. */
-  async summary(scope: TenantScope, on: CalendarDate, now: Date, index: boolean): Promise<PortfolioCounts> {
+  /** portfolioSummary: with `index` (as statusPage), the stored evaluations' counts plus the unusable rows evaluated exactly. */
+  async summary(scope: TenantScope, on: CalendarDate, now: Date, index = indexHolds(on, now)): Promise<PortfolioCounts> {
     return this.db.transaction(DbScope.customerPortfolio(scope.orgId, scope.userId), async (m) => {
       if (!index) return countViews(await this.evaluateIn(m, scope, on, now));
       const { unusable, summary } = await statusIndexRepository.summary(m, scope, on);
