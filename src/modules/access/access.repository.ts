@@ -10,7 +10,6 @@ import {
   NdaTemplateEntity,
 } from './access.entity';
 
-/** The only TypeORM user for NDA and access tables. Vendor-owned rows: every query names the vendor tenant. */
 /** What an access.* payload says of an access request (no token, key or hash: what the vendor's inbox shows). */
 export interface AccessRequestSummary {
   customerOrganizationId: string;
@@ -20,6 +19,7 @@ export interface AccessRequestSummary {
   documentIds: string[] | null;
 }
 
+/** The only TypeORM user for NDA and access tables. Vendor-owned rows: every query names the vendor tenant. */
 export const accessRepository = {
   async templates(m: EntityManager, scope: TenantScope): Promise<NdaTemplateEntity[]> {
     return m.getRepository(NdaTemplateEntity).find({ where: { orgId: scope.orgId }, order: { version: 'DESC' } });
@@ -160,5 +160,22 @@ export const accessRepository = {
        WHERE org_id = $1 AND state = 'APPROVED' AND grant_expires_at <= $2 AND grant_expires_at > $2::timestamptz - make_interval(days => $3)`,
       [scope.orgId, now, days]);
     return rows.map((r) => ({ requestId: r.id, expiresAt: r.grant_expires_at }));
+  },
+
+  /**
+   * Approved requests of the scope's org (a vendor) whose grant ends within `days` after `now` and was given for longer
+   * than that (a short grant's approval mail already said when it ends), with the documents their live grants cover
+   * (a null among them: every restricted document).
+   */
+  async grantsToRemind(m: EntityManager, scope: TenantScope, now: Date, days: number): Promise<{ requestId: string; requesterEmail: string; expiresAt: Date; documentIds: (string | null)[] }[]> {
+    const rows: { id: string; requester_email: string; grant_expires_at: Date; document_ids: (string | null)[] }[] = await m.query(
+      `SELECT r.id, r.requester_email, r.grant_expires_at,
+              array(SELECT g.document_id FROM access_grants g WHERE g.org_id = r.org_id AND g.request_id = r.id AND g.revoked_at IS NULL) AS document_ids
+       FROM access_requests r
+       WHERE r.org_id = $1 AND r.state = 'APPROVED' AND r.grant_expires_at > $2 AND r.grant_expires_at <= $2::timestamptz + make_interval(days => $3)
+         AND r.decided_at < r.grant_expires_at - make_interval(days => $3)
+       ORDER BY r.grant_expires_at, r.id`,
+      [scope.orgId, now, days]);
+    return rows.map((r) => ({ requestId: r.id, requesterEmail: r.requester_email, expiresAt: r.grant_expires_at, documentIds: r.document_ids }));
   },
 };

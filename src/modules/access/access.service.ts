@@ -81,6 +81,8 @@ export const accessRecords = {
   summary: (m: EntityManager, scope: TenantScope, requestId: string): Promise<AccessRequestSummary | null> => accessRepository.accessRequestSummary(m, scope, requestId),
   /** Approved access ending after `now` and within `days` days of it (reminders). */
   grantsEndingWithin: (m: EntityManager, scope: TenantScope, now: Date, days: number) => accessRepository.grantsEndingWithin(m, scope, now, days),
+  /** Grants ending within `days` that were given for longer, with the documents they cover (the reminder mail). */
+  grantsToRemind: (m: EntityManager, scope: TenantScope, now: Date, days: number) => accessRepository.grantsToRemind(m, scope, now, days),
   /** Approved access that ended in the `days` days up to `now`. */
   grantsEndedWithin: (m: EntityManager, scope: TenantScope, now: Date, days: number) => accessRepository.grantsEndedWithin(m, scope, now, days),
 };

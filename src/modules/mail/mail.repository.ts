@@ -107,23 +107,6 @@ export const mailRepository = {
     return rows.map((r) => ({ userId: r.user_id, email: r.email }));
   },
 
-  /**
-   * Approved requests of the scope's org (a vendor) whose grant ends within `days` after `now` and was given for longer
-   * than that (a short grant's approval mail already said when it ends), with the documents their live grants cover
-   * (a null among them: every restricted document).
-   */
-  async grantsEndingSoon(m: EntityManager, scope: TenantScope, now: Date, days: number): Promise<{ requestId: string; requesterEmail: string; expiresAt: Date; documentIds: (string | null)[] }[]> {
-    const rows: { id: string; requester_email: string; grant_expires_at: Date; document_ids: (string | null)[] }[] = await m.query(
-      `SELECT r.id, r.requester_email, r.grant_expires_at,
-              array(SELECT g.document_id FROM access_grants g WHERE g.org_id = r.org_id AND g.request_id = r.id AND g.revoked_at IS NULL) AS document_ids
-       FROM access_requests r
-       WHERE r.org_id = $1 AND r.state = 'APPROVED' AND r.grant_expires_at > $2 AND r.grant_expires_at <= $2::timestamptz + make_interval(days => $3)
-         AND r.decided_at < r.grant_expires_at - make_interval(days => $3)
-       ORDER BY r.grant_expires_at, r.id`,
-      [scope.orgId, now, days]);
-    return rows.map((r) => ({ requestId: r.id, requesterEmail: r.requester_email, expiresAt: r.grant_expires_at, documentIds: r.document_ids }));
-  },
-
   /** Newest first, keyset-paged by (created, id), optionally one status. */
   async page(m: EntityManager, scope: TenantScope, options: { status: MailStatus | null; limit: number; after: [string, string] | null }): Promise<MailDeliveryRow[]> {
     const params: unknown[] = [scope.orgId, options.limit, options.status];

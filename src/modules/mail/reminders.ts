@@ -2,9 +2,9 @@ import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
 import type { Logger } from '../../logger';
 import { TenantScope } from '../auth/tenant-scope';
+import { accessRecords } from '../access/access.service';
 import { documents } from '../documents/document.service';
 import { organizations } from '../tenancy/tenancy.service';
-import { mailRepository } from './mail.repository';
 import { queueMail, type MailSettings } from './mail.service';
 import { grantExpiringMail } from './transactional';
 
@@ -25,7 +25,7 @@ export async function remindExpiringGrants(db: Database, logger: Logger, setting
   for (const { org_id: orgId } of vendors) {
     const scope = TenantScope.forSystem(orgId);
     queued += await db.transaction(scope.identity(), async (m) => {
-      const ending = await mailRepository.grantsEndingSoon(m, scope, now, GRANT_REMINDER_DAYS);
+      const ending = await accessRecords.grantsToRemind(m, scope, now, GRANT_REMINDER_DAYS);
       if (ending.length === 0) return 0;
       const vendor = (await organizations.byIds(m, [orgId]))[0]!;
       let count = 0;
