@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import { PDFDocument } from 'pdf-lib';
 import { closeWatermarkPool, stampOnPool, watermarkOffThread } from '../../src/modules/documents/watermark-pool';
@@ -43,13 +42,12 @@ describe('watermark pool (worker threads)', () => {
     await expect(watermarkOffThread(await pdf(3), recipient, { maxPages: 2 })).rejects.toMatchObject({ code: 'TOO_MANY_PAGES' });
   });
 
-  it('keeps the event loop free while a large PDF is stamped', async () => {
-    const big = await pdf(400);
-    // Event-loop utilization: the share of the time this thread was busy rather than waiting. A ratio, so it does
-    // not depend on how fast or loaded the machine is: stamping on this thread keeps it near 1; off it, near 0.
-    const before = performance.eventLoopUtilization();
-    await watermarkOffThread(big, recipient);
-    const { utilization } = performance.eventLoopUtilization(before);
-    expect(utilization).toBeLessThan(0.5);
+  it('stamps a large PDF on a worker thread, every page kept', async () => {
+    // Behaviour only: whether the event loop stays responsive meanwhile is a timing question, measured by the bench's
+    // (a-wm) scenario (the cached page's p99 while four 11 MB PDFs are stamped), not asserted here. An event-loop
+    // utilization threshold that stood here failed under CI load (0.82 against < 0.5) with the work off-thread.
+    const { pdf: stamped, threadId: worker } = await stampOnPool(await pdf(400), recipient);
+    expect(worker).not.toBe(threadId);
+    expect((await PDFDocument.load(stamped)).getPageCount()).toBe(400);
   });
 });
