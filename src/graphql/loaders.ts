@@ -22,6 +22,32 @@ import type { VendorReviewEntity } from '../modules/tracking/review.entity';
 import { reviews } from '../modules/tracking/review.service';
 import { trustCenters } from '../modules/trust-center/trust-center.service';
 
+/**
+ * Reads done ahead of the resolvers that would ask for them (the public page's one-statement prefetch, issue 16 item
+ * 1), by key. A resolver computes its key from exactly what it would read (tenant, filter, page) and uses the stored
+ * value only on an exact match; anything else reads as before. Per request, like the loaders.
+ */
+export class Prefetched {
+  private readonly values = new Map<string, unknown>();
+
+  static key(...parts: unknown[]): string {
+    return JSON.stringify(parts);
+  }
+
+  set(key: string, value: unknown): void {
+    this.values.set(key, value);
+  }
+
+  /** Whether `key` was read ahead (its value may be null). */
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  get<T>(key: string): T | undefined {
+    return this.values.get(key) as T | undefined;
+  }
+}
+
 /** A loader key inside one tenant: `${orgId}|${id}`. Parents were authorized before their keys reach a loader. */
 export const orgKey = (orgId: string, id: string): string => `${orgId}|${id}`;
 
@@ -61,6 +87,8 @@ function perOrgLoader<V>(
 
 export function createLoaders(db: Database, principal: Principal, now: () => Date = () => new Date()) {
   return {
+    /** What the public page's prefetch read for its field resolvers. */
+    prefetched: new Prefetched(),
     /**
      * A report's findings as the caller may read them (key: org | attestation id): the vendor's responses by exception
      * id, or null when the findings are hidden from this caller (findings.service.ts, loadFindings).

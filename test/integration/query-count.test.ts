@@ -1,7 +1,7 @@
 import { addDays, addMonths, todayUtc } from '../../src/domain/calendar-date';
 import { startTestApp, type TestApp } from '../support/harness';
 import { createAttestation, createOrg, expectNoErrors, newUser, type TestOrg } from '../support/factories';
-import { createDocumentWithFile, publishNda, requestAccess, vendorWithRestrictedDocument } from '../support/documents';
+import { createDocumentWithFile, download, grantedCustomer, publishNda, requestAccess, vendorWithRestrictedDocument } from '../support/documents';
 import { TRUST_CENTER_PAGE } from '../bench/scenarios';
 
 /** Field resolvers load through per-request DataLoaders: the statement count must not grow with the list. */
@@ -158,16 +158,16 @@ function pageParts(data: any) {
   };
 }
 
-test('the public page (bench scenario a-post) runs in ONE read-only transaction of at most 12 statements', async () => {
+test('the public page (bench scenario a-post) runs in ONE read-only transaction of at most 6 statements', async () => {
   const org = await fullVendor();
   const r = await app.gql(TRUST_CENTER_PAGE, { variables: { slug: org.slug } });
   expect(r.errors).toBeUndefined();
   expect(pageParts(r.data)).toEqual({ attestations: 2, letters: 1, documents: 1, subprocessors: 1, nda: true });
   expect(r.transactions).toBe(1);
-  // Was 34 statements in 8 transactions (each DataLoader batch and field its own BEGIN, set_config, COMMIT). Now:
-  // BEGIN READ ONLY, set_config (slug lookup), the organization by slug (its whole row: not read again), set_config
-  // (visitor), trust center, NDA, subprocessors, attestations, documents, Type II periods, bridge letters, COMMIT.
-  expect(r.statements).toBeLessThanOrEqual(12);
+  // Was 34 statements in 8 transactions, then 12 in 1. Now: BEGIN READ ONLY, set_config (slug lookup), the
+  // organization by slug, set_config (visitor), ONE statement for the trust center with its NDA, subprocessors,
+  // reports and their bridge letters, Type II periods and documents (page-prefetch.ts), COMMIT.
+  expect(r.statements).toBeLessThanOrEqual(6);
 });
 
 test("a customer's requests to several vendors (each vendor's own tenant) are read in one transaction", async () => {
@@ -207,4 +207,21 @@ test('a mutation keeps its own write transactions; its authentication reads in a
   expect(r.data!.updateTrustCenter.trustCenter.headline).toBe('Counted');
   // Authentication (read), the update (write), the payload's organization read (a transaction per unit, as before).
   expect(r.transactions).toBe(3);
+});
+
+test("a granted customer's restricted download decides in ONE statement beside its document lookup", async () => {
+  const { vendor, documentId } = await vendorWithRestrictedDocument(app);
+  const customer = await createOrg(app, { prefix: 'dl-buyer' });
+  await grantedCustomer(app, vendor, customer, documentId);
+  const first = await download(app, documentId, { token: customer.owner.token, org: customer.slug });
+  expect(first.data!.requestDocumentDownload.errors).toEqual([]);
+  expect(first.data!.requestDocumentDownload.download.watermarked).toBe(true);
+  // The watermarked copy now exists: the second download is the bench's (c) (checks, HEAD, record, presign).
+  const r = await download(app, documentId, { token: customer.owner.token, org: customer.slug });
+  expect(r.data!.requestDocumentDownload.errors).toEqual([]);
+  expect(r.transactions).toBe(3); // the caller's authentication (read session), the decision, the record
+  // Was 25. The decision: BEGIN, set_config (document lookup), the document's tenant, set_config (the customer in
+  // the vendor's tenant), ONE statement for document, current version, trust center, live grant and NDA acceptances
+  // (was five), COMMIT.
+  expect(r.statements).toBeLessThanOrEqual(21);
 });

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { entityFromJson, rowPart, rowsPart, selectPart, type JsonPart, type SqlParams } from '../../db/json-parts';
 import type { AccessState } from '../../domain/access';
 import type { TenantScope } from '../auth/tenant-scope';
 import { isUuid } from '../common/errors';
@@ -25,6 +26,14 @@ export const accessRepository = {
     return m.getRepository(NdaTemplateEntity).find({ where: { orgId: scope.orgId }, order: { version: 'DESC' } });
   },
 
+  /** The NDA template whose id is the SQL expression `idSql` (a trust center's current one, read beside it). */
+  templatePart(scope: TenantScope, idSql: (p: SqlParams) => string): JsonPart<NdaTemplateEntity | null> {
+    return rowPart(
+      (p) => `SELECT t.* FROM nda_templates t WHERE t.org_id = ${p.add(scope.orgId)} AND t.id = ${idSql(p)}`,
+      (row, m) => entityFromJson(m, NdaTemplateEntity, row),
+    );
+  },
+
   async templateById(m: EntityManager, scope: TenantScope, id: string, lock = false): Promise<NdaTemplateEntity | null> {
     if (!isUuid(id)) return null;
     const qb = m.getRepository(NdaTemplateEntity).createQueryBuilder('t').where('t.org_id = :orgId AND t.id = :id', { orgId: scope.orgId, id });
@@ -48,7 +57,16 @@ export const accessRepository = {
 
   /** Acceptances that can satisfy an NDA for this customer: the org's (or the user's) signatures and any NDA on file. */
   async acceptancesFor(m: EntityManager, scope: TenantScope, customerOrgId: string): Promise<NdaAcceptanceEntity[]> {
-    return m.getRepository(NdaAcceptanceEntity).find({ where: { orgId: scope.orgId, customerOrgId }, order: { acceptedAt: 'DESC' } });
+    return selectPart(m, accessRepository.acceptancesPart(scope, customerOrgId));
+  },
+
+  /** `acceptancesFor` as a JSON part (json-parts.ts), newest first. */
+  acceptancesPart(scope: TenantScope, customerOrgId: string): JsonPart<NdaAcceptanceEntity[]> {
+    return rowsPart(
+      (p) => `SELECT a.* FROM nda_acceptances a WHERE a.org_id = ${p.add(scope.orgId)} AND a.customer_org_id = ${p.add(customerOrgId)}`,
+      'r.accepted_at DESC, r.id DESC',
+      (row, m) => entityFromJson(m, NdaAcceptanceEntity, row),
+    );
   },
 
   async acceptancesForOrgs(m: EntityManager, scope: TenantScope, customerOrgIds: readonly string[]): Promise<NdaAcceptanceEntity[]> {
@@ -119,12 +137,16 @@ export const accessRepository = {
 
   /** A live grant for this customer covering this document (or all restricted documents). */
   async hasLiveGrant(m: EntityManager, scope: TenantScope, customerOrgId: string, documentId: string, now: Date): Promise<boolean> {
-    const rows: unknown[] = await m.query(
-      `SELECT 1 FROM access_grants WHERE org_id = $1 AND customer_org_id = $2 AND revoked_at IS NULL AND expires_at > $4
-         AND (document_id IS NULL OR document_id = $3) LIMIT 1`,
-      [scope.orgId, customerOrgId, documentId, now],
-    );
-    return rows.length > 0;
+    return selectPart(m, accessRepository.liveGrantPart(scope, customerOrgId, documentId, now));
+  },
+
+  /** `hasLiveGrant` as a JSON part (json-parts.ts). */
+  liveGrantPart(scope: TenantScope, customerOrgId: string, documentId: string, now: Date): JsonPart<boolean> {
+    return {
+      sql: (p) => `SELECT to_json(EXISTS (SELECT 1 FROM access_grants WHERE org_id = ${p.add(scope.orgId)} AND customer_org_id = ${p.add(customerOrgId)}
+                     AND revoked_at IS NULL AND expires_at > ${p.add(now)} AND (document_id IS NULL OR document_id = ${p.add(documentId)}::uuid)))`,
+      decode: (value) => value === true,
+    };
   },
 
   async liveGrantDocumentIds(m: EntityManager, scope: TenantScope, customerOrgId: string, now: Date): Promise<{ all: boolean; ids: Set<string> }> {

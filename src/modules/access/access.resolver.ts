@@ -4,13 +4,14 @@ import { DbScope } from '../../db/db-scope';
 import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { AccessStateEnum } from '../../graphql/enums';
-import { orgKey } from '../../graphql/loaders';
+import { orgKey, Prefetched } from '../../graphql/loaders';
+import type { TenantScope } from '../auth/tenant-scope';
 import { authorize, isMember } from '../auth/authorize';
 import { documentPage } from '../documents/document.resolver';
 import { Document, DocumentConnection, toDocument } from '../documents/document.types';
 import { Organization } from '../tenancy/tenancy.types';
 import { TrustCenter } from '../trust-center/trust-center.types';
-import { AccessRequestEntity } from './access.entity';
+import { AccessRequestEntity, type NdaTemplateEntity } from './access.entity';
 import { toAccessPolicy, toAccessRequest, toAccessRequestEvent, toNdaAcceptance, toNdaTemplate } from './access.mappers';
 import { accessRepository } from './access.repository';
 import { AccessService } from './access.service';
@@ -140,6 +141,9 @@ export class AccessRequestResolver {
   }
 }
 
+/** The key under which a prefetch stores a trust center's current NDA (null when not visible). */
+export const currentNdaKey = (scope: TenantScope, templateId: string): string => Prefetched.key('nda', scope.orgId, templateId);
+
 @Resolver(() => TrustCenter)
 export class TrustCenterAccessResolver {
   @FieldResolver(() => DocumentConnection, { description: 'Documents: visitors see PUBLIC and RESTRICTED ones (titles only until granted) that have a file; members see all.' })
@@ -152,7 +156,10 @@ export class TrustCenterAccessResolver {
     const entity = await ctx.loaders.trustCenter.load(orgKey(tc.orgId, tc.orgId));
     if (!entity?.currentNdaTemplateId) return null;
     const scope = authorize(ctx.principal, 'visit', { orgId: tc.orgId });
-    const template = await ctx.db.transaction(scope.identity(), (m) => accessRepository.templateById(m, scope, entity.currentNdaTemplateId!));
+    const key = currentNdaKey(scope, entity.currentNdaTemplateId);
+    const template = ctx.loaders.prefetched.has(key)
+      ? ctx.loaders.prefetched.get<NdaTemplateEntity | null>(key)!
+      : await ctx.db.transaction(scope.identity(), (m) => accessRepository.templateById(m, scope, entity.currentNdaTemplateId!));
     return template ? toNdaTemplate(template) : null;
   }
 

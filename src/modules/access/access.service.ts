@@ -9,6 +9,7 @@ import {
   type NdaPolicy,
 } from '../../domain/access';
 import type { Database } from '../../db/database';
+import type { JsonPart, SqlParams } from '../../db/json-parts';
 import { DbScope } from '../../db/db-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { mailRecipients, queueMail, requireMailSettings, type MailSettings } from '../mail/mail.service';
@@ -71,6 +72,8 @@ export interface AccessPolicyChanges {
 
 /** Access records read inside another module's transaction (the per-request loaders, the guest pages). */
 export const accessRecords = {
+  /** The NDA template whose id the SQL expression gives, as a JSON part (a public page reads it beside the trust center). */
+  ndaTemplatePart: (scope: TenantScope, idSql: (p: SqlParams) => string): JsonPart<NdaTemplateEntity | null> => accessRepository.templatePart(scope, idSql),
   /** NDA acceptances the scope's vendor holds from one customer organization. */
   acceptancesFor: (m: EntityManager, scope: TenantScope, customerOrgId: string): Promise<NdaAcceptanceEntity[]> => accessRepository.acceptancesFor(m, scope, customerOrgId),
   /** The same, for several customer organizations at once. */

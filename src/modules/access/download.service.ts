@@ -3,6 +3,7 @@ import { todayUtc } from '../../domain/calendar-date';
 import { emitOwnEvent } from '../../jobs/events';
 import type { Database } from '../../db/database';
 import { DbScope } from '../../db/db-scope';
+import { NO_PART, selectParts } from '../../db/json-parts';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { activeMembership, authorize } from '../auth/authorize';
 import type { Principal } from '../auth/principal';
@@ -96,8 +97,16 @@ export class DownloadService {
       if (!scope.isMember && principal.user && !principal.active && principal.memberships.length > 1) activeMembership(principal);
       const customer = scope.isMember ? null : principal.active;
       await this.db.actAs(m, scope.identity(customer?.orgId ?? null));
-      const document = await documents.find(m, scope, documentId);
-      const trustCenter = await trustCenters.find(m, scope);
+      // Everything the decision needs, in one statement (json-parts.ts): the document and its current version, the
+      // trust center, and for a customer the live grant and NDA acceptances (used only on the restricted path).
+      const asCustomer = !scope.isMember && customer ? customer.orgId : null;
+      const read = await selectParts(m, {
+        ...documents.withCurrentVersionParts(scope, documentId),
+        trustCenter: trustCenters.part(scope),
+        liveGrant: asCustomer ? accessRepository.liveGrantPart(scope, asCustomer, documentId, now) : NO_PART,
+        acceptances: asCustomer ? accessRepository.acceptancesPart(scope, asCustomer) : NO_PART,
+      });
+      const { document, trustCenter } = read;
       if (!document || !trustCenter || !document.currentVersionId) throw new NotFoundError('Document');
       const restrictedPath = !scope.isMember && document.visibility === 'RESTRICTED';
       if (!scope.isMember) {
@@ -105,9 +114,8 @@ export class DownloadService {
         if (restrictedPath) {
           // Without a customer organization holding a live grant, a restricted document does not exist for the caller.
           if (!principal.user || !customer) throw new NotFoundError('Document');
-          if (!(await accessRepository.hasLiveGrant(m, scope, customer.orgId, document.id, now))) throw new NotFoundError('Document');
-          const acceptances = await accessRepository.acceptancesFor(m, scope, customer.orgId);
-          if (!AccessService.ndaOnFile(trustCenter, acceptances, principal.user.id)) {
+          if (read.liveGrant !== true) throw new NotFoundError('Document');
+          if (!AccessService.ndaOnFile(trustCenter, read.acceptances ?? [], principal.user.id)) {
             const template = trustCenter.currentNdaTemplateId ? await accessRepository.templateById(m, scope, trustCenter.currentNdaTemplateId) : null;
             return {
               download: null,
@@ -121,8 +129,9 @@ export class DownloadService {
           }
         }
       }
-      const version = (await documents.versionsByIds(m, scope, [document.currentVersionId]))[0];
-      if (!version || version.status !== 'AVAILABLE') throw new NotFoundError('Document');
+      const version = read.version;
+      // The version the document names (read in the same statement, so the two agree).
+      if (!version || version.id !== document.currentVersionId || version.status !== 'AVAILABLE') throw new NotFoundError('Document');
       return {
         scope,
         customer: customer ? { orgId: customer.orgId, name: customer.name } : null,

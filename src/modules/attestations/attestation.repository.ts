@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { entityFromJson, rowsPart, selectPart, type JsonPart } from '../../db/json-parts';
 import type { AttestationStatus, Framework, SocType } from '../../domain/attestation';
 import type { TenantScope } from '../auth/tenant-scope';
 import { isUuid } from '../common/errors';
@@ -8,6 +9,10 @@ import { AttestationEntity } from './attestation.entity';
 import { BridgeLetterEntity } from './bridge-letter.entity';
 import { ExceptionResponseEntity } from './exception-response.entity';
 
+/** Bridge letters of one tenant matching `condition` (over alias b), in the order they cover. */
+const bridgeLettersSql = (orgId: string, condition: string): string =>
+  `SELECT b.* FROM bridge_letters b WHERE b.org_id = ${orgId} AND ${condition} ORDER BY b.covers_from, b.id`;
+
 /** Newest report first: the date it is "as of", then id for a total order (keyset pagination). */
 const REPORT_DATE_SQL = 'COALESCE(a.period_end, a.as_of, a.certificate_valid_from, a.issue_date)';
 
@@ -16,6 +21,13 @@ export interface AttestationListFilter {
   framework?: Framework | null;
   limit: number;
   after?: { reportDate: string; id: string } | null;
+}
+
+/** A row of `page`: the report, its report date (for the cursor) and, when asked for, its bridge letters. */
+export interface AttestationPageRow {
+  entity: AttestationEntity;
+  reportDate: string;
+  bridgeLetters?: BridgeLetterEntity[];
 }
 
 /** A published attestation as the sweep evaluates it: its freshness facts, from the one mapping (attestation.facts.ts). */
@@ -51,18 +63,31 @@ export const attestationRepository = {
   },
 
   /** One page plus one row (to tell whether more follow), with each row's report date for its cursor. */
-  async page(m: EntityManager, scope: TenantScope, f: AttestationListFilter): Promise<{ entity: AttestationEntity; reportDate: string }[]> {
-    const qb = m
-      .getRepository(AttestationEntity)
-      .createQueryBuilder('a')
-      .addSelect(`${REPORT_DATE_SQL}::text`, 'report_date')
-      .where('a.org_id = :orgId AND a.status = ANY(:statuses)', { orgId: scope.orgId, statuses: f.statuses });
-    if (f.framework) qb.andWhere('a.framework = :framework', { framework: f.framework });
-    if (f.after) qb.andWhere(`(${REPORT_DATE_SQL}, a.id) < (:afterDate::date, :afterId::uuid)`, { afterDate: f.after.reportDate, afterId: f.after.id });
-    qb.orderBy(REPORT_DATE_SQL, 'DESC').addOrderBy('a.id', 'DESC').limit(f.limit + 1);
-    const { entities, raw } = await qb.getRawAndEntities<{ report_date: string; a_id: string }>();
-    const dates = new Map(raw.map((r) => [r.a_id, r.report_date]));
-    return entities.map((entity) => ({ entity, reportDate: dates.get(entity.id)! }));
+  async page(m: EntityManager, scope: TenantScope, f: AttestationListFilter): Promise<AttestationPageRow[]> {
+    return selectPart(m, attestationRepository.pagePart(scope, f));
+  },
+
+  /**
+   * `page` as a JSON part (json-parts.ts), to be read beside other parts in one statement. With `withBridgeLetters`,
+   * each row also carries its bridge letters (what the `bridgeLetters` loader would read for it).
+   */
+  pagePart(scope: TenantScope, f: AttestationListFilter, withBridgeLetters = false): JsonPart<AttestationPageRow[]> {
+    return rowsPart(
+      (p) => {
+        const where = [`a.org_id = ${p.add(scope.orgId)}`, `a.status = ANY(${p.add(f.statuses)}::text[])`];
+        if (f.framework) where.push(`a.framework = ${p.add(f.framework)}`);
+        if (f.after) where.push(`(${REPORT_DATE_SQL}, a.id) < (${p.add(f.after.reportDate)}::date, ${p.add(f.after.id)}::uuid)`);
+        const letters = withBridgeLetters ? `, (SELECT coalesce(json_agg(b ORDER BY b.covers_from, b.id), '[]'::json) FROM (${bridgeLettersSql('a.org_id', 'b.attestation_id = a.id')}) b) AS bridge_letters` : '';
+        return `SELECT a.*, ${REPORT_DATE_SQL}::text AS report_date${letters} FROM attestations a WHERE ${where.join(' AND ')}
+                ORDER BY ${REPORT_DATE_SQL} DESC, a.id DESC LIMIT ${p.add(f.limit + 1)}`;
+      },
+      'r.report_date DESC, r.id DESC',
+      (row, m) => ({
+        entity: entityFromJson(m, AttestationEntity, row),
+        reportDate: row.report_date as string,
+        ...(withBridgeLetters ? { bridgeLetters: (row.bridge_letters as Record<string, unknown>[]).map((b) => entityFromJson(m, BridgeLetterEntity, b)) } : {}),
+      }),
+    );
   },
 
   /** Published reports of the same framework and type, locked: the ones a new publication may supersede. */
@@ -85,12 +110,18 @@ export const attestationRepository = {
 
   /** Type II periods of the given frameworks, published or in history (for gaps between consecutive periods). */
   async typeIIPeriods(m: EntityManager, scope: TenantScope, frameworks: readonly Framework[]): Promise<AttestationEntity[]> {
-    return m
-      .getRepository(AttestationEntity)
-      .createQueryBuilder('a')
-      .select(['a.orgId', 'a.id', 'a.framework', 'a.periodStart', 'a.periodEnd'])
-      .where(`a.org_id = :orgId AND a.framework = ANY(:frameworks) AND a.soc_type = 'TYPE_II' AND a.status IN ('PUBLISHED', 'SUPERSEDED')`, { orgId: scope.orgId, frameworks })
-      .getMany();
+    return selectPart(m, attestationRepository.typeIIPeriodsPart(scope, frameworks));
+  },
+
+  /** `typeIIPeriods` as a JSON part; `frameworks` null: every framework's (a page primes the ones it shows). */
+  typeIIPeriodsPart(scope: TenantScope, frameworks: readonly Framework[] | null): JsonPart<AttestationEntity[]> {
+    return rowsPart(
+      (p) => `SELECT a.org_id, a.id, a.framework, a.period_start, a.period_end FROM attestations a
+              WHERE a.org_id = ${p.add(scope.orgId)}${frameworks ? ` AND a.framework = ANY(${p.add(frameworks)}::text[])` : ''}
+                AND a.soc_type = 'TYPE_II' AND a.status IN ('PUBLISHED', 'SUPERSEDED')`,
+      'r.period_start, r.id',
+      (row, m) => entityFromJson(m, AttestationEntity, row),
+    );
   },
 
   async insert(m: EntityManager, scope: TenantScope, values: Partial<AttestationEntity>): Promise<AttestationEntity> {
@@ -103,12 +134,12 @@ export const attestationRepository = {
   },
 
   async bridgeLettersFor(m: EntityManager, scope: TenantScope, attestationIds: readonly string[]): Promise<BridgeLetterEntity[]> {
-    return m
-      .getRepository(BridgeLetterEntity)
-      .createQueryBuilder('b')
-      .where('b.org_id = :orgId AND b.attestation_id = ANY(:ids)', { orgId: scope.orgId, ids: attestationIds })
-      .orderBy('b.covers_from', 'ASC')
-      .getMany();
+    const ids = attestationIds.filter(isUuid);
+    if (ids.length === 0) return [];
+    return selectPart(
+      m,
+      rowsPart((p) => bridgeLettersSql(p.add(scope.orgId), `b.attestation_id = ANY(${p.add(ids)}::uuid[])`), 'r.covers_from, r.id', (row, m2) => entityFromJson(m2, BridgeLetterEntity, row)),
+    );
   },
 
   async insertBridgeLetter(m: EntityManager, scope: TenantScope, values: Partial<BridgeLetterEntity>): Promise<BridgeLetterEntity> {

@@ -6,14 +6,14 @@ import { DEFAULT_FRESHNESS_POLICY, evaluateFreshness, periodGapDays, type AgeAnc
 import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { AgeAnchorEnum } from '../../graphql/enums';
-import { orgKey } from '../../graphql/loaders';
+import { orgKey, Prefetched } from '../../graphql/loaders';
 import { DateScalar } from '../../graphql/scalars';
 import { authorize, isMember } from '../auth/authorize';
 import type { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError } from '../common/errors';
 import { AddBridgeLetterInput, CreateAttestationInput, UpdateAttestationInput } from './attestation.inputs';
 import { AddBridgeLetterPayload, AttestationPayload } from './attestation.payloads';
-import { attestationRepository } from './attestation.repository';
+import { attestationRepository, type AttestationListFilter, type AttestationPageRow } from './attestation.repository';
 import { AttestationService, type AttestationResult } from './attestation.service';
 import { attestationDates, bridgeLetterFacts } from './attestation.facts';
 import {
@@ -46,6 +46,20 @@ export class WithdrawAttestationInput {
 }
 
 /** A page of attestations in a tenant, newest report first. Shared by the vendor's and the public lists. */
+/** What a page of attestations reads for these arguments (the public page's prefetch asks the same). */
+export function attestationPageFilter(statuses: readonly AttestationStatus[], args: PageArgs, framework?: Framework | null): AttestationListFilter {
+  const after = args.after ? decodeCursor(args.after, ['date', 'uuid']) : null;
+  return {
+    statuses,
+    framework: framework ?? null,
+    limit: args.first ?? DEFAULT_PAGE_SIZE,
+    after: after ? { reportDate: String(after[0]), id: String(after[1]) } : null,
+  };
+}
+
+/** The key under which a prefetch stores the rows of a page read with this filter. */
+export const attestationPageKey = (scope: TenantScope, f: AttestationListFilter): string => Prefetched.key('attestations', scope.orgId, f);
+
 export async function attestationPage(
   ctx: RequestContext,
   scope: TenantScope,
@@ -53,18 +67,12 @@ export async function attestationPage(
   args: PageArgs,
   framework?: Framework | null,
 ) {
-  const limit = args.first ?? DEFAULT_PAGE_SIZE;
-  const after = args.after ? decodeCursor(args.after, ['date', 'uuid']) : null;
-  const rows = await ctx.db.transaction(scope.identity(), (m) =>
-    attestationRepository.page(m, scope, {
-      statuses,
-      framework,
-      limit,
-      after: after ? { reportDate: String(after[0]), id: String(after[1]) } : null,
-    }),
-  );
+  const f = attestationPageFilter(statuses, args, framework);
+  const rows =
+    ctx.loaders.prefetched.get<AttestationPageRow[]>(attestationPageKey(scope, f)) ??
+    (await ctx.db.transaction(scope.identity(), (m) => attestationRepository.page(m, scope, f)));
   for (const row of rows) ctx.loaders.attestation.prime(orgKey(row.entity.orgId, row.entity.id), row.entity);
-  return toPage(rows, limit, Boolean(after), (r) => encodeCursor([r.reportDate, r.entity.id]), (r) => toAttestation(r.entity));
+  return toPage(rows, f.limit, Boolean(f.after), (r) => encodeCursor([r.reportDate, r.entity.id]), (r) => toAttestation(r.entity));
 }
 
 const toPayload = (r: AttestationResult): AttestationPayload => ({

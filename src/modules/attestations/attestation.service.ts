@@ -18,6 +18,7 @@ import { assignExceptionIds, reportExceptions } from '../../domain/findings';
 import { coveredThrough } from '../../domain/freshness';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../../db/database';
+import type { JsonPart } from '../../db/json-parts';
 import type { TenantScope } from '../auth/tenant-scope';
 import { emitVendorEvent } from '../../jobs/events';
 import { auditActor, auditChanges, auditLog } from '../audit/audit.service';
@@ -26,7 +27,7 @@ import { trustCenters } from '../trust-center/trust-center.service';
 import type { AttestationEntity } from './attestation.entity';
 import type { AttestationFieldsInput } from './attestation.inputs';
 import { attestationDates, attestationFacts, bridgeLetterFacts } from './attestation.facts';
-import { attestationRepository, type SweptAttestation } from './attestation.repository';
+import { attestationRepository, type AttestationListFilter, type AttestationPageRow, type SweptAttestation } from './attestation.repository';
 import type { BridgeLetterEntity } from './bridge-letter.entity';
 
 export type AttestationErrorCode = AttestationRuleCode | 'INVALID_TRANSITION' | 'NOT_EDITABLE' | 'ISSUE_DATE_REQUIRED' | 'UNKNOWN_EXCEPTION_ID';
@@ -101,6 +102,10 @@ const transitionError = (from: string, to: string): RuleViolation<AttestationErr
 /** Vendor-side writes. One transaction per mutation; every read and write goes through the tenant scope. */
 /** An attestation inside another module's transaction (a document names the report it belongs to). */
 export const attestations = {
+  /** A page of reports (with their bridge letters when asked) as a JSON part (a public page reads it beside the trust center). */
+  pagePart: (scope: TenantScope, f: AttestationListFilter, withBridgeLetters: boolean): JsonPart<AttestationPageRow[]> => attestationRepository.pagePart(scope, f, withBridgeLetters),
+  /** Type II periods (of every framework when `frameworks` is null) as a JSON part. */
+  typeIIPeriodsPart: (scope: TenantScope, frameworks: readonly Framework[] | null): JsonPart<AttestationEntity[]> => attestationRepository.typeIIPeriodsPart(scope, frameworks),
   find: (m: EntityManager, scope: TenantScope, id: string): Promise<AttestationEntity | null> => attestationRepository.findById(m, scope, id),
   byIds: (m: EntityManager, scope: TenantScope, ids: readonly string[]): Promise<AttestationEntity[]> => attestationRepository.byIds(m, scope, ids),
   bridgeLettersFor: (m: EntityManager, scope: TenantScope, attestationIds: readonly string[]): Promise<BridgeLetterEntity[]> => attestationRepository.bridgeLettersFor(m, scope, attestationIds),

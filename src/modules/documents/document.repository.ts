@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { entityFromJson, rowPart, rowsPart, selectPart, type JsonPart } from '../../db/json-parts';
 import type { Visibility } from '../../domain/document';
 import type { TenantScope } from '../auth/tenant-scope';
 import { isUuid } from '../common/errors';
@@ -22,6 +23,19 @@ export const documentRepository = {
     return rows[0]?.org_id ?? null;
   },
 
+  /** A document and its current version as JSON parts, read beside the checks of a download (json-parts.ts). */
+  withCurrentVersionParts(scope: TenantScope, id: string): { document: JsonPart<DocumentEntity | null>; version: JsonPart<DocumentVersionEntity | null> } {
+    const valid = isUuid(id) ? id : null;
+    return {
+      document: rowPart((p) => `SELECT d.* FROM documents d WHERE d.org_id = ${p.add(scope.orgId)} AND d.id = ${p.add(valid)}::uuid`, (row, m) => entityFromJson(m, DocumentEntity, row)),
+      version: rowPart(
+        (p) => `SELECT v.* FROM document_versions v WHERE v.org_id = ${p.add(scope.orgId)}
+                  AND v.id = (SELECT d.current_version_id FROM documents d WHERE d.org_id = v.org_id AND d.id = ${p.add(valid)}::uuid)`,
+        (row, m) => entityFromJson(m, DocumentVersionEntity, row),
+      ),
+    };
+  },
+
   async byIds(m: EntityManager, scope: TenantScope, ids: readonly string[]): Promise<DocumentEntity[]> {
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
@@ -29,11 +43,21 @@ export const documentRepository = {
   },
 
   async page(m: EntityManager, scope: TenantScope, visibilities: readonly Visibility[], limit: number, after: { createdAt: string; id: string } | null, onlyWithFile: boolean): Promise<DocumentEntity[]> {
-    const qb = m.getRepository(DocumentEntity).createQueryBuilder('d')
-      .where('d.org_id = :orgId AND d.visibility = ANY(:visibilities)', { orgId: scope.orgId, visibilities });
-    if (onlyWithFile) qb.andWhere('d.current_version_id IS NOT NULL');
-    if (after) qb.andWhere('(d.created_at, d.id) > (:afterAt::timestamptz, :afterId::uuid)', { afterAt: after.createdAt, afterId: after.id });
-    return qb.orderBy('d.created_at', 'ASC').addOrderBy('d.id', 'ASC').limit(limit + 1).getMany();
+    return selectPart(m, documentRepository.pagePart(scope, visibilities, limit, after, onlyWithFile));
+  },
+
+  /** `page` as a JSON part (json-parts.ts), to be read beside other parts in one statement. */
+  pagePart(scope: TenantScope, visibilities: readonly Visibility[], limit: number, after: { createdAt: string; id: string } | null, onlyWithFile: boolean): JsonPart<DocumentEntity[]> {
+    return rowsPart(
+      (p) => {
+        const where = [`d.org_id = ${p.add(scope.orgId)}`, `d.visibility = ANY(${p.add(visibilities)}::text[])`];
+        if (onlyWithFile) where.push('d.current_version_id IS NOT NULL');
+        if (after) where.push(`(d.created_at, d.id) > (${p.add(after.createdAt)}::timestamptz, ${p.add(after.id)}::uuid)`);
+        return `SELECT d.* FROM documents d WHERE ${where.join(' AND ')} ORDER BY d.created_at, d.id LIMIT ${p.add(limit + 1)}`;
+      },
+      'r.created_at, r.id',
+      (row, m2) => entityFromJson(m2, DocumentEntity, row),
+    );
   },
 
   /** Restricted documents with a file, for "all restricted" requests and grants. */

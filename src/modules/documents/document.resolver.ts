@@ -2,7 +2,8 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } fro
 import type { Visibility } from '../../domain/document';
 import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
-import { orgKey } from '../../graphql/loaders';
+import { orgKey, Prefetched } from '../../graphql/loaders';
+import type { DocumentEntity } from './document.entity';
 import { authorize, isMember } from '../auth/authorize';
 import type { TenantScope } from '../auth/tenant-scope';
 import { DocumentService } from './document.service';
@@ -22,14 +23,33 @@ import {
 
 /** A page of a tenant's documents in creation order; visitors see PUBLIC and RESTRICTED ones that have a file. */
 export async function documentPage(ctx: RequestContext, scope: TenantScope, args: PageArgs): Promise<DocumentConnection> {
-  const limit = args.first ?? DEFAULT_PAGE_SIZE;
-  const after = args.after ? decodeCursor(args.after, ['timestamp', 'uuid']) : null;
-  const visibilities: Visibility[] = scope.isMember ? ['PUBLIC', 'RESTRICTED', 'PRIVATE'] : ['PUBLIC', 'RESTRICTED'];
-  const rows = await ctx.db.transaction(scope.identity(), (m) =>
-    documentRepository.page(m, scope, visibilities, limit, after ? { createdAt: String(after[0]), id: String(after[1]) } : null, !scope.isMember),
-  );
-  return toPage(rows, limit, Boolean(after), (d) => encodeCursor([d.createdAt.toISOString(), d.id]), toDocument);
+  const q = documentPageQuery(scope, args);
+  const rows =
+    ctx.loaders.prefetched.get<DocumentEntity[]>(documentPageKey(scope, q)) ??
+    (await ctx.db.transaction(scope.identity(), (m) => documentRepository.page(m, scope, q.visibilities, q.limit, q.after, q.onlyWithFile)));
+  return toPage(rows, q.limit, Boolean(q.after), (d) => encodeCursor([d.createdAt.toISOString(), d.id]), toDocument);
 }
+
+/** What a page of documents reads for this caller and these arguments (the public page's prefetch asks the same). */
+export function documentPageQuery(scope: TenantScope, args: PageArgs): DocumentPageQuery {
+  const after = args.after ? decodeCursor(args.after, ['timestamp', 'uuid']) : null;
+  return {
+    visibilities: scope.isMember ? ['PUBLIC', 'RESTRICTED', 'PRIVATE'] : ['PUBLIC', 'RESTRICTED'],
+    limit: args.first ?? DEFAULT_PAGE_SIZE,
+    after: after ? { createdAt: String(after[0]), id: String(after[1]) } : null,
+    onlyWithFile: !scope.isMember,
+  };
+}
+
+export interface DocumentPageQuery {
+  visibilities: Visibility[];
+  limit: number;
+  after: { createdAt: string; id: string } | null;
+  onlyWithFile: boolean;
+}
+
+/** The key under which a prefetch stores the rows of a page read with this query. */
+export const documentPageKey = (scope: TenantScope, q: DocumentPageQuery): string => Prefetched.key('documents', scope.orgId, q);
 
 const service = (ctx: RequestContext): DocumentService => new DocumentService(ctx.db, ctx.storage, ctx.config.storage.maxUploadBytes);
 

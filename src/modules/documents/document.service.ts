@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { checkUpload, checkVisibility, defaultVisibility, type DocumentKind, type UploadRequest, type UploadRuleCode, type Visibility } from '../../domain/document';
 import type { Database } from '../../db/database';
+import type { JsonPart } from '../../db/json-parts';
 import { attestations } from '../attestations/attestation.service';
 import { emitVendorEvent } from '../../jobs/events';
 import { auditActor, auditLog } from '../audit/audit.service';
@@ -49,6 +50,10 @@ for (const office of ['wordprocessingml.document', 'spreadsheetml.sheet', 'prese
 
 /** A document inside another module's transaction (a download event names the document by id). */
 export const documents = {
+  /** A document and its current version as JSON parts (a download reads them beside its checks). */
+  withCurrentVersionParts: (scope: TenantScope, id: string): { document: JsonPart<DocumentEntity | null>; version: JsonPart<DocumentVersionEntity | null> } => documentRepository.withCurrentVersionParts(scope, id),
+  /** A page of documents as a JSON part (a public page reads it beside the trust center). */
+  pagePart: (...args: Parameters<typeof documentRepository.pagePart>): JsonPart<DocumentEntity[]> => documentRepository.pagePart(...args),
   find: (m: EntityManager, scope: TenantScope, id: string): Promise<DocumentEntity | null> => documentRepository.findById(m, scope, id),
   /** A document's tenant, under the document-id lookup (DbScope.documentLookup), before acting as that tenant. */
   orgIdOf: (m: EntityManager, id: string): Promise<string | null> => documentRepository.orgIdOf(m, id),

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { entityFromJson, rowsPart, selectPart, type JsonPart } from '../../db/json-parts';
 import type { CalendarDate } from '../../domain/calendar-date';
 import type { TenantScope } from '../auth/tenant-scope';
 import { isUuid } from '../common/errors';
@@ -65,7 +66,16 @@ export const notificationsRepository = {
   },
 
   async subprocessors(m: EntityManager, scope: TenantScope): Promise<SubprocessorEntity[]> {
-    return m.getRepository(SubprocessorEntity).find({ where: { orgId: scope.orgId }, order: { name: 'ASC' } });
+    return selectPart(m, notificationsRepository.subprocessorsPart(scope));
+  },
+
+  /** `subprocessors` as a JSON part (json-parts.ts), to be read beside other parts in one statement. */
+  subprocessorsPart(scope: TenantScope): JsonPart<SubprocessorEntity[]> {
+    return rowsPart(
+      (p) => `SELECT s.* FROM subprocessors s WHERE s.org_id = ${p.add(scope.orgId)}`,
+      'r.name, r.id',
+      (row, m) => entityFromJson(m, SubprocessorEntity, row),
+    );
   },
 
   async insertSubprocessor(m: EntityManager, scope: TenantScope, values: Pick<SubprocessorEntity, 'name' | 'purpose' | 'location' | 'dataCategories' | 'websiteUrl'>): Promise<SubprocessorEntity> {

@@ -4,6 +4,8 @@ import { safeWebUrl } from '../../domain/url';
 import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { authorize } from '../auth/authorize';
+import type { TenantScope } from '../auth/tenant-scope';
+import { Prefetched } from '../../graphql/loaders';
 import { Organization } from '../tenancy/tenancy.types';
 import { TrustCenter } from '../trust-center/trust-center.types';
 import type { SubprocessorEntity, VendorSubscriptionEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from './notifications.entity';
@@ -159,10 +161,15 @@ export class OrganizationNotificationsResolver {
   }
 }
 
+/** The key under which a prefetch stores a vendor's subprocessors. */
+export const subprocessorsKey = (scope: TenantScope): string => Prefetched.key('subprocessors', scope.orgId);
+
 @Resolver(() => TrustCenter)
 export class TrustCenterSubprocessorsResolver {
   @FieldResolver(() => [Subprocessor], { description: 'The vendor\'s subprocessors (public on a published trust center).' })
   async subprocessors(@Root() tc: TrustCenter, @Ctx() ctx: RequestContext): Promise<Subprocessor[]> {
-    return (await subprocessors(ctx).list(authorize(ctx.principal, 'visit', { orgId: tc.orgId }))).map(toSubprocessor);
+    const scope = authorize(ctx.principal, 'visit', { orgId: tc.orgId });
+    const prefetched = ctx.loaders.prefetched.get<SubprocessorEntity[]>(subprocessorsKey(scope));
+    return (prefetched ?? (await subprocessors(ctx).list(scope))).map(toSubprocessor);
   }
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database';
+import type { JsonPart } from '../../db/json-parts';
 import { checkWebUrl } from '../../domain/url';
 import { emitVendorEvent } from '../../jobs/events';
 import { auditActor, auditLog } from '../audit/audit.service';
@@ -13,6 +14,11 @@ export interface SubprocessorResult {
   subprocessor: SubprocessorEntity | null;
   errors: PayloadError<SubprocessorErrorCode>[];
 }
+
+/** The subprocessor list inside another module's read (a public page reads it beside the trust center). */
+export const subprocessorRecords = {
+  part: (scope: TenantScope): JsonPart<SubprocessorEntity[]> => notificationsRepository.subprocessorsPart(scope),
+};
 
 /** A vendor's subprocessor list; each change is audited and told to its followers (subprocessors.changed). */
 export class SubprocessorService {

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { entityFromJson, rowPart, type JsonPart, type SqlParams } from '../../db/json-parts';
 import type { TenantScope } from '../auth/tenant-scope';
 import { TrustCenterEntity } from './trust-center.entity';
 
@@ -9,6 +10,16 @@ export interface PublishedVendor {
 }
 
 export const trustCenterRepository = {
+  /** The settings as a JSON part (json-parts.ts): a public page reads them beside its other parts in one statement. */
+  part(scope: TenantScope): JsonPart<TrustCenterEntity | null> {
+    return rowPart((p) => `SELECT t.* FROM trust_centers t WHERE t.org_id = ${p.add(scope.orgId)}`, (row, m) => entityFromJson(m, TrustCenterEntity, row));
+  },
+
+  /** SQL for the id of the NDA the trust center currently asks customers to accept (NULL when none). */
+  currentNdaTemplateIdSql(scope: TenantScope): (p: SqlParams) => string {
+    return (p) => `(SELECT t.current_nda_template_id FROM trust_centers t WHERE t.org_id = ${p.add(scope.orgId)})`;
+  },
+
   async forScope(m: EntityManager, scope: TenantScope, lock = false): Promise<TrustCenterEntity | null> {
     const qb = m.getRepository(TrustCenterEntity).createQueryBuilder('t').where('t.org_id = :orgId', { orgId: scope.orgId });
     if (lock) qb.setLock('pessimistic_write');

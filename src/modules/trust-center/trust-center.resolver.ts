@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Framework } from '../../domain/attestation';
 import { actorOf, type RequestContext } from '../../graphql/context';
 import { PageArgs } from '../../graphql/connection';
@@ -9,6 +10,7 @@ import { AttestationConnection } from '../attestations/attestation.types';
 import { authorize } from '../auth/authorize';
 import { NotFoundError } from '../common/errors';
 import type { TrustCenterEntity } from './trust-center.entity';
+import { pagePrefetch } from './page-prefetch';
 import { TrustCenterService, type TrustCenterResult } from './trust-center.service';
 import { TrustCenter, TrustCenterPayload, toTrustCenter, UpdateTrustCenterInput } from './trust-center.types';
 
@@ -19,9 +21,16 @@ export class TrustCenterResolver {
   @Query(() => TrustCenter, {
     description: 'A trust center by its slug. Anyone can read a PUBLISHED one; a DRAFT one is NOT_FOUND except for its members.',
   })
-  async trustCenter(@Arg('slug', () => String, { description: 'The organization slug, e.g. "acme".' }) slug: string, @Ctx() ctx: RequestContext): Promise<TrustCenter> {
+  async trustCenter(
+    @Arg('slug', () => String, { description: 'The organization slug, e.g. "acme".' }) slug: string,
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<TrustCenter> {
     if (slug.length > MAX_SLUG_LENGTH) throw new NotFoundError('Trust center');
-    const { trustCenter, organization } = await new TrustCenterService(ctx.db).bySlug(ctx.principal, slug);
+    // The page's other reads are made in the same statement as the trust center's (page-prefetch.ts).
+    const prefetch = pagePrefetch(info);
+    const { trustCenter, organization, scope, parts } = await new TrustCenterService(ctx.db).bySlug(ctx.principal, slug, (s) => prefetch.parts(s));
+    prefetch.prime(ctx, scope, trustCenter, parts);
     // Both rows are read already: the page's fields (and view() below) take them from the loaders.
     ctx.loaders.trustCenter.prime(orgKey(trustCenter.orgId, trustCenter.orgId), trustCenter);
     ctx.loaders.organization.prime(orgKey(organization.id, organization.id), organization);

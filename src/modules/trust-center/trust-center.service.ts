@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database';
+import { selectParts, type JsonPart, type SqlParams } from '../../db/json-parts';
 import { DbScope } from '../../db/db-scope';
 import type { AgeAnchor } from '../../domain/freshness';
 import { checkWebUrl } from '../../domain/url';
@@ -62,7 +63,12 @@ export interface PublicTrustCenter {
   organizationName: string;
   /** The organization row, as the slug lookup read it. */
   organization: OrganizationEntity;
+  /** What `bySlug` was asked to read beside the trust center, decoded, by name. */
+  parts: Record<string, unknown>;
 }
+
+/** Reads another module asks `bySlug` to make beside the trust center, by name (a public page's prefetch). */
+export type PageParts = Record<string, JsonPart<unknown>>;
 
 /**
  * The trust center inside another module's transaction (a module uses another through its service, never its
@@ -74,6 +80,10 @@ export const trustCenters = {
   create: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity> => trustCenterRepository.insert(m, scope),
   /** The settings, locked (FOR UPDATE) until the caller's transaction ends. */
   lock: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity | null> => trustCenterRepository.forScope(m, scope, true),
+  /** The settings as a JSON part, read beside another module's reads in one statement (json-parts.ts). */
+  part: (scope: TenantScope): JsonPart<TrustCenterEntity | null> => trustCenterRepository.part(scope),
+  /** SQL for the id of the NDA the trust center asks customers to accept, for a read beside it (NULL when none). */
+  currentNdaTemplateIdSql: (scope: TenantScope): ((p: SqlParams) => string) => trustCenterRepository.currentNdaTemplateIdSql(scope),
   /** The settings, read (the daily sweep takes its freshness policy from them). */
   find: (m: EntityManager, scope: TenantScope): Promise<TrustCenterEntity | null> => trustCenterRepository.forScope(m, scope),
   /** Writes settings as given: the caller checked them and audits the change. */
@@ -91,17 +101,19 @@ export class TrustCenterService {
    * The visitor's tenant comes from the slug: the org is resolved under `app.org_slug` (RLS shows only that row), then
    * its trust center is read as that tenant. Unpublished ones are NOT_FOUND unless the caller is a member.
    */
-  async bySlug(principal: Principal, slug: string): Promise<PublicTrustCenter> {
+  async bySlug(principal: Principal, slug: string, alongside?: (scope: TenantScope) => PageParts): Promise<PublicTrustCenter> {
     const normalized = slug.trim().toLowerCase();
     const found = await this.db.transaction(DbScope.slugLookup(normalized, principal.user?.id ?? null), async (m) => {
       const organization = await organizations.bySlug(m, normalized);
       if (!organization) return null;
       const scope = authorize(principal, 'visit', { orgId: organization.id });
       await this.db.actAs(m, scope.identity());
-      return { organization, scope, trustCenter: await trustCenterRepository.forScope(m, scope) };
+      // The trust center and whatever the caller reads beside it: one statement (json-parts.ts).
+      const { trustCenter, ...parts } = await selectParts(m, { ...alongside?.(scope), trustCenter: trustCenterRepository.part(scope) });
+      return { organization, scope, trustCenter, parts };
     });
     if (!found?.trustCenter || (found.trustCenter.status !== 'PUBLISHED' && !found.scope.isMember)) throw new NotFoundError('Trust center');
-    return { trustCenter: found.trustCenter, scope: found.scope, organizationName: found.organization.name, organization: found.organization };
+    return { trustCenter: found.trustCenter, scope: found.scope, organizationName: found.organization.name, organization: found.organization, parts: found.parts };
   }
 
   async update(scope: TenantScope, actor: Actor, input: TrustCenterChanges): Promise<TrustCenterResult> {
