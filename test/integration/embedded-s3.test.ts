@@ -215,6 +215,16 @@ describe('correctly signed requests work: the Storage class, the SDK and presign
     expect(await storage.head('orgs/tenant-a/derived/empty')).toEqual({ sizeBytes: 0, contentType: 'text/plain' });
   });
 
+  test("put with the caller's SHA-256 (a stamped PDF's, computed on the worker thread): stored when it is the body's, refused when not", async () => {
+    const body = Buffer.from('stamped on a worker');
+    await storage.put('orgs/tenant-a/derived/hashed.pdf', body, 'application/pdf', sha256(body));
+    expect((await storage.read('orgs/tenant-a/derived/hashed.pdf', 1024))?.toString()).toBe('stamped on a worker');
+    // The signature covers the hash given, and the server checks the body against it: a wrong one stores nothing.
+    await expect(storage.put('orgs/tenant-a/derived/wrong.pdf', body, 'application/pdf', sha256(Buffer.from('something else')))).rejects.toThrow();
+    expect(await storage.head('orgs/tenant-a/derived/wrong.pdf')).toBeNull();
+    await expect(storage.put('orgs/tenant-a/derived/bad.pdf', body, 'application/pdf', 'not-a-hash')).rejects.toThrow(/64 lowercase hex/);
+  });
+
   test('the SDK lists, gets, deletes, and puts a stream body (UNSIGNED-PAYLOAD) and a Buffer (signed SHA-256)', async () => {
     const listed = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'orgs/tenant-a/' }));
     expect(listed.Contents?.map((o) => o.Key)).toContain(VERIFIED_KEY);

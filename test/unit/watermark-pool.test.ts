@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { constants, getPriority } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { PDFDocument } from 'pdf-lib';
 import { closeWatermarkPool, stampOnPool, watermarkOffThread } from '../../src/modules/documents/watermark-pool';
@@ -17,8 +19,18 @@ describe('watermark pool (worker threads)', () => {
   it('stamps on another thread, with the same pages and recipient metadata as watermarkPdf', async () => {
     const original = await pdf(3);
     const inThread = await PDFDocument.load(await watermarkPdf(original, recipient));
-    const { pdf: stamped, threadId: worker } = await stampOnPool(original, recipient);
+    const ownPriority = getPriority();
+    const { pdf: stamped, sha256, threadId: worker, priority } = await stampOnPool(original, recipient);
     expect(worker).not.toBe(threadId);
+    // The stamping thread runs at the lowest priority (Linux: per thread); this thread keeps its own.
+    if (process.platform === 'linux') {
+      expect(priority).toBe(constants.priority.PRIORITY_LOW);
+      expect(getPriority()).toBe(ownPriority);
+    }
+    // Its SHA-256 comes with it (the upload's signed payload hash, computed off the event loop).
+    expect(sha256).toBe(createHash('sha256').update(stamped).digest('hex'));
+    // The result was moved from the worker, not copied: its bytes own their whole buffer.
+    expect(stamped.byteOffset === 0 && stamped.byteLength === stamped.buffer.byteLength).toBe(true);
     const offThread = await PDFDocument.load(stamped);
     expect(offThread.getPageCount()).toBe(3);
     expect(offThread.getSubject()).toBe(inThread.getSubject());

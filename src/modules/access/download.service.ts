@@ -160,8 +160,8 @@ export class DownloadService {
     const original = await this.storage.read(version.storageKey, this.maxBytes);
     if (!original) throw new NotFoundError('Document');
     const stamped = await watermarkOffThread(original, { email: principal.user!.email, organization: plan.customer!.name, date });
-    await this.storage.put(key, stamped, 'application/pdf');
-    return { key, sizeBytes: stamped.byteLength };
+    await this.storage.put(key, stamped.pdf, 'application/pdf', stamped.sha256);
+    return { key, sizeBytes: stamped.pdf.byteLength };
   }
 
   /** Step 3: a write transaction records the download, if the grant it was decided on still holds. */

@@ -28,19 +28,24 @@ function thePool(): Piscina<WatermarkTask, WatermarkTaskResult> {
   return pool;
 }
 
-/** `watermarkPdf` on a worker thread: the same result, the same WatermarkError codes. */
-export async function watermarkOffThread(original: Uint8Array, recipient: WatermarkRecipient, options?: WatermarkOptions): Promise<Uint8Array> {
-  return (await stampOnPool(original, recipient, options)).pdf;
+/** `watermarkPdf` on a worker thread: the same result (with its SHA-256, hex), the same WatermarkError codes. */
+export async function watermarkOffThread(original: Uint8Array, recipient: WatermarkRecipient, options?: WatermarkOptions): Promise<{ pdf: Uint8Array; sha256: string }> {
+  const { pdf, sha256 } = await stampOnPool(original, recipient, options);
+  return { pdf, sha256 };
 }
 
 /** The same, with the id of the thread that did the work (tests prove it is not the caller's). */
-export async function stampOnPool(original: Uint8Array, recipient: WatermarkRecipient, options?: WatermarkOptions): Promise<{ pdf: Uint8Array; threadId: number }> {
+export async function stampOnPool(
+  original: Uint8Array,
+  recipient: WatermarkRecipient,
+  options?: WatermarkOptions,
+): Promise<{ pdf: Uint8Array; sha256: string; threadId: number; priority: number }> {
   // Move the bytes instead of copying them, but only when they own their whole buffer (a Buffer may be a slice of
   // Node's shared pool, which must not be detached).
   const own = original.byteOffset === 0 && original.byteLength === original.buffer.byteLength && original.buffer instanceof ArrayBuffer;
   const result = await thePool().run({ original, recipient, options }, own ? { transferList: [original.buffer as ArrayBuffer] } : {});
   if (!result.ok) throw new WatermarkError(result.code, result.message);
-  return { pdf: result.pdf, threadId: result.threadId };
+  return { pdf: result.pdf, sha256: result.sha256, threadId: result.threadId, priority: result.priority };
 }
 
 /** Stops the threads (shutdown, tests). A later call starts a new pool. */

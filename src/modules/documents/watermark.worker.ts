@@ -1,5 +1,22 @@
-import { threadId } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import { constants, getPriority, setPriority } from 'node:os';
+import { isMainThread, threadId } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { WatermarkError, watermarkPdf, type WatermarkOptions, type WatermarkRecipient } from './watermark';
+
+/**
+ * Stamping yields the CPU to the event loop: on Linux the nice value is per thread, and this sets it for this worker
+ * thread only (os.setPriority acts on the calling thread). On a machine whose cores are all busy, the API's thread is
+ * then scheduled first when a request arrives, instead of waiting for the stamping thread's time slice. Lowering a
+ * priority needs no privilege; where it fails anyway, stamping runs at normal priority.
+ */
+if (!isMainThread) {
+  try {
+    setPriority(constants.priority.PRIORITY_LOW);
+  } catch {
+    // Not permitted here: normal priority.
+  }
+}
 
 /** What the pool posts to a worker thread. */
 export interface WatermarkTask {
@@ -10,13 +27,20 @@ export interface WatermarkTask {
 
 /** A typed refusal crosses the thread boundary as data (structured clone drops the error's class). */
 export type WatermarkTaskResult =
-  | { ok: true; pdf: Uint8Array; threadId: number }
+  | { ok: true; pdf: Uint8Array; sha256: string; threadId: number; priority: number }
   | { ok: false; code: WatermarkError['code']; message: string };
 
-/** Runs in a worker thread (piscina): pdf-lib's parse, stamp and rewrite never block the API's event loop. */
-export default async function stamp(task: WatermarkTask): Promise<WatermarkTaskResult> {
+/**
+ * Runs in a worker thread (piscina): pdf-lib's parse, stamp and rewrite never block the API's event loop. Nor does
+ * what follows on a 10 MB result: its SHA-256 (the storage upload's signed payload hash) is computed here, and the
+ * bytes are moved to the caller's thread, not copied.
+ */
+export default async function stamp(task: WatermarkTask): Promise<WatermarkTaskResult | ReturnType<typeof move>> {
   try {
-    return { ok: true, pdf: await watermarkPdf(task.original, task.recipient, task.options), threadId };
+    const pdf = await watermarkPdf(task.original, task.recipient, task.options);
+    const result: WatermarkTaskResult = { ok: true, pdf, sha256: createHash('sha256').update(pdf).digest('hex'), threadId, priority: getPriority() };
+    const own = pdf.byteOffset === 0 && pdf.byteLength === pdf.buffer.byteLength && pdf.buffer instanceof ArrayBuffer;
+    return own ? move({ [transferableSymbol]: [pdf.buffer], [valueSymbol]: result }) : result;
   } catch (error) {
     if (error instanceof WatermarkError) return { ok: false, code: error.code, message: error.message };
     throw error;

@@ -144,8 +144,24 @@ export class Storage {
     return bytes ? createHash('sha256').update(bytes).digest('hex') : null;
   }
 
-  async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
-    await this.guard('put', () => this.client.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, Body: body, ContentType: contentType })));
+  /**
+   * Stores bytes. `sha256` (hex), when the caller has it, is sent as the signed payload hash, so the signer does not
+   * hash the body again on this thread (10 ms or more for a 10 MB stamped PDF, which would stall the event loop).
+   * S3 checks the body against it either way.
+   */
+  async put(key: string, body: Uint8Array, contentType: string, sha256?: string): Promise<void> {
+    const command = new PutObjectCommand({ Bucket: this.settings.bucket, Key: key, Body: body, ContentType: contentType });
+    if (sha256) {
+      if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('put: sha256 must be 64 lowercase hex digits');
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = sha256;
+          return next(args);
+        },
+        { step: 'build', name: 'precomputedPayloadHash' },
+      );
+    }
+    await this.guard('put', () => this.client.send(command));
   }
 
   /** Readiness: the bucket answers an authenticated request (a missing probe object is a fine answer). */
