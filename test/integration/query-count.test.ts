@@ -1,7 +1,7 @@
 import { addDays, addMonths, todayUtc } from '../../src/domain/calendar-date';
 import { startTestApp, type TestApp } from '../support/harness';
 import { createAttestation, createOrg, expectNoErrors, newUser, type TestOrg } from '../support/factories';
-import { createDocumentWithFile, download, grantedCustomer, publishNda, requestAccess, vendorWithRestrictedDocument } from '../support/documents';
+import { createDocumentWithFile, customerWithDomain, download, grantedCustomer, publishNda, requestAccess, setAccessPolicy, vendorWithRestrictedDocument } from '../support/documents';
 import { TRUST_CENTER_PAGE } from '../bench/scenarios';
 
 /** Field resolvers load through per-request DataLoaders: the statement count must not grow with the list. */
@@ -224,4 +224,19 @@ test("a granted customer's restricted download decides in ONE statement beside i
   // the vendor's tenant), ONE statement for document, current version, trust center, live grant and NDA acceptances
   // (was five), COMMIT.
   expect(r.statements).toBeLessThanOrEqual(21);
+});
+
+test('an auto-approved access request is one write transaction after the caller is known (the slug lookup included)', async () => {
+  const { vendor } = await vendorWithRestrictedDocument(app);
+  const domain = `auto-${Date.now()}.example`;
+  expect((await setAccessPolicy(app, vendor, { autoApproveDomains: [domain], defaultGrantDays: 30 })).errors).toEqual([]);
+  const { customer, user } = await customerWithDomain(app, domain);
+  await app.gql(`{ viewer { user { email } } }`, { token: user.token }); // the user's first sight (its own write) out of the way
+  const r = await app.gql(`mutation($i: RequestAccessInput!) { requestAccess(input: $i) { accessRequest { state } errors { code } } }`, {
+    token: user.token, org: customer.slug, variables: { i: { trustCenterSlug: vendor.slug } },
+  });
+  expect(r.data!.requestAccess).toEqual({ accessRequest: { state: 'APPROVED' }, errors: [] });
+  // Was 3: authentication, a read transaction for the vendor's trust center, the write. Now the write transaction
+  // finds the vendor by slug itself (TrustCenterService.inTenantOf).
+  expect(r.transactions).toBe(2);
 });

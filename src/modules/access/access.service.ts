@@ -71,6 +71,15 @@ export interface AccessPolicyChanges {
 }
 
 /** Access records read inside another module's transaction (the per-request loaders, the guest pages). */
+/** A customer acting in a vendor's tenant: its organization and the user acting for it. */
+interface Customer {
+  orgId: string;
+  name: string;
+  userId: string;
+  email: string;
+  emailVerified: boolean;
+}
+
 export const accessRecords = {
   /** The NDA template whose id the SQL expression gives, as a JSON part (a public page reads it beside the trust center). */
   ndaTemplatePart: (scope: TenantScope, idSql: (p: SqlParams) => string): JsonPart<NdaTemplateEntity | null> => accessRepository.templatePart(scope, idSql),
@@ -226,24 +235,28 @@ export class AccessService {
 
   // ---- customer: NDA and requests ----------------------------------------------------------------------------
 
-  /**
-   * The vendor tenant, as a customer acting in it: resolved from the slug (published, or the caller is a member),
-   * with the customer org recorded in the transaction so shared rows can be written for it.
-   */
-  private async customerScope(principal: Principal, slug: string): Promise<{ vendor: TenantScope; customer: { orgId: string; name: string; userId: string; email: string; emailVerified: boolean }; trustCenter: TrustCenterEntity }> {
-    const { trustCenter, scope } = await new TrustCenterService(this.db).bySlug(principal, slug);
+  /** The customer a request or an NDA acceptance is made for: the caller's active organization, and the caller. */
+  private static customerOf(principal: Principal): Customer {
     const active = principal.active!;
-    return { vendor: scope, customer: { orgId: active.orgId, name: active.name, userId: principal.user!.id, email: principal.user!.email, emailVerified: principal.user!.emailVerified === true }, trustCenter };
+    return { orgId: active.orgId, name: active.name, userId: principal.user!.id, email: principal.user!.email, emailVerified: principal.user!.emailVerified === true };
+  }
+
+  /**
+   * `work` in ONE transaction in the vendor's tenant, as a customer acting there: resolved from the slug (published,
+   * or the caller is a member), with the customer org recorded in the transaction so shared rows can be written for it.
+   */
+  private asCustomer<T>(principal: Principal, slug: string, work: (m: EntityManager, vendor: TenantScope, customer: Customer, trustCenter: TrustCenterEntity) => Promise<T>): Promise<T> {
+    const customer = AccessService.customerOf(principal);
+    return new TrustCenterService(this.db).inTenantOf(principal, slug, customer.orgId, (m, found) => work(m, found.scope, customer, found.trustCenter));
   }
 
   async acceptNda(principal: Principal, actor: Actor, input: { trustCenterSlug: string; version: number; signerName: string; signerTitle?: string | null }): Promise<NdaAcceptanceResult> {
-    const { vendor, customer, trustCenter } = await this.customerScope(principal, input.trustCenterSlug);
-    if (customer.orgId === vendor.orgId) return fail({ acceptance: null }, 'OWN_ORGANIZATION', null, 'Members do not sign their own NDA.');
-    const signerName = input.signerName.trim();
-    if (signerName.length === 0 || signerName.length > 200) {
-      return fail({ acceptance: null }, 'INVALID_SIGNATURE', 'signerName', 'Sign with your name (1-200 characters).');
-    }
-    return this.db.transaction(vendor.identity(customer.orgId), async (m) => {
+    return this.asCustomer(principal, input.trustCenterSlug, async (m, vendor, customer, trustCenter) => {
+      if (customer.orgId === vendor.orgId) return fail({ acceptance: null }, 'OWN_ORGANIZATION', null, 'Members do not sign their own NDA.');
+      const signerName = input.signerName.trim();
+      if (signerName.length === 0 || signerName.length > 200) {
+        return fail({ acceptance: null }, 'INVALID_SIGNATURE', 'signerName', 'Sign with your name (1-200 characters).');
+      }
       const template = trustCenter.currentNdaTemplateId ? await accessRepository.templateById(m, vendor, trustCenter.currentNdaTemplateId) : null;
       if (!template) return fail({ acceptance: null }, 'NO_NDA', null, 'This trust center has no NDA to accept.');
       if (template.version !== input.version) {
@@ -275,11 +288,12 @@ export class AccessService {
   }
 
   async requestAccess(principal: Principal, actor: Actor, input: { trustCenterSlug: string; documentIds?: string[] | null; reason?: string | null }, now = new Date()): Promise<AccessRequestResult> {
-    const { vendor, customer, trustCenter } = await this.customerScope(principal, input.trustCenterSlug);
     const none = { accessRequest: null };
-    if (customer.orgId === vendor.orgId) return fail(none, 'OWN_ORGANIZATION', null, 'Members already see their own documents.');
     try {
-      return await this.recordRequest(actor, input, vendor, customer, trustCenter, now);
+      return await this.asCustomer(principal, input.trustCenterSlug, async (m, vendor, customer, trustCenter) => {
+        if (customer.orgId === vendor.orgId) return fail(none, 'OWN_ORGANIZATION', null, 'Members already see their own documents.');
+        return this.recordRequest(m, actor, input, vendor, customer, trustCenter, now);
+      });
     } catch (error) {
       // Two identical requests at once: the partial unique index lets one through; the other is a duplicate.
       if (isUniqueViolation(error)) {
@@ -290,55 +304,53 @@ export class AccessService {
   }
 
   private async recordRequest(
-    actor: Actor, input: { documentIds?: string[] | null; reason?: string | null },
-    vendor: TenantScope, customer: { orgId: string; name: string; userId: string; email: string; emailVerified: boolean }, trustCenter: TrustCenterEntity, now: Date,
-  ) {
+    m: EntityManager, actor: Actor, input: { documentIds?: string[] | null; reason?: string | null },
+    vendor: TenantScope, customer: Customer, trustCenter: TrustCenterEntity, now: Date,
+  ): Promise<AccessRequestResult> {
     const none = { accessRequest: null };
-    return this.db.transaction(vendor.identity(customer.orgId), async (m) => {
-      const requested = [...new Set(input.documentIds ?? [])];
-      if (requested.length > 100) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', 'At most 100 documents per request.');
-      if (requested.length > 0) {
-        const docs = new Map((await documents.byIds(m, vendor, requested)).map((d) => [d.id, d]));
-        for (const id of requested) {
-          const doc = docs.get(id);
-          if (!doc || doc.visibility === 'PRIVATE' || !doc.currentVersionId) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', `No document ${id} on this trust center.`);
-          if (doc.visibility === 'PUBLIC') return fail(none, 'DOCUMENT_NOT_RESTRICTED', 'documentIds', `"${doc.title}" is public: download it directly.`);
-        }
-      } else if ((await documents.restrictedIds(m, vendor)).length === 0) {
-        return fail(none, 'NO_RESTRICTED_DOCUMENTS', null, 'This trust center has no restricted documents to request.');
+    const requested = [...new Set(input.documentIds ?? [])];
+    if (requested.length > 100) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', 'At most 100 documents per request.');
+    if (requested.length > 0) {
+      const docs = new Map((await documents.byIds(m, vendor, requested)).map((d) => [d.id, d]));
+      for (const id of requested) {
+        const doc = docs.get(id);
+        if (!doc || doc.visibility === 'PRIVATE' || !doc.currentVersionId) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', `No document ${id} on this trust center.`);
+        if (doc.visibility === 'PUBLIC') return fail(none, 'DOCUMENT_NOT_RESTRICTED', 'documentIds', `"${doc.title}" is public: download it directly.`);
       }
-      if (await accessRepository.openRequestOf(m, vendor, customer.userId)) {
-        return fail(none, 'ALREADY_REQUESTED', null, 'You already have an open request with this vendor; wait for its decision.');
-      }
-      const grants = await accessRepository.liveGrantDocumentIds(m, vendor, customer.orgId, now);
-      if (grants.all || (requested.length > 0 && requested.every((id) => grants.ids.has(id)))) {
-        return fail(none, 'ALREADY_GRANTED', null, 'Your organization already has access to these documents.');
-      }
+    } else if ((await documents.restrictedIds(m, vendor)).length === 0) {
+      return fail(none, 'NO_RESTRICTED_DOCUMENTS', null, 'This trust center has no restricted documents to request.');
+    }
+    if (await accessRepository.openRequestOf(m, vendor, customer.userId)) {
+      return fail(none, 'ALREADY_REQUESTED', null, 'You already have an open request with this vendor; wait for its decision.');
+    }
+    const grants = await accessRepository.liveGrantDocumentIds(m, vendor, customer.orgId, now);
+    if (grants.all || (requested.length > 0 && requested.every((id) => grants.ids.has(id)))) {
+      return fail(none, 'ALREADY_GRANTED', null, 'Your organization already has access to these documents.');
+    }
 
-      const decision = evaluateAccessPolicy(
-        { autoApproveDomains: trustCenter.autoApproveDomains, autoApproveOrgIds: trustCenter.autoApproveOrgIds, blockedDomains: trustCenter.blockedDomains, blockFreeMailDomains: trustCenter.blockFreeMailDomains },
-        { email: customer.email, orgId: customer.orgId, emailVerified: customer.emailVerified },
-      );
-      let request = await accessRepository.insertRequest(m, vendor, {
-        requesterOrgId: customer.orgId, requesterOrgName: customer.name, requesterUserId: customer.userId, requesterEmail: customer.email,
-        scope: requested.length > 0 ? 'DOCUMENTS' : 'ALL_RESTRICTED', documentIds: requested, reason: input.reason?.trim() || null, state: 'REQUESTED',
-      });
-      await accessRepository.addEvent(m, vendor, { requestId: request.id, fromState: null, toState: 'REQUESTED', actorUserId: customer.userId, reason: request.reason });
-      await auditLog.append(m, vendor, { ...auditActor(actor), action: 'access.requested', targetType: 'access_request', targetId: request.id, details: { customer: customer.name, documents: requested.length || 'all restricted' } });
-      await emitOwnEvent(m, { orgId: vendor.orgId, type: 'access.requested', data: { accessRequestId: request.id, expiresAt: null, reason: request.reason } }, now);
-      // The vendor's policy decides, or its deciders are told: either way the writes (grants, the request's new state,
-      // mail) run as the system in the vendor's tenant, since the database refuses them to a visitor.
-      const system = TenantScope.forSystem(vendor.orgId);
-      await this.db.actAs(m, system.identity());
-      if (decision.kind === 'AUTO_APPROVE' || decision.kind === 'BLOCKED') {
-        request = decision.kind === 'AUTO_APPROVE'
-          ? await this.approve(m, system, request, trustCenter, { actor, rule: decision.rule, decidedBy: null, reason: null, grantDays: null, now })
-          : await this.deny(m, system, request, { actor, rule: decision.rule, decidedBy: null, reason: `Refused by policy: ${decision.rule}`, now });
-      } else {
-        await this.mailDeciders(m, system, request);
-      }
-      return { accessRequest: request, errors: [] };
+    const decision = evaluateAccessPolicy(
+      { autoApproveDomains: trustCenter.autoApproveDomains, autoApproveOrgIds: trustCenter.autoApproveOrgIds, blockedDomains: trustCenter.blockedDomains, blockFreeMailDomains: trustCenter.blockFreeMailDomains },
+      { email: customer.email, orgId: customer.orgId, emailVerified: customer.emailVerified },
+    );
+    let request = await accessRepository.insertRequest(m, vendor, {
+      requesterOrgId: customer.orgId, requesterOrgName: customer.name, requesterUserId: customer.userId, requesterEmail: customer.email,
+      scope: requested.length > 0 ? 'DOCUMENTS' : 'ALL_RESTRICTED', documentIds: requested, reason: input.reason?.trim() || null, state: 'REQUESTED',
     });
+    await accessRepository.addEvent(m, vendor, { requestId: request.id, fromState: null, toState: 'REQUESTED', actorUserId: customer.userId, reason: request.reason });
+    await auditLog.append(m, vendor, { ...auditActor(actor), action: 'access.requested', targetType: 'access_request', targetId: request.id, details: { customer: customer.name, documents: requested.length || 'all restricted' } });
+    await emitOwnEvent(m, { orgId: vendor.orgId, type: 'access.requested', data: { accessRequestId: request.id, expiresAt: null, reason: request.reason } }, now);
+    // The vendor's policy decides, or its deciders are told: either way the writes (grants, the request's new state,
+    // mail) run as the system in the vendor's tenant, since the database refuses them to a visitor.
+    const system = TenantScope.forSystem(vendor.orgId);
+    await this.db.actAs(m, system.identity());
+    if (decision.kind === 'AUTO_APPROVE' || decision.kind === 'BLOCKED') {
+      request = decision.kind === 'AUTO_APPROVE'
+        ? await this.approve(m, system, request, trustCenter, { actor, rule: decision.rule, decidedBy: null, reason: null, grantDays: null, now })
+        : await this.deny(m, system, request, { actor, rule: decision.rule, decidedBy: null, reason: `Refused by policy: ${decision.rule}`, now });
+    } else {
+      await this.mailDeciders(m, system, request);
+    }
+    return { accessRequest: request, errors: [] };
   }
 
   // ---- vendor: decisions ---------------------------------------------------------------------------------------
