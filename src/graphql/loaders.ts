@@ -38,13 +38,9 @@ export class Prefetched {
     this.values.set(key, value);
   }
 
-  /** Whether `key` was read ahead (its value may be null). */
-  has(key: string): boolean {
-    return this.values.has(key);
-  }
-
-  get<T>(key: string): T | undefined {
-    return this.values.get(key) as T | undefined;
+  /** What was read ahead under `key` (which may be null), else what `read` reads now. */
+  async or<T>(key: string, read: () => Promise<T>): Promise<T> {
+    return this.values.has(key) ? (this.values.get(key) as T) : read();
   }
 }
 

@@ -11,7 +11,7 @@ import { documentPage } from '../documents/document.resolver';
 import { Document, DocumentConnection, toDocument } from '../documents/document.types';
 import { Organization } from '../tenancy/tenancy.types';
 import { TrustCenter } from '../trust-center/trust-center.types';
-import { AccessRequestEntity, type NdaTemplateEntity } from './access.entity';
+import { AccessRequestEntity } from './access.entity';
 import { toAccessPolicy, toAccessRequest, toAccessRequestEvent, toNdaAcceptance, toNdaTemplate } from './access.mappers';
 import { accessRepository } from './access.repository';
 import { AccessService } from './access.service';
@@ -156,10 +156,9 @@ export class TrustCenterAccessResolver {
     const entity = await ctx.loaders.trustCenter.load(orgKey(tc.orgId, tc.orgId));
     if (!entity?.currentNdaTemplateId) return null;
     const scope = authorize(ctx.principal, 'visit', { orgId: tc.orgId });
-    const key = currentNdaKey(scope, entity.currentNdaTemplateId);
-    const template = ctx.loaders.prefetched.has(key)
-      ? ctx.loaders.prefetched.get<NdaTemplateEntity | null>(key)!
-      : await ctx.db.transaction(scope.identity(), (m) => accessRepository.templateById(m, scope, entity.currentNdaTemplateId!));
+    const template = await ctx.loaders.prefetched.or(currentNdaKey(scope, entity.currentNdaTemplateId), () =>
+      ctx.db.transaction(scope.identity(), (m) => accessRepository.templateById(m, scope, entity.currentNdaTemplateId!)),
+    );
     return template ? toNdaTemplate(template) : null;
   }
 

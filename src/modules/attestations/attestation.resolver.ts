@@ -13,7 +13,7 @@ import type { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError } from '../common/errors';
 import { AddBridgeLetterInput, CreateAttestationInput, UpdateAttestationInput } from './attestation.inputs';
 import { AddBridgeLetterPayload, AttestationPayload } from './attestation.payloads';
-import { attestationRepository, type AttestationListFilter, type AttestationPageRow } from './attestation.repository';
+import { attestationRepository, type AttestationListFilter } from './attestation.repository';
 import { AttestationService, type AttestationResult } from './attestation.service';
 import { attestationDates, bridgeLetterFacts } from './attestation.facts';
 import {
@@ -68,9 +68,7 @@ export async function attestationPage(
   framework?: Framework | null,
 ) {
   const f = attestationPageFilter(statuses, args, framework);
-  const rows =
-    ctx.loaders.prefetched.get<AttestationPageRow[]>(attestationPageKey(scope, f)) ??
-    (await ctx.db.transaction(scope.identity(), (m) => attestationRepository.page(m, scope, f)));
+  const rows = await ctx.loaders.prefetched.or(attestationPageKey(scope, f), () => ctx.db.transaction(scope.identity(), (m) => attestationRepository.page(m, scope, f)));
   for (const row of rows) ctx.loaders.attestation.prime(orgKey(row.entity.orgId, row.entity.id), row.entity);
   return toPage(rows, f.limit, Boolean(f.after), (r) => encodeCursor([r.reportDate, r.entity.id]), (r) => toAttestation(r.entity));
 }

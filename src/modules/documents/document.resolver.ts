@@ -3,7 +3,6 @@ import type { Visibility } from '../../domain/document';
 import { actorOf, type RequestContext } from '../../graphql/context';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, PageArgs, toPage } from '../../graphql/connection';
 import { orgKey, Prefetched } from '../../graphql/loaders';
-import type { DocumentEntity } from './document.entity';
 import { authorize, isMember } from '../auth/authorize';
 import type { TenantScope } from '../auth/tenant-scope';
 import { DocumentService } from './document.service';
@@ -24,9 +23,9 @@ import {
 /** A page of a tenant's documents in creation order; visitors see PUBLIC and RESTRICTED ones that have a file. */
 export async function documentPage(ctx: RequestContext, scope: TenantScope, args: PageArgs): Promise<DocumentConnection> {
   const q = documentPageQuery(scope, args);
-  const rows =
-    ctx.loaders.prefetched.get<DocumentEntity[]>(documentPageKey(scope, q)) ??
-    (await ctx.db.transaction(scope.identity(), (m) => documentRepository.page(m, scope, q.visibilities, q.limit, q.after, q.onlyWithFile)));
+  const rows = await ctx.loaders.prefetched.or(documentPageKey(scope, q), () =>
+    ctx.db.transaction(scope.identity(), (m) => documentRepository.page(m, scope, q.visibilities, q.limit, q.after, q.onlyWithFile)),
+  );
   return toPage(rows, q.limit, Boolean(q.after), (d) => encodeCursor([d.createdAt.toISOString(), d.id]), toDocument);
 }
 

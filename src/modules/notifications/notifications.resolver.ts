@@ -169,7 +169,6 @@ export class TrustCenterSubprocessorsResolver {
   @FieldResolver(() => [Subprocessor], { description: 'The vendor\'s subprocessors (public on a published trust center).' })
   async subprocessors(@Root() tc: TrustCenter, @Ctx() ctx: RequestContext): Promise<Subprocessor[]> {
     const scope = authorize(ctx.principal, 'visit', { orgId: tc.orgId });
-    const prefetched = ctx.loaders.prefetched.get<SubprocessorEntity[]>(subprocessorsKey(scope));
-    return (prefetched ?? (await subprocessors(ctx).list(scope))).map(toSubprocessor);
+    return (await ctx.loaders.prefetched.or(subprocessorsKey(scope), () => subprocessors(ctx).list(scope))).map(toSubprocessor);
   }
 }

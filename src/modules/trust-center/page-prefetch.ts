@@ -6,16 +6,13 @@ import type { RequestContext } from '../../graphql/context';
 import { orgKey } from '../../graphql/loaders';
 import { currentNdaKey } from '../access/access.resolver';
 import { accessRecords } from '../access/access.service';
-import type { NdaTemplateEntity } from '../access/access.entity';
 import { attestationPageFilter, attestationPageKey } from '../attestations/attestation.resolver';
 import type { AttestationEntity } from '../attestations/attestation.entity';
 import type { AttestationPageRow } from '../attestations/attestation.repository';
 import { attestations } from '../attestations/attestation.service';
 import type { TenantScope } from '../auth/tenant-scope';
 import { documentPageKey, documentPageQuery } from '../documents/document.resolver';
-import type { DocumentEntity } from '../documents/document.entity';
 import { documents } from '../documents/document.service';
-import type { SubprocessorEntity } from '../notifications/notifications.entity';
 import { subprocessorsKey } from '../notifications/notifications.resolver';
 import { subprocessorRecords } from '../notifications/subprocessors.service';
 import type { TrustCenterEntity } from './trust-center.entity';
@@ -82,7 +79,7 @@ export function pagePrefetch(info: GraphQLResolveInfo): PagePrefetch {
   // A field selected twice with different arguments (aliases): the first is read ahead, the others read on their own.
   const attestationArgs = selected.get('attestations')?.[0];
   const attestationPage = firstPage(attestationArgs);
-  const framework = (attestationArgs?.framework ?? null) as Framework | null;
+  const reports = attestationPage ? attestationPageFilter(['PUBLISHED'], attestationPage, (attestationArgs?.framework ?? null) as Framework | null) : null;
   const documentPage = firstPage(selected.get('documents')?.[0]);
   const wantsNda = selected.has('nda');
   const wantsSubprocessors = selected.has('subprocessors');
@@ -90,11 +87,14 @@ export function pagePrefetch(info: GraphQLResolveInfo): PagePrefetch {
   return {
     parts(scope) {
       const parts: Record<string, JsonPart<unknown>> = {};
-      if (attestationPage) {
-        parts.attestations = attestations.pagePart(scope, attestationPageFilter(['PUBLISHED'], attestationPage, framework), true);
+      if (reports) {
+        parts.attestations = attestations.pagePart(scope, reports, true);
         parts.typeIIPeriods = attestations.typeIIPeriodsPart(scope, null);
       }
-      if (documentPage) parts.documents = documents.pagePart(scope, ...documentPageArgs(scope, documentPage));
+      if (documentPage) {
+        const q = documentPageQuery(scope, documentPage);
+        parts.documents = documents.pagePart(scope, q.visibilities, q.limit, q.after, q.onlyWithFile);
+      }
       if (wantsNda) parts.nda = accessRecords.ndaTemplatePart(scope, trustCenters.currentNdaTemplateIdSql(scope));
       if (wantsSubprocessors) parts.subprocessors = subprocessorRecords.part(scope);
       return parts;
@@ -102,9 +102,9 @@ export function pagePrefetch(info: GraphQLResolveInfo): PagePrefetch {
 
     prime(ctx, scope, trustCenter, read) {
       const { prefetched } = ctx.loaders;
-      if (attestationPage && read.attestations) {
+      if (reports && read.attestations) {
         const rows = read.attestations as AttestationPageRow[];
-        prefetched.set(attestationPageKey(scope, attestationPageFilter(['PUBLISHED'], attestationPage, framework)), rows);
+        prefetched.set(attestationPageKey(scope, reports), rows);
         for (const row of rows) ctx.loaders.bridgeLetters.prime(orgKey(scope.orgId, row.entity.id), row.bridgeLetters ?? []);
         // Every Type II period was read: each framework on the page gets all of its own (what the loader would read).
         const periods = new Map<string, AttestationEntity[]>();
@@ -112,15 +112,9 @@ export function pagePrefetch(info: GraphQLResolveInfo): PagePrefetch {
         for (const period of read.typeIIPeriods as AttestationEntity[]) periods.get(period.framework)?.push(period);
         for (const [fw, list] of periods) ctx.loaders.typeIIPeriods.prime(orgKey(scope.orgId, fw), list);
       }
-      if (documentPage && read.documents) prefetched.set(documentPageKey(scope, documentPageQuery(scope, documentPage)), read.documents as DocumentEntity[]);
-      if (wantsNda && trustCenter.currentNdaTemplateId) prefetched.set(currentNdaKey(scope, trustCenter.currentNdaTemplateId), (read.nda ?? null) as NdaTemplateEntity | null);
-      if (wantsSubprocessors && read.subprocessors) prefetched.set(subprocessorsKey(scope), read.subprocessors as SubprocessorEntity[]);
+      if (documentPage && read.documents) prefetched.set(documentPageKey(scope, documentPageQuery(scope, documentPage)), read.documents);
+      if (wantsNda && trustCenter.currentNdaTemplateId) prefetched.set(currentNdaKey(scope, trustCenter.currentNdaTemplateId), read.nda ?? null);
+      if (wantsSubprocessors && read.subprocessors) prefetched.set(subprocessorsKey(scope), read.subprocessors);
     },
   };
-}
-
-/** documents.pagePart's arguments for the page the `documents` resolver would read. */
-function documentPageArgs(scope: TenantScope, page: PageArgs): Parameters<typeof documents.pagePart> extends [TenantScope, ...infer R] ? R : never {
-  const q = documentPageQuery(scope, page);
-  return [q.visibilities, q.limit, q.after, q.onlyWithFile];
 }
