@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { getHeapStatistics } from 'node:v8';
+import { HEAP_PLAN } from './runtime/heap';
 import { ConfigError, loadConfig, type AppConfig } from './config/config';
 import { prepareDatabase } from './db/bootstrap';
 import { createDataSource } from './db/data-source';
@@ -55,6 +57,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  logger.info('memory budget', {
+    heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / (1024 * 1024)),
+    plan: process.env[HEAP_PLAN] ?? 'Node defaults (started without dist/src/start.js)',
+  });
   const nodeMajor = Number(process.versions.node.split('.')[0]);
   if (nodeMajor < 22) {
     // One line instead of the AWS SDK's multi-line banner: the versions locked here work on Node 20.19+.

@@ -8,12 +8,13 @@ import { ensureDatabase, migrate } from '../../src/db/bootstrap';
 import { appRoleUrl } from '../../src/db/data-source';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/modules/storage/embedded-s3';
+import { budgetedNodeArgs, HEAP_PLAN } from '../../src/runtime/heap';
 
 /**
  * What `npm run faults` and `npm run soak` run against: an embedded PostgreSQL and an embedded S3 of their own (files in
  * one temporary folder, deleted at the end), the schema migrated, and the API as a child process started the way
- * production starts it (`node dist/src/main.js`, NODE_ENV=production, MIGRATE_ON_START=false), so it can be stopped,
- * signalled and measured from outside. Everything listens on 127.0.0.1 only.
+ * production starts it (`node dist/src/main.js` with the memory budget `dist/src/start.js` gives it,
+ * NODE_ENV=production, MIGRATE_ON_START=false), so it can be stopped, signalled and measured from outside. Everything listens on 127.0.0.1 only.
  */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const MAIN_JS = path.resolve(__dirname, '..', '..', 'src', 'main.js');
@@ -145,7 +146,9 @@ export class Stack {
   /** `node dist/src/main.js` as a child; resolves once it prints its URL. */
   async startServer(overrides: Record<string, string> = {}): Promise<ServerProcess> {
     mkdirSync(path.join(this.dir, 'data'), { recursive: true });
-    const proc = spawn(process.execPath, ['--enable-source-maps', MAIN_JS], { cwd: REPO_ROOT, env: this.serverEnv(overrides), stdio: ['ignore', 'pipe', 'pipe'] });
+    // With the memory budget's flags, as dist/src/start.js starts it, but directly: this pid is the server's.
+    const heap = budgetedNodeArgs();
+    const proc = spawn(process.execPath, ['--enable-source-maps', ...heap.args, MAIN_JS], { cwd: REPO_ROOT, env: { ...this.serverEnv(overrides), [HEAP_PLAN]: heap.reason }, stdio: ['ignore', 'pipe', 'pipe'] });
     const logs: string[] = [];
     const keep = (line: string): void => {
       if (!line.trim()) return;

@@ -48,7 +48,7 @@ export interface BenchReport {
   startedAt: string;
   finishedAt: string;
   mode: 'quick' | 'full';
-  settings: { connections: number; durationSec: number; warmupSec: number; logLevel: string; database: string };
+  settings: { connections: number; durationSec: number; warmupSec: number; logLevel: string; database: string; serverNodeArgs?: string };
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string; loadAverageAtStart: number[] };
   sizes: SizeReport[];
   targets: TargetCheck[];
@@ -132,7 +132,7 @@ export function markdown(report: BenchReport): string {
   const m = report.machine;
   lines.push(`# trust-portal bench (${report.mode})`, '');
   lines.push(`${report.startedAt} to ${report.finishedAt}. ${m.cpus} x ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}; load average at start ${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}.`);
-  lines.push(`${report.settings.connections} connections, ${report.settings.durationSec} s per scenario after ${report.settings.warmupSec} s of warm-up; server NODE_ENV=production, LOG_LEVEL=${report.settings.logLevel}; PostgreSQL: ${report.settings.database}.`, '');
+  lines.push(`${report.settings.connections} connections, ${report.settings.durationSec} s per scenario after ${report.settings.warmupSec} s of warm-up; server NODE_ENV=production, LOG_LEVEL=${report.settings.logLevel}, node flags \`${report.settings.serverNodeArgs ?? '(none recorded)'}\`; PostgreSQL: ${report.settings.database}.`, '');
   for (const size of report.sizes) {
     const d = size.dataset;
     const r = d.rows;

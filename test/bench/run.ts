@@ -10,6 +10,7 @@ import { appRoleUrl } from '../../src/db/data-source';
 import { freePort, startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { signDevToken } from '../../src/modules/auth/jwt';
 import { Storage } from '../../src/modules/storage/storage';
+import { budgetedNodeArgs, HEAP_PLAN } from '../../src/runtime/heap';
 import type { CapturedStatement } from './capture-hook';
 import { buildDataset, plannedRows, type BenchDataset, type DatasetSpec } from './dataset';
 import { profileStatements, runHttp, runReplay, type LoadResult, type StatementProfile } from './load';
@@ -77,6 +78,12 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const RESULTS_DIR = path.join(REPO_ROOT, 'test', 'bench', 'results');
 const SERVER_ENTRY = path.join(REPO_ROOT, 'dist', 'src', 'main.js');
 const PRELOAD = path.join(__dirname, 'capture-hook.js');
+/**
+ * The server runs as `npm start` and the Docker image run it (dist/src/start.js): with the memory budget's flags
+ * (src/runtime/heap.ts), given here directly so the measured pid is the server's on every Node version. Flags in
+ * BENCH_SERVER_NODE_ARGS or NODE_OPTIONS win, as an operator's do.
+ */
+const serverHeap = budgetedNodeArgs((process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean));
 const BUCKET = 'trust-portal-bench';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -148,7 +155,7 @@ async function startServer(infra: Infra, db: { ownerUrl: string; appPassword: st
     ...(captureFile ? { TP_BENCH_CAPTURE_FILE: captureFile } : {}),
   };
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the measured server.
-  const child = spawnNode(label, SERVER_ENTRY, { env, preload: [PRELOAD], logDir: infra.tmp, nodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean) });
+  const child = spawnNode(label, SERVER_ENTRY, { env: { ...env, [HEAP_PLAN]: serverHeap.reason }, preload: [PRELOAD], logDir: infra.tmp, nodeArgs: serverHeap.args });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   let exited = false;
@@ -520,7 +527,7 @@ async function main(): Promise<void> {
     startedAt,
     finishedAt: new Date().toISOString(),
     mode: options.mode,
-    settings: { connections: options.connections, durationSec: options.durationSec, warmupSec: options.warmupSec, logLevel: options.logLevel, database: infra.databaseLabel },
+    settings: { connections: options.connections, durationSec: options.durationSec, warmupSec: options.warmupSec, logLevel: options.logLevel, database: infra.databaseLabel, serverNodeArgs: serverHeap.args.join(' ') },
     machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.versions.node, platform: `${os.platform()} ${os.release()}`, loadAverageAtStart },
     sizes,
     targets: evaluateTargets(sizes),
