@@ -25,6 +25,7 @@ import { ExceptionResponses1795713000000 } from './1795713000000-exception-respo
 import { VendorReviews1795713100000 } from './1795713100000-vendor-reviews';
 import { TypeIIInProgressPolicy1795713100001 } from './1795713100001-type-ii-in-progress-policy';
 import { VendorStatusIndex1795713200000 } from './1795713200000-vendor-status-index';
+import { LookupByIdIndexes1795713300000 } from './1795713300000-lookup-by-id-indexes';
 
 /** Every migration in order. A generated migration is added here by hand (a test checks none is missing). */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -54,4 +55,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   VendorReviews1795713100000,
   TypeIIInProgressPolicy1795713100001,
   VendorStatusIndex1795713200000,
+  LookupByIdIndexes1795713300000,
 ];

@@ -1,8 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { ApiKeyScope } from '../../domain/api-keys';
 
 /** An organization's API key. The secret itself is never stored: only its SHA-256. */
 @Entity({ name: 'api_keys' })
+// A partner request's key lookup by id before the tenant is known (migration LookupByIdIndexes).
+@Index('api_keys_id_idx', ['id'])
 export class ApiKeyEntity {
   @PrimaryColumn({ name: 'org_id', type: 'uuid', primaryKeyConstraintName: 'api_keys_pkey' })
   orgId: string;

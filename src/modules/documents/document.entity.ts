@@ -5,6 +5,8 @@ import type { DocumentKind, Visibility } from '../../domain/document';
 /** A file a vendor publishes: metadata here, bytes in S3 by version. */
 @Entity({ name: 'documents' })
 @Index('documents_org_id_created_at_idx', ['orgId', 'createdAt'])
+// The download's lookup by id before the tenant is known (migration LookupByIdIndexes; docs/scaling.md).
+@Index('documents_id_idx', ['id'])
 @Check('documents_kind_check', `kind IN ('SOC_REPORT', 'BRIDGE_LETTER', 'PEN_TEST', 'POLICY', 'CERTIFICATE', 'INSURANCE', 'QUESTIONNAIRE', 'OTHER')`)
 @Check('documents_visibility_check', `visibility IN ('PUBLIC', 'RESTRICTED', 'PRIVATE')`)
 export class DocumentEntity {
