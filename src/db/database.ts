@@ -19,6 +19,12 @@ export interface TransactionOptions {
    * ONLY), or that must commit whatever the rest of the request does. Say why at the call site.
    */
   own?: boolean;
+  /**
+   * The unit only reads. In a mutation whose field is marked `readsFirst` (readSessionPlugin), such a unit joins the
+   * read transaction the request began for authentication instead of opening one of its own; call `endReads()` once
+   * the reads are done, before slow work outside the database.
+   */
+  read?: boolean;
 }
 
 export class Database {
@@ -46,7 +52,11 @@ export class Database {
   async transaction<T>(scope: DbScope, work: (manager: EntityManager) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const values = identityValues(scope);
     const session = currentQueryStats()?.readSession;
-    if (session?.accepting && !options.own) return session.run(values, (manager) => this.tagged(scope, manager, work));
+    if (session?.accepting && !options.own) {
+      if (!session.takesOnlyReads || options.read || session.insideUnit) return session.run(values, (manager) => this.tagged(scope, manager, work));
+      // A mutation's unit that may write: the reads are over (COMMIT); it runs in a transaction of its own.
+      await this.endReads();
+    }
     return this.dataSource.transaction(async (manager) => {
       await manager.query(SET_IDENTITY, [...values]);
       return this.tagged(scope, manager, work);
@@ -71,6 +81,18 @@ export class Database {
       if (outer) tagging.set(manager, outer);
       else tagging.delete(manager);
     }
+  }
+
+  /**
+   * Ends the request's read session now (COMMIT, connection back to the pool): later units run in transactions of their
+   * own. A mutation that read in the session calls this before storage or CPU work, so no transaction waits on it.
+   */
+  async endReads(): Promise<void> {
+    const stats = currentQueryStats();
+    const session = stats?.readSession;
+    if (!stats || !session) return;
+    stats.readSession = undefined;
+    await session.close();
   }
 
   /** A read session for one GraphQL query operation (opened lazily by its first unit; see src/db/read-session.ts). */

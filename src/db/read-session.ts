@@ -68,6 +68,7 @@ export class ReadSession {
   private current: IdentityValues | null = null;
   private tail: Promise<void> = Promise.resolve();
   private closing = false;
+  private onlyReads = false;
   /** Transactions this session opened (one unless a unit failed): for tests and the request log. */
   transactions = 0;
 
@@ -76,6 +77,24 @@ export class ReadSession {
     private readonly dataSource: DataSource,
     private readonly slots: SessionSlots | null,
   ) {}
+
+  /**
+   * A mutation's session: it keeps the reads the request began (authentication) for units that say they only read
+   * (`Database.transaction(..., { read: true })`); any other unit ends it first (see Database.transaction).
+   */
+  keepForReads(): void {
+    this.onlyReads = true;
+  }
+
+  /** Whether only units marked as reads may join (a mutation's session). */
+  get takesOnlyReads(): boolean {
+    return this.onlyReads;
+  }
+
+  /** Whether the caller runs inside one of this session's units (a nested `Database.transaction` joins it). */
+  get insideUnit(): boolean {
+    return this.nested();
+  }
 
   /** Whether new units may join (false once closing, and always when sessions are off). */
   get accepting(): boolean {

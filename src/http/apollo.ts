@@ -1,4 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { AppConfig } from '../config/config';
 import type { Database } from '../db/database';
@@ -39,13 +40,24 @@ function loggingPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
 }
 
 /**
+ * Whether every root field of a mutation is marked `@Extensions({ readsFirst: true })`: it reads what it decides on
+ * first, then ends the reads itself (`Database.endReads`) before any other work, so the read transaction the request
+ * began for authentication can take those reads too (one read and one write transaction instead of three).
+ */
+function readsFirst(operation: OperationDefinitionNode, schema: GraphQLSchema): boolean {
+  const fields = schema.getMutationType()?.getFields();
+  const selections = operation.selectionSet.selections;
+  return selections.length > 0 && selections.every((s) => s.kind === Kind.FIELD && fields?.[s.name.value]?.extensions?.readsFirst === true);
+}
+
+/**
  * One read transaction per query operation (issue 16, item 1). The request's QueryStats (set around Apollo by
  * src/http/graphql.ts and trust-page.plugin.ts) carries a read session that every `Database.transaction` joins
  * (src/db/read-session.ts): /graphql opens one for the whole request, so the caller's authentication (a read, see
- * principal.ts) shares it. Once the operation is known: a `query` keeps it (or gets one), anything else ends it, so a
- * mutation keeps a transaction per unit of work. It is committed and its connection released as soon as execution
- * ends, before the response is serialized; the routes close it again after execution (a no-op then) in case
- * execution never started.
+ * principal.ts) shares it. Once the operation is known: a `query` keeps it (or gets one); a mutation marked
+ * `readsFirst` keeps it for its reads (see readsFirst); anything else ends it, so a mutation has a transaction per unit
+ * of work. It is committed and its connection released as soon as execution ends, before the response is serialized;
+ * the routes close it again after execution (a no-op then) in case execution never started.
  */
 export function readSessionPlugin(db: Database): ApolloServerPlugin<RequestContext> {
   return {
@@ -53,9 +65,13 @@ export function readSessionPlugin(db: Database): ApolloServerPlugin<RequestConte
       const stats = currentQueryStats();
       if (!stats) return;
       return {
-        async didResolveOperation({ operation }) {
+        async didResolveOperation({ operation, schema }) {
           if (operation?.operation === 'query') {
             if (!stats.readSession?.accepting) stats.readSession = db.readSession();
+            return;
+          }
+          if (operation?.operation === 'mutation' && stats.readSession?.accepting && readsFirst(operation, schema)) {
+            stats.readSession.keepForReads();
             return;
           }
           const session = stats.readSession;

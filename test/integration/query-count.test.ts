@@ -1,6 +1,7 @@
 import { addDays, addMonths, todayUtc } from '../../src/domain/calendar-date';
 import { startTestApp, type TestApp } from '../support/harness';
 import { createAttestation, createOrg, expectNoErrors, newUser, type TestOrg } from '../support/factories';
+import { APP_ROLE } from '../../src/db/data-source';
 import { createDocumentWithFile, customerWithDomain, download, grantedCustomer, publishNda, requestAccess, setAccessPolicy, vendorWithRestrictedDocument } from '../support/documents';
 import { TRUST_CENTER_PAGE } from '../bench/scenarios';
 
@@ -219,11 +220,45 @@ test("a granted customer's restricted download decides in ONE statement beside i
   // The watermarked copy now exists: the second download is the bench's (c) (checks, HEAD, record, presign).
   const r = await download(app, documentId, { token: customer.owner.token, org: customer.slug });
   expect(r.data!.requestDocumentDownload.errors).toEqual([]);
-  expect(r.transactions).toBe(3); // the caller's authentication (read session), the decision, the record
-  // Was 25. The decision: BEGIN, set_config (document lookup), the document's tenant, set_config (the customer in
+  // One read transaction (the caller's authentication, then the decision: the mutation is readsFirst), ended before
+  // the storage work; one write transaction (the record). Was 3: the decision had a transaction of its own.
+  expect(r.transactions).toBe(2);
+  // Was 25, then 21. The decision: set_config (document lookup), the document's tenant, set_config (the customer in
   // the vendor's tenant), ONE statement for document, current version, trust center, live grant and NDA acceptances
-  // (was five), COMMIT.
-  expect(r.statements).toBeLessThanOrEqual(21);
+  // (was five), in the authentication's transaction (its BEGIN and COMMIT are no longer the decision's own).
+  expect(r.statements).toBeLessThanOrEqual(19);
+});
+
+test('while a download is at work in storage, none of its transactions is open (the read session ended first)', async () => {
+  const { vendor, documentId } = await vendorWithRestrictedDocument(app);
+  const customer = await createOrg(app, { prefix: 'dl-idle' });
+  await grantedCustomer(app, vendor, customer, documentId);
+  // Observe from inside the storage calls: the app's connections that are in a transaction at that moment.
+  const seen: string[] = [];
+  const inTransaction = async (): Promise<void> => {
+    const { rows } = await app.owner.query(
+      `SELECT state FROM pg_stat_activity WHERE datname = current_database() AND usename = $1 AND xact_start IS NOT NULL`,
+      [APP_ROLE],
+    );
+    seen.push(...rows.map((row: { state: string }) => row.state));
+  };
+  const storage = app.storage as unknown as Record<'head' | 'read', (...args: unknown[]) => Promise<unknown>>;
+  const original = { head: storage.head, read: storage.read };
+  for (const name of ['head', 'read'] as const) {
+    storage[name] = async (...args: unknown[]) => {
+      await inTransaction();
+      return original[name].apply(app.storage, args);
+    };
+  }
+  try {
+    for (let i = 0; i < 2; i++) {
+      const r = await download(app, documentId, { token: customer.owner.token, org: customer.slug });
+      expect(r.data!.requestDocumentDownload.errors).toEqual([]);
+    }
+  } finally {
+    Object.assign(storage, original);
+  }
+  expect(seen).toEqual([]);
 });
 
 test('an auto-approved access request is one write transaction after the caller is known (the slug lookup included)', async () => {

@@ -128,6 +128,48 @@ test('a write inside the session is refused by PostgreSQL; { own: true } runs it
   expect(checkedOut()).toBe(0);
 });
 
+test("a mutation's session (keepForReads) takes units marked as reads; any other unit ends it first and runs on its own", async () => {
+  const stats: QueryStats = { statements: 0, readSession: app.db.readSession() };
+  const session = stats.readSession!;
+  const result = await withQueryStats(stats, async () => {
+    try {
+      const auth = await app.db.transaction(DbScope.user(randomUUID()), async (m) => ({ pid: await backend(m), readOnly: await setting(m, 'transaction_read_only') }));
+      session.keepForReads();
+      const read = await app.db.transaction(DbScope.system(randomUUID()), async (m) => ({ pid: await backend(m), readOnly: await setting(m, 'transaction_read_only') }), { read: true });
+      // Unmarked: it may write, so the reads end first (it must never run inside the READ ONLY transaction).
+      const write = await app.db.transaction(DbScope.user(randomUUID()), async (m) => {
+        await m.query(`UPDATE users SET last_seen_at = now() WHERE false`);
+        return setting(m, 'transaction_read_only');
+      });
+      const sessionAfter = currentQueryStats()!.readSession;
+      // A read after that: the session is gone, so a transaction of its own.
+      const late = await app.db.transaction(DbScope.system(randomUUID()), (m) => setting(m, 'transaction_read_only'), { read: true });
+      return { auth, read, write, sessionAfter, late };
+    } finally {
+      await stats.readSession?.close();
+    }
+  });
+  expect(result.auth.readOnly).toBe('on');
+  expect(result.read).toEqual(result.auth); // the same connection, the same READ ONLY transaction
+  expect(result.write).toBe('off');
+  expect(result.sessionAfter).toBeUndefined();
+  expect(result.late).toBe('off');
+  expect(session.transactions).toBe(1);
+  expect(checkedOut()).toBe(0);
+});
+
+test('endReads commits the session and gives its connection back; later units run in transactions of their own', async () => {
+  const stats: QueryStats = { statements: 0, readSession: app.db.readSession() };
+  await withQueryStats(stats, async () => {
+    await app.db.transaction(DbScope.system(randomUUID()), (m) => org(m));
+    expect(checkedOut()).toBe(1);
+    await app.db.endReads();
+    expect(checkedOut()).toBe(0);
+    expect(currentQueryStats()!.readSession).toBeUndefined();
+    await app.db.endReads(); // nothing left to end: a no-op
+  });
+});
+
 test('units that arrive once the session is closing run in transactions of their own', async () => {
   const orgId = randomUUID();
   const stats: QueryStats = { statements: 0, readSession: app.db.readSession() };

@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Extensions, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import type { AccessState } from '../../domain/access';
 import { DbScope } from '../../db/db-scope';
 import { actorOf, type RequestContext } from '../../graphql/context';
@@ -97,6 +97,8 @@ export class AccessMutationsResolver {
     return { accessRequest: r.accessRequest ? toAccessRequest(r.accessRequest, ctx.now()) : null, errors: r.errors };
   }
 
+  // Its decision is read in the request's read transaction (authentication's), ended before storage work.
+  @Extensions({ readsFirst: true })
   @Mutation(() => DownloadPayload, {
     description:
       'A short-lived download link for a document: PUBLIC ones for anyone; RESTRICTED ones for customers holding a live grant ' +

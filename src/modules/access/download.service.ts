@@ -66,6 +66,8 @@ export class DownloadService {
 
   async request(principal: Principal, actor: Actor, documentId: string, now = new Date()): Promise<DownloadResult> {
     const decided = await this.decide(principal, documentId, now);
+    // The decision is read; no transaction stays open over what follows (storage, stamping).
+    await this.db.endReads();
     if ('errors' in decided) return decided;
     const plan = decided;
     let file: { key: string; sizeBytes: number };
@@ -84,7 +86,10 @@ export class DownloadService {
     };
   }
 
-  /** Step 1: who may have which file (a read transaction). */
+  /**
+   * Step 1: who may have which file (a read transaction: through GraphQL, the one the request began for the caller's
+   * authentication, the mutation being `readsFirst`).
+   */
   private async decide(principal: Principal, documentId: string, now: Date): Promise<DownloadPlan | DownloadResult> {
     // Find the document's tenant under the narrow document-id lookup, then act as that tenant.
     return this.db.transaction(DbScope.documentLookup(documentId, principal.user?.id ?? null), async (m): Promise<DownloadPlan | DownloadResult> => {
@@ -139,7 +144,7 @@ export class DownloadService {
         version: { id: version.id, version: version.version, storageKey: version.storageKey, sizeBytes: Number(version.sizeBytes), fileName: version.fileName, contentType: version.contentType },
         watermark: restrictedPath && version.contentType === 'application/pdf',
       };
-    });
+    }, { read: true });
   }
 
   /** Step 2, outside any transaction: the object to sign a URL for (the original, or this recipient's stamped copy). */
