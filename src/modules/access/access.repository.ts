@@ -93,7 +93,15 @@ export const accessRepository = {
   },
 
   async openRequestOf(m: EntityManager, scope: TenantScope, userId: string): Promise<AccessRequestEntity | null> {
-    return m.getRepository(AccessRequestEntity).findOne({ where: { orgId: scope.orgId, requesterUserId: userId, state: 'REQUESTED' } });
+    return selectPart(m, accessRepository.openRequestPart(scope, userId));
+  },
+
+  /** `openRequestOf` as a JSON part (json-parts.ts). A partial unique index allows one open request per user. */
+  openRequestPart(scope: TenantScope, userId: string): JsonPart<AccessRequestEntity | null> {
+    return rowPart(
+      (p) => `SELECT r.* FROM access_requests r WHERE r.org_id = ${p.add(scope.orgId)} AND r.requester_user_id = ${p.add(userId)} AND r.state = 'REQUESTED' LIMIT 1`,
+      (row, m) => entityFromJson(m, AccessRequestEntity, row),
+    );
   },
 
   async hasRequestFrom(m: EntityManager, scope: TenantScope, customerOrgId: string): Promise<boolean> {
@@ -150,11 +158,19 @@ export const accessRepository = {
   },
 
   async liveGrantDocumentIds(m: EntityManager, scope: TenantScope, customerOrgId: string, now: Date): Promise<{ all: boolean; ids: Set<string> }> {
-    const rows: { document_id: string | null }[] = await m.query(
-      `SELECT document_id FROM access_grants WHERE org_id = $1 AND customer_org_id = $2 AND revoked_at IS NULL AND expires_at > $3`,
-      [scope.orgId, customerOrgId, now],
-    );
-    return { all: rows.some((r) => r.document_id === null), ids: new Set(rows.filter((r) => r.document_id).map((r) => r.document_id!)) };
+    return selectPart(m, accessRepository.liveGrantDocumentIdsPart(scope, customerOrgId, now));
+  },
+
+  /** `liveGrantDocumentIds` as a JSON part (json-parts.ts): `all` when a live grant covers the whole trust center. */
+  liveGrantDocumentIdsPart(scope: TenantScope, customerOrgId: string, now: Date): JsonPart<{ all: boolean; ids: Set<string> }> {
+    return {
+      sql: (p) => `SELECT coalesce(json_agg(document_id), '[]'::json) FROM access_grants WHERE org_id = ${p.add(scope.orgId)}
+                   AND customer_org_id = ${p.add(customerOrgId)} AND revoked_at IS NULL AND expires_at > ${p.add(now)}`,
+      decode: (value) => {
+        const ids = value as (string | null)[];
+        return { all: ids.includes(null), ids: new Set(ids.filter((id): id is string => id !== null)) };
+      },
+    };
   },
 
   // ---- as the notifications module's events and reminders describe them -----------------------------------------

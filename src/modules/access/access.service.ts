@@ -9,7 +9,7 @@ import {
   type NdaPolicy,
 } from '../../domain/access';
 import type { Database } from '../../db/database';
-import type { JsonPart, SqlParams } from '../../db/json-parts';
+import { NO_PART, selectParts, type JsonPart, type SqlParams } from '../../db/json-parts';
 import { DbScope } from '../../db/db-scope';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { mailRecipients, queueMail, requireMailSettings, type MailSettings } from '../mail/mail.service';
@@ -310,20 +310,28 @@ export class AccessService {
     const none = { accessRequest: null };
     const requested = [...new Set(input.documentIds ?? [])];
     if (requested.length > 100) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', 'At most 100 documents per request.');
+    // Every check's data in one statement (json-parts.ts): the requested documents (or whether any is restricted),
+    // the user's open request, the organization's live grants.
+    const checks = await selectParts(m, {
+      docs: requested.length > 0 ? documents.byIdsPart(vendor, requested) : NO_PART,
+      restricted: requested.length > 0 ? NO_PART : documents.restrictedIdsPart(vendor),
+      open: accessRepository.openRequestPart(vendor, customer.userId),
+      grants: accessRepository.liveGrantDocumentIdsPart(vendor, customer.orgId, now),
+    });
     if (requested.length > 0) {
-      const docs = new Map((await documents.byIds(m, vendor, requested)).map((d) => [d.id, d]));
+      const docs = new Map((checks.docs ?? []).map((d) => [d.id, d]));
       for (const id of requested) {
         const doc = docs.get(id);
         if (!doc || doc.visibility === 'PRIVATE' || !doc.currentVersionId) return fail(none, 'DOCUMENT_NOT_FOUND', 'documentIds', `No document ${id} on this trust center.`);
         if (doc.visibility === 'PUBLIC') return fail(none, 'DOCUMENT_NOT_RESTRICTED', 'documentIds', `"${doc.title}" is public: download it directly.`);
       }
-    } else if ((await documents.restrictedIds(m, vendor)).length === 0) {
+    } else if ((checks.restricted ?? []).length === 0) {
       return fail(none, 'NO_RESTRICTED_DOCUMENTS', null, 'This trust center has no restricted documents to request.');
     }
-    if (await accessRepository.openRequestOf(m, vendor, customer.userId)) {
+    if (checks.open) {
       return fail(none, 'ALREADY_REQUESTED', null, 'You already have an open request with this vendor; wait for its decision.');
     }
-    const grants = await accessRepository.liveGrantDocumentIds(m, vendor, customer.orgId, now);
+    const grants = checks.grants;
     if (grants.all || (requested.length > 0 && requested.every((id) => grants.ids.has(id)))) {
       return fail(none, 'ALREADY_GRANTED', null, 'Your organization already has access to these documents.');
     }

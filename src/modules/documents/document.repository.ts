@@ -37,9 +37,18 @@ export const documentRepository = {
   },
 
   async byIds(m: EntityManager, scope: TenantScope, ids: readonly string[]): Promise<DocumentEntity[]> {
+    if (!ids.some(isUuid)) return [];
+    return selectPart(m, documentRepository.byIdsPart(scope, ids));
+  },
+
+  /** `byIds` as a JSON part (json-parts.ts); ids that are not uuids match nothing. */
+  byIdsPart(scope: TenantScope, ids: readonly string[]): JsonPart<DocumentEntity[]> {
     const valid = ids.filter(isUuid);
-    if (valid.length === 0) return [];
-    return m.getRepository(DocumentEntity).createQueryBuilder('d').where('d.org_id = :orgId AND d.id = ANY(:ids)', { orgId: scope.orgId, ids: valid }).getMany();
+    return rowsPart(
+      (p) => `SELECT d.* FROM documents d WHERE d.org_id = ${p.add(scope.orgId)} AND d.id = ANY(${p.add(valid)}::uuid[])`,
+      'r.id',
+      (row, m) => entityFromJson(m, DocumentEntity, row),
+    );
   },
 
   async page(m: EntityManager, scope: TenantScope, visibilities: readonly Visibility[], limit: number, after: { createdAt: string; id: string } | null, onlyWithFile: boolean): Promise<DocumentEntity[]> {
@@ -62,11 +71,16 @@ export const documentRepository = {
 
   /** Restricted documents with a file, for "all restricted" requests and grants. */
   async restrictedIds(m: EntityManager, scope: TenantScope): Promise<string[]> {
-    const rows: { id: string }[] = await m.query(
-      `SELECT id FROM documents WHERE org_id = $1 AND visibility = 'RESTRICTED' AND current_version_id IS NOT NULL`,
-      [scope.orgId],
-    );
-    return rows.map((r) => r.id);
+    return selectPart(m, documentRepository.restrictedIdsPart(scope));
+  },
+
+  /** `restrictedIds` as a JSON part (json-parts.ts). */
+  restrictedIdsPart(scope: TenantScope): JsonPart<string[]> {
+    return {
+      sql: (p) => `SELECT coalesce(json_agg(id ORDER BY id), '[]'::json) FROM documents
+                   WHERE org_id = ${p.add(scope.orgId)} AND visibility = 'RESTRICTED' AND current_version_id IS NOT NULL`,
+      decode: (value) => value as string[],
+    };
   },
 
   /**

@@ -58,9 +58,12 @@ export const documents = {
   /** A document's tenant, under the document-id lookup (DbScope.documentLookup), before acting as that tenant. */
   orgIdOf: (m: EntityManager, id: string): Promise<string | null> => documentRepository.orgIdOf(m, id),
   byIds: (m: EntityManager, scope: TenantScope, ids: readonly string[]): Promise<DocumentEntity[]> => documentRepository.byIds(m, scope, ids),
+  /** `byIds` as a JSON part (an access request reads it beside its other checks). */
+  byIdsPart: (scope: TenantScope, ids: readonly string[]): JsonPart<DocumentEntity[]> => documentRepository.byIdsPart(scope, ids),
   versionsByIds: (m: EntityManager, scope: TenantScope, ids: readonly string[]): Promise<DocumentVersionEntity[]> => documentRepository.versionsByIds(m, scope, ids),
   /** Ids of the org's RESTRICTED documents (what an access request for "everything restricted" covers). */
   restrictedIds: (m: EntityManager, scope: TenantScope): Promise<string[]> => documentRepository.restrictedIds(m, scope),
+  restrictedIdsPart: (scope: TenantScope): JsonPart<string[]> => documentRepository.restrictedIdsPart(scope),
   /** The RESTRICTED report documents of these attestations. */
   restrictedReportDocuments: (m: EntityManager, scope: TenantScope, attestationIds: readonly string[]): Promise<{ id: string; attestationId: string }[]> =>
     documentRepository.restrictedReportDocuments(m, scope, attestationIds),
