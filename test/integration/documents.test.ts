@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { STORAGE_IO_ON_WORKER_BYTES } from '../../src/modules/documents/watermark-pool';
 import { PDFDocument } from 'pdf-lib';
 import { startTestApp, type GqlResponse, type TestApp } from '../support/harness';
 import { addMember, createAttestation, createOrg, expectNoErrors, soc2TypeII, type TestOrg, type TestUser } from '../support/factories';
@@ -550,6 +551,30 @@ describe('downloads', () => {
     // The link names a derived object, not the original's key.
     const owners = await linkFor(id, { token: vendor.owner.token, org: vendor.slug });
     expect(keyOf(link.url)).not.toBe(keyOf(owners.url));
+  });
+
+  test(`a large PDF (from ${STORAGE_IO_ON_WORKER_BYTES} bytes: read, stamped and stored on the worker thread) gets the same watermarked copy`, async () => {
+    const vendor = await createOrg(app, { publish: true, prefix: 'vendor' });
+    const id = await createDocument(app, vendor, { title: 'SOC 2 with appendix', kind: 'SOC_REPORT' });
+    const doc = await PDFDocument.load(await pdfBytes('SOC 2 with appendix', ['Confidential content of the report.']));
+    // Random bytes do not compress: the file stays past the threshold.
+    await doc.attach(randomBytes(STORAGE_IO_ON_WORKER_BYTES + 4096), 'appendix.bin', { mimeType: 'application/octet-stream' });
+    const bytes = Buffer.from(await doc.save());
+    expect(bytes.length).toBeGreaterThanOrEqual(STORAGE_IO_ON_WORKER_BYTES);
+    await uploadNewVersion(app, vendor, id, bytes, { fileName: 'soc2-appendix.pdf' });
+    const customer = await createOrg(app, { prefix: 'big-buyer' });
+    await grantedCustomer(app, vendor, customer, id);
+
+    const link = await linkFor(id, { token: customer.owner.token, org: customer.slug });
+    expect(link).toMatchObject({ watermarked: true, fileName: 'soc2-appendix.pdf' });
+    const got = await fetchBytes(link.url);
+    expect(got.status).toBe(200);
+    expect(link.sizeBytes).toBe(got.bytes.length);
+    const pdf = await PDFDocument.load(got.bytes);
+    expect(pdf.getKeywords()).toContain(`recipient=${customer.owner.email};`);
+    expect(pdf.getPageCount()).toBe(doc.getPageCount());
+    // The second download reuses the stored copy.
+    expect(keyOf((await linkFor(id, { token: customer.owner.token, org: customer.slug })).url)).toBe(keyOf(link.url));
   });
 
   test("two customers' copies differ and each names its own recipient", async () => {

@@ -4,6 +4,8 @@ import { request as httpRequest } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { threadId } from 'node:worker_threads';
+import { PDFDocument } from 'pdf-lib';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -18,7 +20,8 @@ import { HttpRequest } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
 import contentDisposition from 'content-disposition';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/modules/storage/embedded-s3';
-import { Storage } from '../../src/modules/storage/storage';
+import { Storage, StorageUnavailableError } from '../../src/modules/storage/storage';
+import { closeWatermarkPool, stampStoredOffThread } from '../../src/modules/documents/watermark-pool';
 
 /**
  * The embedded S3 endpoint is a private bucket: without a valid SigV4 signature made with its secret, nothing is read,
@@ -223,6 +226,34 @@ describe('correctly signed requests work: the Storage class, the SDK and presign
     await expect(storage.put('orgs/tenant-a/derived/wrong.pdf', body, 'application/pdf', sha256(Buffer.from('something else')))).rejects.toThrow();
     expect(await storage.head('orgs/tenant-a/derived/wrong.pdf')).toBeNull();
     await expect(storage.put('orgs/tenant-a/derived/bad.pdf', body, 'application/pdf', 'not-a-hash')).rejects.toThrow(/64 lowercase hex/);
+  });
+
+  test('a stored PDF stamped on a worker thread: read, stamped and stored there; a missing source, a non-PDF and a wrong secret answer as on this thread', async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage([300, 400]).drawText('the report', { x: 20, y: 350, size: 12 });
+    const pdf = Buffer.from(await doc.save());
+    await storage.put('orgs/tenant-a/documents/d3/versions/v3', pdf, 'application/pdf');
+    const recipient = { email: 'buyer@globex.test', organization: 'Globex', date: '2026-12-03' };
+    try {
+      const keys = { sourceKey: 'orgs/tenant-a/documents/d3/versions/v3', targetKey: 'orgs/tenant-a/derived/v3/tag.pdf', maxBytes: 1024 * 1024 };
+      const done = await stampStoredOffThread(storage, keys, recipient);
+      expect(done!.threadId).not.toBe(threadId);
+      const stored = await storage.read(keys.targetKey, 1024 * 1024);
+      expect(done!.sizeBytes).toBe(stored!.length);
+      expect((await PDFDocument.load(stored!)).getKeywords()).toContain('recipient=buyer@globex.test;');
+
+      expect(await stampStoredOffThread(storage, { ...keys, sourceKey: 'orgs/tenant-a/missing' }, recipient)).toBeNull();
+      await expect(stampStoredOffThread(storage, { ...keys, sourceKey: OTHER_TENANT_KEY }, recipient)).rejects.toMatchObject({ name: 'WatermarkError', code: 'NOT_A_PDF' });
+      await expect(stampStoredOffThread(storage, { ...keys, maxBytes: 10 }, recipient)).rejects.toBeInstanceOf(StorageUnavailableError);
+      const wrong = storageWith('a-wrong-secret-of-the-same-length-000000');
+      try {
+        await expect(stampStoredOffThread(wrong, keys, recipient)).rejects.toBeInstanceOf(StorageUnavailableError);
+      } finally {
+        wrong.close();
+      }
+    } finally {
+      await closeWatermarkPool();
+    }
   });
 
   test('the SDK lists, gets, deletes, and puts a stream body (UNSIGNED-PAYLOAD) and a Buffer (signed SHA-256)', async () => {

@@ -11,7 +11,7 @@ import type { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
 import { documents } from '../documents/document.service';
 import { WatermarkError } from '../documents/watermark';
-import { watermarkOffThread } from '../documents/watermark-pool';
+import { stampStoredOffThread, STORAGE_IO_ON_WORKER_BYTES, watermarkOffThread } from '../documents/watermark-pool';
 import { objectKeys, type Storage } from '../storage/storage';
 import { trustCenters } from '../trust-center/trust-center.service';
 import { accessRepository } from './access.repository';
@@ -53,7 +53,7 @@ const cannotWatermark = (error: WatermarkError): DownloadResult => ({
  * 1. a short read transaction decides: the document is visible, the caller's organization holds a live grant (or the
  *    document is PUBLIC, or the caller is a member), the NDA is accepted where required;
  * 2. outside any transaction, the file is checked in storage or, for a customer's restricted PDF, stamped on a worker
- *    thread and stored;
+ *    thread and stored (from 1 MiB, read and stored by that thread too);
  * 3. a short write transaction checks the grant is still live and records the download event and its audit link; only
  *    then is a URL made. A storage failure in step 2 records nothing (SERVICE_UNAVAILABLE or NOT_FOUND).
  */
@@ -162,9 +162,18 @@ export class DownloadService {
     const key = objectKeys.watermarked(plan.scope.orgId, version.id, tag);
     const existing = await this.storage.head(key);
     if (existing) return { key, sizeBytes: existing.sizeBytes };
+    const recipient = { email: principal.user!.email, organization: plan.customer!.name, date };
+    if (version.sizeBytes >= STORAGE_IO_ON_WORKER_BYTES) {
+      // A large file is read, stamped and stored on the worker thread: its bytes never reach this (the API's) thread,
+      // where copying them and the garbage collections their size triggers would pause every other request.
+      const stamped = await stampStoredOffThread(this.storage, { sourceKey: version.storageKey, targetKey: key, maxBytes: this.maxBytes }, recipient);
+      if (!stamped) throw new NotFoundError('Document');
+      return { key, sizeBytes: stamped.sizeBytes };
+    }
+    // A small one: storage I/O here, so the single stamping thread spends its time stamping.
     const original = await this.storage.read(version.storageKey, this.maxBytes);
     if (!original) throw new NotFoundError('Document');
-    const stamped = await watermarkOffThread(original, { email: principal.user!.email, organization: plan.customer!.name, date });
+    const stamped = await watermarkOffThread(original, recipient);
     await this.storage.put(key, stamped.pdf, 'application/pdf', stamped.sha256);
     return { key, sizeBytes: stamped.pdf.byteLength };
   }

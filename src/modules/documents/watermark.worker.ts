@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants, getPriority, setPriority } from 'node:os';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { Storage, StorageUnavailableError, type StorageSettings } from '../storage/storage';
 import { WatermarkError, watermarkPdf, type WatermarkOptions, type WatermarkRecipient } from './watermark';
 
 /**
@@ -43,6 +44,53 @@ export default async function stamp(task: WatermarkTask): Promise<WatermarkTaskR
     return own ? move({ [transferableSymbol]: [pdf.buffer], [valueSymbol]: result }) : result;
   } catch (error) {
     if (error instanceof WatermarkError) return { ok: false, code: error.code, message: error.message };
+    throw error;
+  }
+}
+
+/** What the pool posts for a stored PDF: read it, stamp it and store the copy, all on this thread. */
+export interface StoredStampTask {
+  storage: StorageSettings;
+  sourceKey: string;
+  targetKey: string;
+  maxBytes: number;
+  recipient: WatermarkRecipient;
+  options?: WatermarkOptions;
+}
+
+export type StoredStampResult =
+  | { ok: true; sizeBytes: number; threadId: number }
+  | { ok: false; code: WatermarkError['code']; message: string }
+  | { ok: false; code: 'SOURCE_NOT_FOUND'; message: string }
+  | { ok: false; code: 'STORAGE_UNAVAILABLE'; operation: string; message: string };
+
+/** One client per thread and bucket settings, made on first use (the thread exits when idle, and the client with it). */
+let storage: { key: string; client: Storage } | null = null;
+function storageFor(settings: StorageSettings): Storage {
+  const key = JSON.stringify(settings);
+  if (storage?.key !== key) {
+    storage?.client.close();
+    storage = { key, client: new Storage(settings) };
+  }
+  return storage.client;
+}
+
+/**
+ * The whole first download of a restricted PDF off the event loop: the 10 MB original, its stamped copy and their
+ * hash never exist on the API's thread, so neither their copying nor the garbage collections their size triggers
+ * (external memory pressure) pause it.
+ */
+export async function stampStored(task: StoredStampTask): Promise<StoredStampResult> {
+  const store = storageFor(task.storage);
+  try {
+    const original = await store.read(task.sourceKey, task.maxBytes);
+    if (!original) return { ok: false, code: 'SOURCE_NOT_FOUND', message: `no object ${task.sourceKey}` };
+    const pdf = await watermarkPdf(original, task.recipient, task.options);
+    await store.put(task.targetKey, pdf, 'application/pdf', createHash('sha256').update(pdf).digest('hex'));
+    return { ok: true, sizeBytes: pdf.byteLength, threadId };
+  } catch (error) {
+    if (error instanceof WatermarkError) return { ok: false, code: error.code, message: error.message };
+    if (error instanceof StorageUnavailableError) return { ok: false, code: 'STORAGE_UNAVAILABLE', operation: error.operation, message: error.message };
     throw error;
   }
 }

@@ -66,6 +66,11 @@ export class Storage {
     });
   }
 
+  /** What a worker thread needs to open its own client on the same bucket (plain data: it crosses threads). */
+  get workerSettings(): StorageSettings {
+    return { ...this.settings };
+  }
+
   get downloadTtlSeconds(): number {
     return this.settings.downloadUrlTtlSeconds;
   }
