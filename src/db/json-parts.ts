@@ -51,11 +51,12 @@ export async function selectParts<P extends Record<string, JsonPart<unknown>>>(m
 
 /**
  * A part of several rows (`[]` when none): `rowsSql` is a SELECT; `order` orders the aggregate over its output columns
- * as `r.<column>` (an aggregate does not promise its input's order, so a paged SELECT states it twice).
+ * as `r.<column>` (an aggregate does not promise its input's order, so a paged SELECT states it twice). `null`: in the
+ * order the rows come (for a read whose callers never relied on one).
  */
-export function rowsPart<T>(rowsSql: (params: SqlParams) => string, order: string, decode: (row: Record<string, unknown>, m: EntityManager) => T): JsonPart<T[]> {
+export function rowsPart<T>(rowsSql: (params: SqlParams) => string, order: string | null, decode: (row: Record<string, unknown>, m: EntityManager) => T): JsonPart<T[]> {
   return {
-    sql: (params) => `SELECT coalesce(json_agg(r ORDER BY ${order}), '[]'::json) FROM (${rowsSql(params)}) r`,
+    sql: (params) => `SELECT coalesce(json_agg(r${order ? ` ORDER BY ${order}` : ''}), '[]'::json) FROM (${rowsSql(params)}) r`,
     decode: (value, m) => (value as Record<string, unknown>[]).map((row) => decode(row, m)),
   };
 }

@@ -119,6 +119,9 @@ test('vendorStatuses and portfolioSummary with reviews and Type II engagements i
   }
   expect(statusCounts[0]).toBeGreaterThan(0);
   expect(statusCounts[1]).toBe(statusCounts[0]);
+  // The portfolio reads the customer's inputs (watches, policies, recorded reports, reviews) in one statement and
+  // what the vendors publish (reports, bridge letters, published trust centers, grants) in another: was 20.
+  expect(statusCounts[0]).toBeLessThanOrEqual(14);
   expect(summaryCounts[1]).toBe(summaryCounts[0]);
 }, 120_000);
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { entityFromJson, rowsPart, selectPart, type JsonPart } from '../../db/json-parts';
 import { addDaysClamped, type CalendarDate } from '../../domain/calendar-date';
 import type { TenantScope } from '../auth/tenant-scope';
 import { VendorReviewEntity } from './review.entity';
@@ -18,12 +19,22 @@ export const reviewRepository = {
    * number of vendors: what a portfolio evaluation at `on` weighs. `watchIds` narrows it to those vendors.
    */
   async latestBy(m: EntityManager, scope: TenantScope, on: CalendarDate, watchIds: readonly string[] | null = null): Promise<VendorReviewEntity[]> {
-    return m.query(
-      `SELECT DISTINCT ON (watch_id, attestation_id) ${COLUMNS}
-       FROM vendor_reviews
-       WHERE org_id = $1 AND reviewed_at < $2::date::timestamp AT TIME ZONE 'UTC' AND ($3::uuid[] IS NULL OR watch_id = ANY($3))
-       ORDER BY watch_id, attestation_id, reviewed_at DESC, created_at DESC, id DESC`,
-      [scope.orgId, addDaysClamped(on, 1), watchIds],
+    return selectPart(m, reviewRepository.latestByPart(scope, on, watchIds));
+  },
+
+  /** `latestBy` as a JSON part (json-parts.ts): a portfolio reads it beside its other inputs. */
+  latestByPart(scope: TenantScope, on: CalendarDate, watchIds: readonly string[] | null = null): JsonPart<VendorReviewEntity[]> {
+    return rowsPart(
+      (p) => {
+        const ids = p.add(watchIds);
+        return `SELECT DISTINCT ON (watch_id, attestation_id) *
+                FROM vendor_reviews
+                WHERE org_id = ${p.add(scope.orgId)} AND reviewed_at < ${p.add(addDaysClamped(on, 1))}::date::timestamp AT TIME ZONE 'UTC'
+                  AND (${ids}::uuid[] IS NULL OR watch_id = ANY(${ids}::uuid[]))
+                ORDER BY watch_id, attestation_id, reviewed_at DESC, created_at DESC, id DESC`;
+      },
+      'r.watch_id, r.attestation_id',
+      (row, m) => entityFromJson(m, VendorReviewEntity, row),
     );
   },
 

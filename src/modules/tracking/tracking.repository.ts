@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { entityFromJson, rowsPart, selectParts } from '../../db/json-parts';
 import type { Framework, Opinion, SocType } from '../../domain/attestation';
 import type { CalendarDate } from '../../domain/calendar-date';
 import type { EvidenceFacts } from '../../domain/compliance';
@@ -108,26 +109,43 @@ export const trackingRepository = {
   async portfolio(m: EntityManager, scope: TenantScope, on: CalendarDate, now: Date, watchIds: readonly string[] | null = null): Promise<PortfolioRows> {
     const ids = watchIds === null ? null : watchIds.filter(isUuid);
     if (ids !== null && ids.length === 0) return { watches: [], policies: [], evidence: new Map(), visibleVendors: new Map(), grantedVendors: new Set(), reviews: new Map() };
-    // Raw rows named like the entity's properties: TypeORM's hydration of 500 watches cost more than the query.
-    const watches: VendorWatchEntity[] = await m.query(
-      `SELECT org_id AS "orgId", id, vendor_org_id AS "vendorOrgId", name, domain, notes, created_by AS "createdBy",
-              created_at AS "createdAt", updated_at AS "updatedAt"
-       FROM vendor_watches WHERE org_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2))`,
-      [scope.orgId, ids],
-    );
-    const policies = await m.getRepository(RequirementPolicyEntity).find({ where: { orgId: scope.orgId } });
+    // The customer's own inputs in one statement (json-parts.ts): watches, requirement policies, recorded reports and
+    // the latest reviews. Watches and recorded reports as plain rows named like the entity's properties: TypeORM's
+    // hydration of 500 watches cost more than the query.
+    const own = await selectParts(m, {
+      watches: rowsPart(
+        (p) => {
+          const idList = p.add(ids);
+          return `SELECT org_id AS "orgId", id, vendor_org_id AS "vendorOrgId", name, domain, notes, created_by AS "createdBy",
+                         created_at AS "createdAt", updated_at AS "updatedAt"
+                  FROM vendor_watches WHERE org_id = ${p.add(scope.orgId)} AND (${idList}::uuid[] IS NULL OR id = ANY(${idList}::uuid[]))`;
+        },
+        null,
+        (row) => ({ ...row, createdAt: new Date(row.createdAt as string), updatedAt: new Date(row.updatedAt as string) }) as unknown as VendorWatchEntity,
+      ),
+      policies: rowsPart(
+        (p) => `SELECT * FROM requirement_policies WHERE org_id = ${p.add(scope.orgId)}`,
+        null,
+        (row, m2) => entityFromJson(m2, RequirementPolicyEntity, row),
+      ),
+      tracked: rowsPart(
+        (p) => {
+          const idList = p.add(ids);
+          return `SELECT id, org_id, watch_id, framework, soc_type, period_start, period_end, as_of, issue_date, opinion, exception_count,
+                         certificate_valid_from, certificate_valid_until, bridge_letters
+                  FROM tracked_attestations WHERE org_id = ${p.add(scope.orgId)} AND (${idList}::uuid[] IS NULL OR watch_id = ANY(${idList}::uuid[]))`;
+        },
+        null,
+        (row) => row as unknown as EvidenceRow & { watch_id: string; bridge_letters: BridgeLetterFacts[] },
+      ),
+      reviews: reviewRepository.latestByPart(scope, on, ids),
+    });
+    const { watches, policies } = own;
     const vendorIds = [...new Set(watches.map((w) => w.vendorOrgId).filter((id): id is string => id !== null))];
     const evidence = new Map<string, EvidenceFacts[]>(watches.map((w) => [w.id, []]));
-
-    const tracked: (EvidenceRow & { watch_id: string; bridge_letters: BridgeLetterFacts[] })[] = await m.query(
-      `SELECT id, org_id, watch_id, framework, soc_type, period_start, period_end, as_of, issue_date, opinion, exception_count,
-              certificate_valid_from, certificate_valid_until, bridge_letters
-       FROM tracked_attestations WHERE org_id = $1 AND ($2::uuid[] IS NULL OR watch_id = ANY($2))`,
-      [scope.orgId, ids],
-    );
-    for (const t of tracked) evidence.get(t.watch_id)?.push(toFacts(t, t.bridge_letters));
+    for (const t of own.tracked) evidence.get(t.watch_id)?.push(toFacts(t, t.bridge_letters));
     const reviews = new Map<string, VendorReviewEntity[]>();
-    for (const r of await reviewRepository.latestBy(m, scope, on, ids)) {
+    for (const r of own.reviews) {
       const list = reviews.get(r.watchId);
       if (list) list.push(r);
       else reviews.set(r.watchId, [r]);
@@ -136,30 +154,42 @@ export const trackingRepository = {
     const visibleVendors = new Map<string, { slug: string; name: string }>();
     const grantedVendors = new Set<string>();
     if (vendorIds.length > 0) {
-      const published: EvidenceRow[] = await m.query(
-        `SELECT a.id, a.org_id, a.framework, a.soc_type, a.period_start, a.period_end, a.as_of, a.issue_date, a.opinion,
-                jsonb_array_length(a.exceptions) AS exception_count, a.certificate_valid_from, a.certificate_valid_until
-         FROM attestations a WHERE a.org_id = ANY($1) AND a.status IN ('PUBLISHED', 'SUPERSEDED')`,
-        [vendorIds],
-      );
-      const letters: { org_id: string; attestation_id: string; covers_from: string; covers_through: string; issued_on: string }[] = await m.query(
-        `SELECT org_id, attestation_id, covers_from, covers_through, issued_on FROM bridge_letters WHERE org_id = ANY($1)`,
-        [vendorIds],
-      );
-      const vendors: { id: string; slug: string; name: string }[] = await m.query(
-        // Two index-driven lookups joined after: as a plain join, the planner (misled by the RLS quals' selectivity)
-        // walked every published trust center and probed the 500-id array for each: 490 ms at 10,000 vendors.
-        `WITH o AS MATERIALIZED (SELECT id, slug, name FROM organizations WHERE id = ANY($1)),
-              t AS MATERIALIZED (SELECT org_id FROM trust_centers WHERE org_id = ANY($1) AND status = 'PUBLISHED')
-         SELECT o.id, o.slug, o.name FROM o JOIN t ON t.org_id = o.id`,
-        [vendorIds],
-      );
-      const grants: { org_id: string }[] = await m.query(
-        `SELECT DISTINCT org_id FROM access_grants WHERE customer_org_id = $1 AND org_id = ANY($2) AND revoked_at IS NULL AND expires_at > $3`,
-        [scope.orgId, vendorIds, now],
-      );
-      for (const v of vendors) visibleVendors.set(v.id, { slug: v.slug, name: v.name });
-      for (const g of grants) grantedVendors.add(g.org_id);
+      // What the watched vendors on the platform publish, in one statement.
+      const theirs = await selectParts(m, {
+        published: rowsPart(
+          (p) => `SELECT a.id, a.org_id, a.framework, a.soc_type, a.period_start, a.period_end, a.as_of, a.issue_date, a.opinion,
+                         jsonb_array_length(a.exceptions) AS exception_count, a.certificate_valid_from, a.certificate_valid_until
+                  FROM attestations a WHERE a.org_id = ANY(${p.add(vendorIds)}::uuid[]) AND a.status IN ('PUBLISHED', 'SUPERSEDED')`,
+          null,
+          (row) => row as unknown as EvidenceRow,
+        ),
+        letters: rowsPart(
+          (p) => `SELECT org_id, attestation_id, covers_from, covers_through, issued_on FROM bridge_letters WHERE org_id = ANY(${p.add(vendorIds)}::uuid[])`,
+          null,
+          (row) => row as { org_id: string; attestation_id: string; covers_from: string; covers_through: string; issued_on: string },
+        ),
+        vendors: rowsPart(
+          // Two index-driven lookups joined after: as a plain join, the planner (misled by the RLS quals' selectivity)
+          // walked every published trust center and probed the 500-id array for each: 490 ms at 10,000 vendors.
+          (p) => {
+            const list = p.add(vendorIds);
+            return `WITH o AS MATERIALIZED (SELECT id, slug, name FROM organizations WHERE id = ANY(${list}::uuid[])),
+                         t AS MATERIALIZED (SELECT org_id FROM trust_centers WHERE org_id = ANY(${list}::uuid[]) AND status = 'PUBLISHED')
+                    SELECT o.id, o.slug, o.name FROM o JOIN t ON t.org_id = o.id`;
+          },
+          null,
+          (row) => row as { id: string; slug: string; name: string },
+        ),
+        grants: rowsPart(
+          (p) => `SELECT DISTINCT org_id FROM access_grants WHERE customer_org_id = ${p.add(scope.orgId)} AND org_id = ANY(${p.add(vendorIds)}::uuid[])
+                    AND revoked_at IS NULL AND expires_at > ${p.add(now)}`,
+          null,
+          (row) => row as { org_id: string },
+        ),
+      });
+      const { published, letters } = theirs;
+      for (const v of theirs.vendors) visibleVendors.set(v.id, { slug: v.slug, name: v.name });
+      for (const g of theirs.grants) grantedVendors.add(g.org_id);
       const lettersOf = new Map<string, BridgeLetterFacts[]>();
       for (const l of letters) {
         const list = lettersOf.get(l.attestation_id) ?? [];
