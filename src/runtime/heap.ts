@@ -17,11 +17,11 @@ import { totalmem } from 'node:os';
  * - The operator's choice wins: a flag given in `NODE_OPTIONS` or on the command line is never overridden.
  */
 export const DEFAULT_OLD_SPACE_MB = 384;
+export const SEMI_SPACE_MB = 16;
 /** Set (to '1') in the environment of a server started with the budget's flags: it does not restart again. */
 export const HEAP_PLANNED = 'TRUST_PORTAL_HEAP_PLANNED';
 /** The plan's reason, for the server's start-up log line. */
 export const HEAP_PLAN = 'TRUST_PORTAL_HEAP_PLAN';
-export const SEMI_SPACE_MB = 16;
 
 export interface HeapInputs {
   /** `process.env.NODE_OPTIONS`. */
@@ -79,11 +79,11 @@ export function heapPlan(inputs: HeapInputs): HeapPlan {
   return { flags, reason: reasons.join('; ') };
 }
 
-/** The plan for this process. */
-export function currentHeapPlan(): HeapPlan {
+/** The plan for this process (its NODE_OPTIONS and memory), given the flags node was (or will be) started with. */
+export function currentHeapPlan(execArgv: readonly string[] = process.execArgv): HeapPlan {
   return heapPlan({
     nodeOptions: process.env.NODE_OPTIONS,
-    execArgv: process.execArgv,
+    execArgv,
     constrainedBytes: typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : undefined,
     totalBytes: totalmem(),
   });
@@ -95,11 +95,6 @@ export function currentHeapPlan(): HeapPlan {
  * `extra` (which win, as an operator's do).
  */
 export function budgetedNodeArgs(extra: readonly string[] = []): { args: string[]; reason: string } {
-  const plan = heapPlan({
-    nodeOptions: process.env.NODE_OPTIONS,
-    execArgv: extra,
-    constrainedBytes: typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : undefined,
-    totalBytes: totalmem(),
-  });
+  const plan = currentHeapPlan(extra);
   return { args: [...plan.flags, ...extra], reason: plan.reason };
 }

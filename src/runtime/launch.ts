@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { currentHeapPlan, HEAP_PLAN, HEAP_PLANNED } from './heap';
 
+/** Node 22.15+ (marked experimental; used only where it exists). The @types/node of Node 20 lacks it. */
+type Execve = (file: string, args: string[], env: NodeJS.ProcessEnv) => never;
+
 /**
  * Runs `entry` (the server: main.js) with the memory budget of heap.ts. V8 reads heap sizes only when a process
  * starts, so when flags must be added, `entry` is started again with them:
@@ -8,9 +11,6 @@ import { currentHeapPlan, HEAP_PLAN, HEAP_PLANNED } from './heap';
  * - older Node: a child process with the same stdio; signals are passed on and its exit code is this one's.
  * With nothing to add (the operator set both sizes), the server runs in this process.
  */
-/** Node 22.15+ (marked experimental; used only where it exists). The @types/node of Node 20 lacks it. */
-type Execve = (file: string, args: string[], env: NodeJS.ProcessEnv) => never;
-
 export function launchWithHeapBudget(entry: string): void {
   const plan = currentHeapPlan();
   if (process.env[HEAP_PLANNED] === '1' || plan.flags.length === 0) {

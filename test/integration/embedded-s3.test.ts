@@ -247,7 +247,12 @@ describe('correctly signed requests work: the Storage class, the SDK and presign
       await expect(stampStoredOffThread(storage, { ...keys, maxBytes: 10 }, recipient)).rejects.toBeInstanceOf(StorageUnavailableError);
       const wrong = storageWith('a-wrong-secret-of-the-same-length-000000');
       try {
-        await expect(stampStoredOffThread(wrong, keys, recipient)).rejects.toBeInstanceOf(StorageUnavailableError);
+        const refused = await stampStoredOffThread(wrong, keys, recipient).then(() => null, (e: unknown) => e);
+        expect(refused).toBeInstanceOf(StorageUnavailableError);
+        // The same error as on this thread: the operation and the storage's reason, said once.
+        expect((refused as StorageUnavailableError).operation).toBe('read');
+        expect((refused as Error).message).toMatch(/^object storage unavailable during read: /);
+        expect((refused as Error).message.match(/object storage unavailable/g)).toHaveLength(1);
       } finally {
         wrong.close();
       }

@@ -92,11 +92,7 @@ export const accessRepository = {
     return qb.getOne();
   },
 
-  async openRequestOf(m: EntityManager, scope: TenantScope, userId: string): Promise<AccessRequestEntity | null> {
-    return selectPart(m, accessRepository.openRequestPart(scope, userId));
-  },
-
-  /** `openRequestOf` as a JSON part (json-parts.ts). A partial unique index allows one open request per user. */
+  /** The user's open request as a JSON part (json-parts.ts). A partial unique index allows one open request per user. */
   openRequestPart(scope: TenantScope, userId: string): JsonPart<AccessRequestEntity | null> {
     return rowPart(
       (p) => `SELECT r.* FROM access_requests r WHERE r.org_id = ${p.add(scope.orgId)} AND r.requester_user_id = ${p.add(userId)} AND r.state = 'REQUESTED' LIMIT 1`,

@@ -13,7 +13,10 @@ import type { StoredStampResult, StoredStampTask, WatermarkTask, WatermarkTaskRe
 const THREADS = Math.max(1, availableParallelism() - 1);
 const IDLE_MS = 60_000;
 
-let pool: Piscina<WatermarkTask | StoredStampTask, WatermarkTaskResult | StoredStampResult> | null = null;
+/** One pool, two tasks: the default export (stamp bytes) and `stampStored` (read, stamp and store). */
+type Pool = Piscina<WatermarkTask | StoredStampTask, WatermarkTaskResult | StoredStampResult>;
+
+let pool: Pool | null = null;
 
 function workerOptions(): { filename: string; execArgv: string[] } {
   // Built code runs dist/.../watermark.worker.js. Run from TypeScript sources (tests, child processes started through
@@ -24,8 +27,8 @@ function workerOptions(): { filename: string; execArgv: string[] } {
   return { filename, execArgv: ['--require', path.resolve(__dirname, '../../../test/support/swc-register.js')] };
 }
 
-function thePool(): Piscina<WatermarkTask | StoredStampTask, WatermarkTaskResult | StoredStampResult> {
-  pool ??= new Piscina<WatermarkTask | StoredStampTask, WatermarkTaskResult | StoredStampResult>({ ...workerOptions(), minThreads: 0, maxThreads: THREADS, idleTimeout: IDLE_MS });
+function thePool(): Pool {
+  pool ??= new Piscina({ ...workerOptions(), minThreads: 0, maxThreads: THREADS, idleTimeout: IDLE_MS });
   return pool;
 }
 

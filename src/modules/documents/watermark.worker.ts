@@ -31,6 +31,9 @@ export type WatermarkTaskResult =
   | { ok: true; pdf: Uint8Array; sha256: string; threadId: number; priority: number }
   | { ok: false; code: WatermarkError['code']; message: string };
 
+/** A WatermarkError as data (structured clone drops the error's class; the pool throws it again). */
+const refusal = (error: WatermarkError) => ({ ok: false as const, code: error.code, message: error.message });
+
 /**
  * Runs in a worker thread (piscina): pdf-lib's parse, stamp and rewrite never block the API's event loop. Nor does
  * what follows on a 10 MB result: its SHA-256 (the storage upload's signed payload hash) is computed here, and the
@@ -43,10 +46,11 @@ export default async function stamp(task: WatermarkTask): Promise<WatermarkTaskR
     const own = pdf.byteOffset === 0 && pdf.byteLength === pdf.buffer.byteLength && pdf.buffer instanceof ArrayBuffer;
     return own ? move({ [transferableSymbol]: [pdf.buffer], [valueSymbol]: result }) : result;
   } catch (error) {
-    if (error instanceof WatermarkError) return { ok: false, code: error.code, message: error.message };
+    if (error instanceof WatermarkError) return refusal(error);
     throw error;
   }
 }
+
 
 /** What the pool posts for a stored PDF: read it, stamp it and store the copy, all on this thread. */
 export interface StoredStampTask {
@@ -89,8 +93,12 @@ export async function stampStored(task: StoredStampTask): Promise<StoredStampRes
     await store.put(task.targetKey, pdf, 'application/pdf', createHash('sha256').update(pdf).digest('hex'));
     return { ok: true, sizeBytes: pdf.byteLength, threadId };
   } catch (error) {
-    if (error instanceof WatermarkError) return { ok: false, code: error.code, message: error.message };
-    if (error instanceof StorageUnavailableError) return { ok: false, code: 'STORAGE_UNAVAILABLE', operation: error.operation, message: error.message };
+    if (error instanceof WatermarkError) return refusal(error);
+    if (error instanceof StorageUnavailableError) {
+      // The cause's message: the pool wraps it in a StorageUnavailableError of the same operation again.
+      const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+      return { ok: false, code: 'STORAGE_UNAVAILABLE', operation: error.operation, message: cause };
+    }
     throw error;
   }
 }

@@ -20,7 +20,7 @@ export type StorageSettings = Omit<StorageConfig, 'embedded' | 'maxUploadBytes'>
 
 export class StorageUnavailableError extends Error {
   constructor(readonly operation: string, cause: unknown) {
-    super(`object storage unavailable during ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(`object storage unavailable during ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'StorageUnavailableError';
   }
 }

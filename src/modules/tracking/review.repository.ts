@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { entityFromJson, rowsPart, selectPart, type JsonPart } from '../../db/json-parts';
+import { entityFromJson, rowsPart, type JsonPart } from '../../db/json-parts';
 import { addDaysClamped, type CalendarDate } from '../../domain/calendar-date';
 import type { TenantScope } from '../auth/tenant-scope';
 import { VendorReviewEntity } from './review.entity';
@@ -15,14 +15,9 @@ export const reviewRepository = {
   },
 
   /**
-   * The latest review of each (watched vendor, report) made by the end of `on` (UTC), in one statement whatever the
-   * number of vendors: what a portfolio evaluation at `on` weighs. `watchIds` narrows it to those vendors.
+   * The latest review of each (watched vendor, report) made by the end of `on` (UTC), as a JSON part (json-parts.ts):
+   * a portfolio evaluation at `on` weighs them, read beside its other inputs. `watchIds` narrows it to those vendors.
    */
-  async latestBy(m: EntityManager, scope: TenantScope, on: CalendarDate, watchIds: readonly string[] | null = null): Promise<VendorReviewEntity[]> {
-    return selectPart(m, reviewRepository.latestByPart(scope, on, watchIds));
-  },
-
-  /** `latestBy` as a JSON part (json-parts.ts): a portfolio reads it beside its other inputs. */
   latestByPart(scope: TenantScope, on: CalendarDate, watchIds: readonly string[] | null = null): JsonPart<VendorReviewEntity[]> {
     return rowsPart(
       (p) => {
