@@ -15,6 +15,11 @@ export interface LoadResult {
   ok: boolean;
   /** The first failing body (for the log), if any. */
   sample?: string;
+  /**
+   * CPU per request while it ran, in ms (Linux): the measured server's process (all threads) or, for a replay, the
+   * bench's own (the pg client); and every PostgreSQL process. Less noisy than req/s on a shared machine.
+   */
+  cpu?: { appMsPerRequest: number | null; postgresMsPerRequest: number | null };
 }
 
 export interface HttpLoad {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { log } from './progress';
 
@@ -181,6 +181,40 @@ export function peakRssMb(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in ms, or null off Linux. */
+export function cpuMs(pid: number): number | null {
+  try {
+    return ticksOf(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time used so far by every process named `postgres` on this machine (the cluster the bench runs on), in ms. */
+export function postgresCpuMs(): number | null {
+  let total = 0;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+        total += ticksOf(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      } catch {
+        // The process ended between the listing and the read.
+      }
+    }
+  } catch {
+    return null;
+  }
+  return total;
+}
+
+/** utime + stime of a /proc/<pid>/stat line, in ms (Linux's USER_HZ is 100). */
+function ticksOf(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Resets VmHWM to the current RSS (Linux: write 5 to clear_refs), so the next reading is the peak of one scenario. */

@@ -142,17 +142,17 @@ export function markdown(report: BenchReport): string {
       (d.mixWatches ? `; a second customer (b-mix) watches ${d.mixWatches.onPlatform} on the platform and ${d.mixWatches.offPlatform} recorded` : '') +
       (d.bigWatches ? `; a third customer (b-5k) watches ${d.bigWatches.onPlatform} on the platform and ${d.bigWatches.offPlatform} recorded. ` : '. ') +
       `Hot slug: \`${d.hotSlug}\`. Audit chain check: ${size.auditChainCheck}.`, '');
-    lines.push('| scenario | req/s | p50 ms | p99 ms | SQL stmts/req (tx) | SQL ms/req alone | peak RSS MB | baseline | baseline req/s | baseline p50 ms | ratio |');
-    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |');
+    lines.push('| scenario | req/s | p50 ms | p99 ms | SQL stmts/req (tx) | SQL ms/req alone | CPU ms/req: server + PostgreSQL | peak RSS MB | baseline | baseline req/s | baseline p50 ms | baseline CPU ms/req | ratio |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |');
     for (const row of size.scenarios) {
       const b = row.baseline.result;
       const stmts = row.statementsPerRequest === null ? '-'
         : `${row.statementsPerRequest} (${row.transactionsPerRequest ?? '-'})${row.coldStatements !== null ? `; first ${row.coldStatements}` : ''}`;
       const alone = fmt(row.sqlProfile?.totalMs, 1);
       const main = row.failed || !row.run
-        ? `**FAILED** | - | - | ${stmts} | ${alone} | ${fmt(row.peakRssMb, 0)}`
-        : `${fmt(row.run.rps, 0)} | ${ms(row.run.p50)} | ${ms(row.run.p99)} | ${stmts} | ${alone} | ${fmt(row.peakRssMb, 0)}`;
-      const base = b && b.ok ? `${fmt(b.rps, 0)} | ${ms(b.p50)}` : b ? '**FAILED** | -' : '- | -';
+        ? `**FAILED** | - | - | ${stmts} | ${alone} | - | ${fmt(row.peakRssMb, 0)}`
+        : `${fmt(row.run.rps, 0)} | ${ms(row.run.p50)} | ${ms(row.run.p99)} | ${stmts} | ${alone} | ${cpuCell(row.run)} | ${fmt(row.peakRssMb, 0)}`;
+      const base = b && b.ok ? `${fmt(b.rps, 0)} | ${ms(b.p50)} | ${cpuCell(b)}` : b ? '**FAILED** | - | -' : '- | - | -';
       const ratio = row.ratio === null ? '-' : `${fmt(row.ratio, 2)}x${row.ratioTarget ? '' : ' (info)'}`;
       lines.push(`| ${row.id}: ${row.title} | ${main} | ${row.baseline.name} | ${base} | ${ratio} |`);
     }
@@ -266,4 +266,11 @@ export function writeReport(dir: string, report: BenchReport): { markdown: strin
   ] as const;
   for (const [file, content] of files) writeFileSync(file, content);
   return { markdown: md, files: files.map(([f]) => f) };
+}
+
+/** `app + PostgreSQL` CPU ms per request (the server, or the replay's pg client), `-` where not measured. */
+function cpuCell(result: LoadResult): string {
+  const cpu = result.cpu;
+  if (!cpu || cpu.appMsPerRequest === null) return '-';
+  return `${fmt(cpu.appMsPerRequest, 2)} + ${fmt(cpu.postgresMsPerRequest, 2)}`;
 }

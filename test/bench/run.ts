@@ -14,7 +14,7 @@ import { budgetedNodeArgs, HEAP_PLAN } from '../../src/runtime/heap';
 import type { CapturedStatement } from './capture-hook';
 import { buildDataset, plannedRows, type BenchDataset, type DatasetSpec } from './dataset';
 import { profileStatements, runHttp, runReplay, type LoadResult, type StatementProfile } from './load';
-import { cleanupAll, wasInterrupted, installExitHandlers, onCleanup, peakRssMb, registerTempDir, resetPeakRss, spawnNode, type NodeChild } from './processes';
+import { cleanupAll, cpuMs, wasInterrupted, installExitHandlers, onCleanup, peakRssMb, postgresCpuMs, registerTempDir, resetPeakRss, spawnNode, type NodeChild } from './processes';
 import { log } from './progress';
 import { evaluateTargets, writeReport, type BenchReport, type ScenarioRow, type SizeReport } from './report';
 import { buildScenarios, validBody, VERIFY_AUDIT, type HttpRequest, type Scenario, type ScenarioId } from './scenarios';
@@ -426,11 +426,13 @@ async function benchSize(infra: Infra, name: 'small' | 'large', options: Options
         }
         resetPeakRss(server.child.pid);
         log(`${name}: ${scenario.id} measuring ${options.durationSec} s, ${options.connections} connections`);
+        const cpuBefore = { app: cpuMs(server.child.pid), postgres: postgresCpuMs() };
         const run = await drive(server, scenario, cursors, options, options.durationSec);
+        run.cpu = cpuPerRequest(cpuBefore, { app: cpuMs(server.child.pid), postgres: postgresCpuMs() }, run.requests);
         row.peakRssMb = peakRssMb(server.child.pid);
         row.run = run;
         if (!run.ok) row.failed = failureText(run);
-        log(`${name}: ${scenario.id} ${run.ok ? 'ok' : 'FAILED'}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, peak RSS ${row.peakRssMb} MB${run.ok ? '' : ` (${row.failed})`}`);
+        log(`${name}: ${scenario.id} ${run.ok ? 'ok' : 'FAILED'}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, peak RSS ${row.peakRssMb} MB${cpuText(run)}${run.ok ? '' : ` (${row.failed})`}`);
       } catch (error) {
         row.failed = error instanceof Error ? error.message : String(error);
         log(`${name}: ${scenario.id} FAILED: ${row.failed}`);
@@ -487,9 +489,11 @@ async function benchSize(infra: Infra, name: 'small' | 'large', options: Options
     log(`${name}: baseline SQL replay of ${of} (${cap.statements} statements, ${cap.sequences.length} captured request(s)${source.writes ? (source.replayCommits ? ', transactions committed as the server does' : ', transactions rolled back') : ''}), warm-up then ${options.durationSec} s`);
     const load = { url: db.appUrl, connections: options.connections, sequences: cap.sequences, rollback: source.writes && !source.replayCommits };
     await runReplay({ ...load, durationSec: options.warmupSec });
+    const cpuBefore = { app: ownCpuMs(), postgres: postgresCpuMs() };
     const result = await runReplay({ ...load, durationSec: options.durationSec });
+    result.cpu = cpuPerRequest(cpuBefore, { app: ownCpuMs(), postgres: postgresCpuMs() }, result.requests);
     baselines[`sql-replay:${of}`] = result;
-    log(`${name}: SQL replay of ${of}: ${result.ok ? '' : 'FAILED '}${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms${result.ok ? '' : ` (${result.failures.errors} errors: ${result.sample})`}`);
+    log(`${name}: SQL replay of ${of}: ${result.ok ? '' : 'FAILED '}${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms${cpuText(result)}${result.ok ? '' : ` (${result.failures.errors} errors: ${result.sample})`}`);
   }
   for (const row of rows) {
     const scenario = scenarios.find((s) => s.id === row.id)!;
@@ -537,6 +541,7 @@ async function main(): Promise<void> {
       '(c) repeats downloads by one customer user over granted documents: the per-recipient watermark is made on the first download of the day and reused, so (c) measures checks + audit + S3 HEADs + presign; (c-wm) gives each request a new recipient, so each one watermarks (pdf-lib) and stores a copy.',
       'SQL statements per request include transaction control (START TRANSACTION / COMMIT); the number in parentheses is the number of transactions.',
       'Peak RSS is VmHWM of the server process, reset (clear_refs) before each measured scenario.',
+      'CPU ms/req: CPU time (user + system, all threads, from /proc) over the measured seconds divided by the requests served: the server process and every PostgreSQL process for a scenario; the bench process (its pg client) and PostgreSQL for a replay. Far less noisy than req/s on this shared machine; the S3 server and the load generator are not counted.',
     ],
   };
   const { markdown, files } = writeReport(RESULTS_DIR, report);
@@ -557,3 +562,20 @@ main().catch(async (error: unknown) => {
   await cleanupAll();
   process.exit(1);
 });
+
+type CpuReading = { app: number | null; postgres: number | null };
+
+function ownCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+function cpuPerRequest(before: CpuReading, after: CpuReading, requests: number): NonNullable<LoadResult['cpu']> {
+  const per = (a: number | null, b: number | null): number | null => (a === null || b === null || requests === 0 ? null : Math.round(((b - a) / requests) * 100) / 100);
+  return { appMsPerRequest: per(before.app, after.app), postgresMsPerRequest: per(before.postgres, after.postgres) };
+}
+
+function cpuText(result: LoadResult): string {
+  const cpu = result.cpu;
+  return cpu && cpu.appMsPerRequest !== null ? `, CPU per request ${cpu.appMsPerRequest} ms here + ${cpu.postgresMsPerRequest ?? '?'} ms PostgreSQL` : '';
+}
