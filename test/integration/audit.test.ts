@@ -9,6 +9,7 @@ import {
   completeUpload,
   createDocument,
   createDocumentWithFile,
+  customerWithDomain,
   decide,
   download,
   pdfBytes,
@@ -184,6 +185,27 @@ describe('what is recorded', () => {
     expect(new Set(requested.map((e) => e.targetId))).toEqual(new Set(results.map((r) => r.accessRequest.id)));
     const { rows } = await app.owner.query(`SELECT count(*)::int AS n, count(DISTINCT seq)::int AS seqs, max(seq)::int AS max FROM audit_events WHERE org_id = $1`, [vendor.id]);
     expect(rows[0]).toEqual({ n: trail.length, seqs: trail.length, max: trail.length });
+    expect(await verifyAudit(app, vendor)).toMatchObject({ valid: true, checkedEvents: trail.length });
+  });
+
+  test('concurrent auto-approved requests, two events per transaction (the second links without a second lock), keep one gapless, valid chain', async () => {
+    const { vendor } = await vendorWithRestrictedDocument(app);
+    const domain = `chain-${Date.now()}.example`;
+    expect((await setAccessPolicy(app, vendor, { autoApproveDomains: [domain], defaultGrantDays: 30 })).errors).toEqual([]);
+    const buyers = await Promise.all(Array.from({ length: 12 }, () => customerWithDomain(app, domain)));
+    const before = (await auditTrail(app, vendor)).length;
+    const results = await Promise.all(buyers.map(({ customer, user }) => requestAccess(app, customer, user, vendor.slug)));
+    expect(results.map((r) => r.accessRequest.state)).toEqual(results.map(() => 'APPROVED'));
+
+    const trail = await auditTrail(app, vendor);
+    expectLinked(trail);
+    const added = trail.slice(before);
+    expect(added).toHaveLength(24);
+    // Each request's two events are consecutive: its transaction held the chain from the first to the second.
+    for (let i = 0; i < added.length; i += 2) {
+      expect([added[i]!.action, added[i + 1]!.action]).toEqual(['access.requested', 'access.approved']);
+      expect(added[i + 1]!.targetId).toBe(added[i]!.targetId);
+    }
     expect(await verifyAudit(app, vendor)).toMatchObject({ valid: true, checkedEvents: trail.length });
   });
 });

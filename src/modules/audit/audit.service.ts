@@ -135,13 +135,23 @@ export interface AuditVerification {
 const VERIFY_BATCH = 1000;
 
 /**
+ * The chain head each open transaction appended last, per organization. The transaction holds that organization's
+ * advisory lock until it ends, so no one else can append in between: its next event links to this head without
+ * taking the lock and reading the last event again (an auto-approved access request appends two). Keyed by the
+ * transaction's query runner, which lives as long as the transaction (no code here rolls back to a savepoint).
+ */
+const headsByTransaction = new WeakMap<object, Map<string, { seq: number; hash: string }>>();
+
+/**
  * Appends to the chain of the scope's organization inside the caller's transaction, so the event commits or rolls back
  * with the change it records. A transaction-scoped advisory lock per org serialises appenders: two concurrent events
  * never take one seq.
  */
 export const auditLog = {
   async append(m: EntityManager, scope: TenantScope, input: AuditInput): Promise<void> {
-    const last = await auditRepository.lockAndReadLast(m, scope);
+    const transaction = m.queryRunner?.isTransactionActive ? m.queryRunner : null;
+    const heads = transaction ? headsByTransaction.get(transaction) : undefined;
+    const last = heads?.get(scope.orgId) ?? (await auditRepository.lockAndReadLast(m, scope));
     const content = {
       orgId: scope.orgId,
       seq: last ? last.seq + 1 : 1,
@@ -160,6 +170,11 @@ export const auditLog = {
     const prevHash = last?.hash ?? GENESIS_HASH;
     const hash = eventHash(prevHash, { ...content, occurredAt: content.occurredAt.toISOString() });
     await auditRepository.insert(m, { ...content, prevHash, hash });
+    if (transaction) {
+      const known = headsByTransaction.get(transaction) ?? new Map<string, { seq: number; hash: string }>();
+      known.set(scope.orgId, { seq: content.seq, hash });
+      headsByTransaction.set(transaction, known);
+    }
   },
 };
 
