@@ -89,8 +89,8 @@ const AUDIT_INSERT = /^\s*INSERT INTO audit_events\b/i;
 
 /**
  * Runs one captured request's statements on one connection. Writes (rollback) end in ROLLBACK instead of COMMIT; the
- * audit append is relinked to the chain tail the replay just read (the captured seq was committed at capture time, so
- * the replay writes the next link, as the app would). `timings[i]` receives statement i's milliseconds.
+ * audit append is relinked to the chain tail the replay just read or wrote (the captured seq was committed at capture
+ * time, so the replay writes the next link, as the app would). `timings[i]` receives statement i's milliseconds.
  */
 export async function executeSequence(client: pg.PoolClient | pg.Client, sequence: CapturedStatement[], rollback: boolean, timings?: number[]): Promise<void> {
   let inTransaction = false;
@@ -111,6 +111,8 @@ export async function executeSequence(client: pg.PoolClient | pg.Client, sequenc
       const result = await client.query(text, values);
       if (timings) timings[i] = Number(process.hrtime.bigint() - t0) / 1e6;
       if (AUDIT_TAIL.test(text)) auditTail = (result.rows[0] as { seq: string; hash: string } | undefined) ?? null;
+      // The app links a transaction's next event in the same chain to the one it just wrote (src/modules/audit).
+      else if (AUDIT_INSERT.test(text)) auditTail = { seq: String(values[1]), hash: String(values[12]) };
       if (/^\s*(COMMIT|ROLLBACK)\s*$/i.test(text)) inTransaction = false;
     }
   } catch (error) {
