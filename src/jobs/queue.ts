@@ -14,8 +14,23 @@ export async function enqueue(
   payload: Record<string, unknown>,
   options: { jobKey?: string; maxAttempts?: number; runAt?: Date } = {},
 ): Promise<void> {
-  await m.query(
-    `SELECT graphile_worker.add_job($1, $2::json, job_key := $3, max_attempts := $4, run_at := $5)`,
-    [task, JSON.stringify(payload), options.jobKey ?? null, options.maxAttempts ?? 10, options.runAt ?? null],
+  await enqueueWhere(m, task, payload, options, null);
+}
+
+/**
+ * Queues the job only if `condition` holds, decided in the same statement (no round trip of its own). Its placeholders
+ * start at $6; it is evaluated under the transaction's identity. True when the job was queued.
+ */
+export async function enqueueWhere(
+  m: EntityManager,
+  task: TaskName,
+  payload: Record<string, unknown>,
+  options: { jobKey?: string; maxAttempts?: number; runAt?: Date },
+  condition: { sql: string; params: unknown[] } | null,
+): Promise<boolean> {
+  const rows: unknown[] = await m.query(
+    `SELECT graphile_worker.add_job($1, $2::json, job_key := $3, max_attempts := $4, run_at := $5)${condition ? ` WHERE ${condition.sql}` : ''}`,
+    [task, JSON.stringify(payload), options.jobKey ?? null, options.maxAttempts ?? 10, options.runAt ?? null, ...(condition?.params ?? [])],
   );
+  return rows.length > 0;
 }

@@ -271,13 +271,14 @@ export class AccessService {
         ...auditActor(actor), action: 'nda.accepted', targetType: 'nda_template', targetId: template.id,
         details: { version: template.version, bodySha256: template.bodySha256, signer: input.signerName, customer: customer.name },
       });
-      await emitOwnEvent(m, { orgId: vendor.orgId, type: 'nda.accepted', data: {
+      // The vendor's endpoints are told, and the receipt is the vendor's mail to the signer: both as the system in the
+      // vendor's tenant (a visitor sees no endpoint and writes no mail).
+      const system = TenantScope.forSystem(vendor.orgId);
+      await this.db.actAs(m, system.identity());
+      await emitOwnEvent(m, system, { orgId: vendor.orgId, type: 'nda.accepted', data: {
         ndaAcceptanceId: acceptance.id, ndaVersion: template.version, customerOrganizationId: customer.orgId, customerOrganizationName: customer.name,
         signerName, signerTitle: acceptance.signerTitle, signerEmail: customer.email, acceptedAt: acceptance.acceptedAt.toISOString(),
       } }, acceptance.acceptedAt);
-      // The receipt is the vendor's mail to the signer: queued as the system in the vendor's tenant (a visitor writes no mail).
-      const system = TenantScope.forSystem(vendor.orgId);
-      await this.db.actAs(m, system.identity());
       const vendorOrg = await AccessService.vendorOf(m, system);
       await queueMail(m, system, this.mailSettings, ndaReceiptMail(this.mailSettings, {
         acceptanceId: acceptance.id, to: customer.email, vendorName: vendorOrg.name, vendorSlug: vendorOrg.slug, version: template.version, bodySha256: template.bodySha256,
@@ -346,11 +347,12 @@ export class AccessService {
     });
     await accessRepository.addEvent(m, vendor, { requestId: request.id, fromState: null, toState: 'REQUESTED', actorUserId: customer.userId, reason: request.reason });
     await auditLog.append(m, vendor, { ...auditActor(actor), action: 'access.requested', targetType: 'access_request', targetId: request.id, details: { customer: customer.name, documents: requested.length || 'all restricted' } });
-    await emitOwnEvent(m, { orgId: vendor.orgId, type: 'access.requested', data: { accessRequestId: request.id, expiresAt: null, reason: request.reason } }, now);
-    // The vendor's policy decides, or its deciders are told: either way the writes (grants, the request's new state,
-    // mail) run as the system in the vendor's tenant, since the database refuses them to a visitor.
+    // The vendor's endpoints are told, and its policy decides or its deciders are told: all of it (the event, grants,
+    // the request's new state, mail) as the system in the vendor's tenant, since the database hides endpoints from a
+    // visitor and refuses it those writes.
     const system = TenantScope.forSystem(vendor.orgId);
     await this.db.actAs(m, system.identity());
+    await emitOwnEvent(m, system, { orgId: vendor.orgId, type: 'access.requested', data: { accessRequestId: request.id, expiresAt: null, reason: request.reason } }, now);
     if (decision.kind === 'AUTO_APPROVE' || decision.kind === 'BLOCKED') {
       request = decision.kind === 'AUTO_APPROVE'
         ? await this.approve(m, system, request, trustCenter, { actor, rule: decision.rule, decidedBy: null, reason: null, grantDays: null, now })

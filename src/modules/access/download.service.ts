@@ -7,7 +7,7 @@ import { NO_PART, selectParts } from '../../db/json-parts';
 import { auditActor, auditLog } from '../audit/audit.service';
 import { activeMembership, authorize } from '../auth/authorize';
 import type { Principal } from '../auth/principal';
-import type { TenantScope } from '../auth/tenant-scope';
+import { TenantScope } from '../auth/tenant-scope';
 import { NotFoundError, type Actor, type PayloadError } from '../common/errors';
 import { documents } from '../documents/document.service';
 import { WatermarkError } from '../documents/watermark';
@@ -194,7 +194,10 @@ export class DownloadService {
         ...auditActor(actor), action: 'document.downloaded', targetType: 'document', targetId: document.id,
         details: { version: version.version, customer: customer?.name ?? null, watermarked: plan.watermark, visibility: document.visibility },
       });
-      await emitOwnEvent(m, { orgId: scope.orgId, type: 'document.downloaded', data: {
+      // The vendor's endpoints are told as the system in its tenant (a visitor sees no endpoint).
+      const system = TenantScope.forSystem(scope.orgId);
+      await this.db.actAs(m, system.identity());
+      await emitOwnEvent(m, system, { orgId: scope.orgId, type: 'document.downloaded', data: {
         documentId: document.id, version: version.version, visibility: document.visibility, watermarked: plan.watermark,
         customerOrganizationId: customer?.orgId ?? null, customerOrganizationName: customer?.name ?? null, userEmail: principal.user?.email ?? null,
       } }, now);

@@ -400,7 +400,7 @@ export class NotificationsService {
     // since the day before yesterday, under an id derived from the request and its end, so each end is told once.
     for (const r of await accessRecords.grantsEndedWithin(m, scope, now, 2)) {
       const expiresAt = r.expiresAt.toISOString();
-      await emitOwnEvent(m, { eventId: nameUuid(`access.expired:${vendorOrgId}:${r.requestId}:${expiresAt}`), orgId: vendorOrgId, type: 'access.expired', data: { accessRequestId: r.requestId, expiresAt, reason: null } }, r.expiresAt);
+      await emitOwnEvent(m, scope, { eventId: nameUuid(`access.expired:${vendorOrgId}:${r.requestId}:${expiresAt}`), orgId: vendorOrgId, type: 'access.expired', data: { accessRequestId: r.requestId, expiresAt, reason: null } }, r.expiresAt);
     }
   }
 
