@@ -192,15 +192,15 @@ export function cpuMs(pid: number): number | null {
   }
 }
 
-/** CPU time used so far by every process named `postgres` on this machine (the cluster the bench runs on), in ms. */
-export function postgresCpuMs(): number | null {
-  let total = 0;
+/** CPU time used so far by each process named `postgres` on this machine (the cluster the bench runs on), in ms by pid. */
+export function postgresCpuMs(): Map<number, number> | null {
+  const byPid = new Map<number, number>();
   try {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
         if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-        total += ticksOf(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+        byPid.set(Number(entry), ticksOf(readFileSync(`/proc/${entry}/stat`, 'utf8')));
       } catch {
         // The process ended between the listing and the read.
       }
@@ -208,6 +208,17 @@ export function postgresCpuMs(): number | null {
   } catch {
     return null;
   }
+  return byPid;
+}
+
+/**
+ * PostgreSQL's CPU between two readings: each process's growth, a process started in between counted from zero. One
+ * that ended in between is left out (its time is gone from /proc): a sum of totals would go down, even below zero.
+ */
+export function postgresCpuDelta(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
+  if (!before || !after) return null;
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
 }
 

@@ -14,7 +14,7 @@ import { budgetedNodeArgs, HEAP_PLAN } from '../../src/runtime/heap';
 import type { CapturedStatement } from './capture-hook';
 import { buildDataset, plannedRows, type BenchDataset, type DatasetSpec } from './dataset';
 import { profileStatements, runHttp, runReplay, type LoadResult, type StatementProfile } from './load';
-import { cleanupAll, cpuMs, wasInterrupted, installExitHandlers, onCleanup, peakRssMb, postgresCpuMs, registerTempDir, resetPeakRss, spawnNode, type NodeChild } from './processes';
+import { cleanupAll, cpuMs, wasInterrupted, installExitHandlers, onCleanup, peakRssMb, postgresCpuDelta, postgresCpuMs, registerTempDir, resetPeakRss, spawnNode, type NodeChild } from './processes';
 import { log } from './progress';
 import { evaluateTargets, writeReport, type BenchReport, type ScenarioRow, type SizeReport } from './report';
 import { buildScenarios, validBody, VERIFY_AUDIT, type HttpRequest, type Scenario, type ScenarioId } from './scenarios';
@@ -563,7 +563,7 @@ main().catch(async (error: unknown) => {
   process.exit(1);
 });
 
-type CpuReading = { app: number | null; postgres: number | null };
+type CpuReading = { app: number | null; postgres: Map<number, number> | null };
 
 function ownCpuMs(): number {
   const usage = process.cpuUsage();
@@ -572,7 +572,7 @@ function ownCpuMs(): number {
 
 function cpuPerRequest(before: CpuReading, after: CpuReading, requests: number): NonNullable<LoadResult['cpu']> {
   const per = (a: number | null, b: number | null): number | null => (a === null || b === null || requests === 0 ? null : Math.round(((b - a) / requests) * 100) / 100);
-  return { appMsPerRequest: per(before.app, after.app), postgresMsPerRequest: per(before.postgres, after.postgres) };
+  return { appMsPerRequest: per(before.app, after.app), postgresMsPerRequest: per(0, postgresCpuDelta(before.postgres, after.postgres)) };
 }
 
 function cpuText(result: LoadResult): string {
