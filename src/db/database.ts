@@ -101,6 +101,28 @@ export class Database {
   }
 
   /**
+   * Authentication's known-user lookup, acting as `DbScope.user(<the id it finds>)` from inside its own statement: the
+   * lookup (under `DbScope.tokenSubject`, where every other act-as setting is empty) adds the given expression to its
+   * select list, which sets app.user_id to the row's `id` column, the one setting `actAs(DbScope.user(id))` would
+   * change. The memberships read that follows needs no set_config round trip of its own. No row: nothing changes.
+   */
+  async lookupActingAsUser<R extends { id: string }>(manager: EntityManager, lookup: (setUserId: string) => Promise<R | null>): Promise<R | null> {
+    const session = currentQueryStats()?.readSession;
+    const current = session?.owns(manager) ? session.identity : null;
+    if (current) {
+      const positions = [ACT_AS_POSITIONS.orgId, ACT_AS_POSITIONS.userId, ACT_AS_POSITIONS.orgSlug, ACT_AS_POSITIONS.visitor, ACT_AS_POSITIONS.customerOrgId, ACT_AS_POSITIONS.documentId, ACT_AS_POSITIONS.invitationTokenHash];
+      if (positions.some((p) => current[p] !== '')) throw new Error('lookupActingAsUser: runs under DbScope.tokenSubject only');
+    }
+    const row = await lookup(`set_config('app.user_id', id::text, true)`);
+    if (row && session && current) {
+      const next = [...current];
+      next[ACT_AS_POSITIONS.userId] = row.id;
+      session.switched(next);
+    }
+    return row;
+  }
+
+  /**
    * Within an open transaction, act as another identity from here on: a lookup under a narrow setting (a slug, an
    * API key id, a document id) that then works as the tenant it found, without a second round trip of BEGIN/COMMIT.
    * The narrow lookup settings are cleared; org, user, visitor and customer organization are set as given.

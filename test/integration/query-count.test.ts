@@ -203,6 +203,17 @@ test("a new user's first query writes the user in a transaction of its own; ever
   const again = await app.gql(VIEWER, { token: user.token });
   expect(again.data!.viewer.user.email).toBe(user.email);
   expect(again.transactions).toBe(1);
+  // BEGIN, the token subject's identity, the user's lookup (which also acts as the user: no set_config of its own, it
+  // was one more), the memberships, COMMIT.
+  expect(again.statements).toBe(5);
+});
+
+test("the known user's lookup acts as that user: its memberships and their organizations come back in the same transaction", async () => {
+  const org = await createOrg(app, { prefix: 'acting' });
+  const r = await app.gql(`{ viewer { user { email } memberships { role organization { slug name } } } }`, { token: org.owner.token });
+  expect(r.errors).toBeUndefined();
+  expect(r.data!.viewer.memberships).toEqual([{ role: 'OWNER', organization: { slug: org.slug, name: expect.any(String) } }]);
+  expect(r.transactions).toBe(1);
 });
 
 test('a mutation keeps its own write transactions; its authentication reads in a transaction that ends before it runs', async () => {

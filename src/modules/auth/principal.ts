@@ -97,8 +97,9 @@ export async function principalForIdentity(
   // Read first: a known user with the same email writes nothing, so a query's authentication joins its read-only
   // session (src/db/read-session.ts). A new user, or a changed email, is written in a transaction of its own.
   const { user, memberships } = await db.transaction(DbScope.tokenSubject(claims.subject), async (m) => {
-    const known = await users.bySubject(m, claims.subject);
-    return known && known.email === claims.email ? asUser(m, known) : null;
+    // Found, the lookup already acts as the user (one statement, not a lookup and a set_config).
+    const known = await db.lookupActingAsUser(m, (setUserId) => users.bySubject(m, claims.subject, setUserId));
+    return known && known.email === claims.email ? { user: known, memberships: await users.membershipsOf(m, known.id) } : null;
   }) ?? await db.transaction(DbScope.tokenSubject(claims.subject), async (m) => asUser(m, await users.upsert(m, claims.subject, claims.email)), { own: true });
   let active: MembershipRow | null = null;
   if (requestedOrg) {

@@ -19,8 +19,9 @@ export interface UserRow {
 /** The only TypeORM user for tenancy tables. Runs inside a transaction the caller opened with the right identity. */
 export const tenancyRepository = {
   /** The user a token subject names, if known. Needs `app.subject` set. */
-  async userBySubject(m: EntityManager, subject: string): Promise<UserRow | null> {
-    const found: { id: string; email: string }[] = await m.query(`SELECT id, email FROM users WHERE subject = $1`, [subject]);
+  /** `alsoSelect`: one more select-list expression from Database (lookupActingAsUser's identity switch), never input. */
+  async userBySubject(m: EntityManager, subject: string, alsoSelect?: string): Promise<UserRow | null> {
+    const found: { id: string; email: string }[] = await m.query(`SELECT id, email${alsoSelect ? `, ${alsoSelect} AS acting` : ''} FROM users WHERE subject = $1`, [subject]);
     return found[0] ? { id: found[0].id, email: found[0].email } : null;
   },
 

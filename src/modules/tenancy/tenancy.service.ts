@@ -30,7 +30,7 @@ export const organizations = {
 
 /** Users and their memberships, for authentication (auth/principal.ts) and the demo seed, in the caller's transaction. */
 export const users = {
-  bySubject: (m: EntityManager, subject: string): Promise<UserRow | null> => tenancyRepository.userBySubject(m, subject),
+  bySubject: (m: EntityManager, subject: string, alsoSelect?: string): Promise<UserRow | null> => tenancyRepository.userBySubject(m, subject, alsoSelect),
   /** Creates the user on first sight, or updates a changed email. */
   upsert: (m: EntityManager, subject: string, email: string): Promise<UserRow> => tenancyRepository.upsertUser(m, subject, email),
   membershipsOf: (m: EntityManager, userId: string): Promise<MembershipRow[]> => tenancyRepository.membershipsOf(m, userId),
