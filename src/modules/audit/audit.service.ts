@@ -150,7 +150,7 @@ const headsByTransaction = new WeakMap<object, Map<string, { seq: number; hash: 
 export const auditLog = {
   async append(m: EntityManager, scope: TenantScope, input: AuditInput): Promise<void> {
     const transaction = m.queryRunner?.isTransactionActive ? m.queryRunner : null;
-    const heads = transaction ? headsByTransaction.get(transaction) : undefined;
+    let heads = transaction ? headsByTransaction.get(transaction) : undefined;
     const last = heads?.get(scope.orgId) ?? (await auditRepository.lockAndReadLast(m, scope));
     const content = {
       orgId: scope.orgId,
@@ -171,9 +171,8 @@ export const auditLog = {
     const hash = eventHash(prevHash, { ...content, occurredAt: content.occurredAt.toISOString() });
     await auditRepository.insert(m, { ...content, prevHash, hash });
     if (transaction) {
-      const known = headsByTransaction.get(transaction) ?? new Map<string, { seq: number; hash: string }>();
-      known.set(scope.orgId, { seq: content.seq, hash });
-      headsByTransaction.set(transaction, known);
+      if (!heads) headsByTransaction.set(transaction, (heads = new Map()));
+      heads.set(scope.orgId, { seq: content.seq, hash });
     }
   },
 };

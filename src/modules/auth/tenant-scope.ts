@@ -38,7 +38,10 @@ export class TenantScope {
     return new TenantScope(orgId, userId, role);
   }
 
-  /** @internal background jobs only: the system acting in a tenant (fan-out, webhooks, the sweep), not a member. */
+  /**
+   * @internal the system acting in a tenant, not a member: background jobs (fan-out, webhooks, the sweep), and a
+   * request's own writes that the database refuses a visitor (grants, mail, queuing the vendor's webhook events).
+   */
   static forSystem(orgId: string): TenantScope {
     return new TenantScope(orgId, null, null, false);
   }
