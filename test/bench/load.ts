@@ -82,6 +82,12 @@ export interface ReplayLoad {
   sequences: CapturedStatement[][];
   /** Writes: each transaction ends in ROLLBACK instead of COMMIT, so replays never collide with committed rows. */
   rollback: boolean;
+  /**
+   * Called when the pool's connections are open, and again when the last sequence has run but before the pool closes:
+   * a reading of PostgreSQL's CPU must be taken while the replay's backends are alive (an exited backend's time is
+   * gone from /proc).
+   */
+  probe?: { start(): void; stop(): void };
 }
 
 const AUDIT_TAIL = /FROM audit_events\s+WHERE org_id = \$1\s+ORDER BY seq DESC LIMIT 1/i;
@@ -130,6 +136,7 @@ export async function runReplay(load: ReplayLoad): Promise<LoadResult> {
   pool.on('error', () => undefined); // an idle client dropped by the server: the next query fails instead
   const clients = await Promise.all(Array.from({ length: load.connections }, () => pool.connect()));
   for (const c of clients) c.release();
+  load.probe?.start();
   const latencies: number[] = [];
   let errors = 0;
   let sample: string | undefined;
@@ -155,6 +162,7 @@ export async function runReplay(load: ReplayLoad): Promise<LoadResult> {
   };
   await Promise.all(Array.from({ length: load.connections }, (_, w) => worker(w)));
   const durationSec = Number(process.hrtime.bigint() - started) / 1e9;
+  load.probe?.stop();
   await pool.end();
   latencies.sort((a, b) => a - b);
   const pct = (p: number): number => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!);

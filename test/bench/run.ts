@@ -489,9 +489,12 @@ async function benchSize(infra: Infra, name: 'small' | 'large', options: Options
     log(`${name}: baseline SQL replay of ${of} (${cap.statements} statements, ${cap.sequences.length} captured request(s)${source.writes ? (source.replayCommits ? ', transactions committed as the server does' : ', transactions rolled back') : ''}), warm-up then ${options.durationSec} s`);
     const load = { url: db.appUrl, connections: options.connections, sequences: cap.sequences, rollback: source.writes && !source.replayCommits };
     await runReplay({ ...load, durationSec: options.warmupSec });
-    const cpuBefore = { app: ownCpuMs(), postgres: postgresCpuMs() };
-    const result = await runReplay({ ...load, durationSec: options.durationSec });
-    result.cpu = cpuPerRequest(cpuBefore, { app: ownCpuMs(), postgres: postgresCpuMs() }, result.requests);
+    // Read while the replay's own connections are open: pool.end() ends their backends, and their CPU time with them.
+    let cpuBefore: CpuReading = { app: null, postgres: null };
+    let cpuAfter: CpuReading = { app: null, postgres: null };
+    const probe = { start: () => { cpuBefore = { app: ownCpuMs(), postgres: postgresCpuMs() }; }, stop: () => { cpuAfter = { app: ownCpuMs(), postgres: postgresCpuMs() }; } };
+    const result = await runReplay({ ...load, durationSec: options.durationSec, probe });
+    result.cpu = cpuPerRequest(cpuBefore, cpuAfter, result.requests);
     baselines[`sql-replay:${of}`] = result;
     log(`${name}: SQL replay of ${of}: ${result.ok ? '' : 'FAILED '}${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms${cpuText(result)}${result.ok ? '' : ` (${result.failures.errors} errors: ${result.sample})`}`);
   }
