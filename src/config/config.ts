@@ -98,6 +98,8 @@ export interface AppConfig {
     /** A request not answered within this many ms gets 503 TIMEOUT (0: no limit); SQL has DB_STATEMENT_TIMEOUT_MS. */
     maxExecutionMs: number;
   };
+  /** GRAPHQL_COMPILE_AT_RUN: the run at which an operation is compiled with graphql-jit (src/graphql/executor.ts); 0: never. */
+  compileAtRun: number;
   jobs: {
     /** Run the job worker in this process (webhooks, fan-out, the daily sweep). */
     workerEnabled: boolean;
@@ -364,6 +366,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxCost: int(env, 'GRAPHQL_MAX_COST', 50000, 100, 10000000),
       maxExecutionMs: int(env, 'GRAPHQL_MAX_EXECUTION_MS', 30000, 0, 600000),
     },
+    compileAtRun: int(env, 'GRAPHQL_COMPILE_AT_RUN', 2, 0, 1000),
     jobs: {
       workerEnabled: bool(env, 'WORKER_ENABLED', true),
       concurrency: int(env, 'WORKER_CONCURRENCY', 2, 1, 50),

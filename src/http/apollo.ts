@@ -1,4 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { Kind, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { AppConfig } from '../config/config';
@@ -6,6 +7,7 @@ import type { Database } from '../db/database';
 import { currentQueryStats } from '../db/query-stats';
 import type { RequestContext } from '../graphql/context';
 import { formatError, isDatabaseUnavailable } from '../graphql/format-error';
+import { OperationExecutor } from '../graphql/executor';
 import { costLimitPlugin, documentLimits, textValidityPlugin } from '../graphql/limits';
 import { buildAppSchema } from '../graphql/schema';
 import type { Logger } from '../logger';
@@ -90,12 +92,43 @@ export function readSessionPlugin(db: Database): ApolloServerPlugin<RequestConte
   };
 }
 
+/**
+ * Apollo's one way to hand execution to other code is the gateway interface (meant for federation): it hands over
+ * the schema, then calls `executor` with each request that passed parsing, validation and every plugin hook before
+ * execution; plugins' execution hooks and the formatting of errors stay Apollo's. See executor.ts for why.
+ */
+function compiledExecution(schema: GraphQLSchema, compileAtRun: number, logger: Logger): GatewayInterface {
+  const executor = new OperationExecutor(schema, compileAtRun, 500, (key, error) => {
+    logger.warn('graphql-jit could not compile an operation; it runs interpreted', { queryHash: key.split('|')[0], error: error instanceof Error ? error.message.slice(0, 200) : String(error) });
+  });
+  return {
+    onSchemaLoadOrUpdate(callback) {
+      callback({ apiSchema: schema, coreSupergraphSdl: '' });
+      return () => undefined;
+    },
+    async load() {
+      return {
+        // The operation the client named (`request.operationName` is the one Apollo resolved: null when the name
+        // matched none, and graphql-js must say so rather than run the document's only operation).
+        executor: (request) => executor.execute({
+          key: `${request.queryHash}|${request.request.operationName ?? ''}`,
+          document: request.document,
+          operationName: request.request.operationName ?? null,
+          contextValue: request.context,
+          variableValues: request.request.variables,
+        }),
+      };
+    },
+    async stop() {},
+  };
+}
+
 /** The started Apollo server: schema, limits, persisted queries (APQ in PostgreSQL, or the manifest), error logging. */
 export async function startApollo(config: AppConfig, db: Database, logger: Logger, manifest: Map<string, RegisteredOperation> | null): Promise<ApolloServer<RequestContext>> {
   const schema = await buildAppSchema();
   const limits = documentLimits(config);
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    gateway: compiledExecution(schema, config.compileAtRun, logger),
     formatError: (formatted, error) => formatError(formatted, error, limits.parseOptions.maxTokens),
     // Introspection stays on for single types (`__type(name:)`, which the GraphQL-over-HTTP audit and client tools
     // use); production refuses the whole-schema dump (`__schema`, see limits.ts) and hides field suggestions.

@@ -62,6 +62,9 @@ export function testConfig(overrides: Record<string, string> = {}) {
     JWT_SECRET: TEST_JWT_SECRET,
     DATA_DIR: os.tmpdir(),
     LOG_LEVEL: 'silent',
+    // Every operation compiled from its first run, so the suite runs what production runs for any repeated
+    // operation (graphql-jit); the interpreted first run is graphql-js's own (unit/executor.test.ts compares them).
+    GRAPHQL_COMPILE_AT_RUN: '1',
     ...(overrides.NODE_ENV === 'production' ? {} : { WEBHOOK_ALLOW_PRIVATE: 'true' }),
     ...overrides,
   });
