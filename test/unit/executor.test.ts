@@ -53,6 +53,8 @@ const cases: [string, string, Record<string, unknown> | undefined, string | null
   ['a variable of the wrong type', 'query Q($n: Int) { items(first: $n) { name } }', { n: 'two' }, 'Q'],
   ["a variable the scalar refuses, with the scalar's reason", 'query Q($on: Day) { items(on: $on) { name } }', { on: '9999-01-01' }, 'Q'],
   ['an unknown enum value in a variable', 'query Q($c: Color) { items(color: $c) { name } }', { c: 'GREEN' }, 'Q'],
+  // graphql-jit generates JavaScript from the document: a literal that looks like code must stay a value.
+  ['a string literal that reads as code stays data', `{ items(on: ${JSON.stringify('x"); throw new Error(\'injected\'); ("${process.exit(1)}`+\'`\'')}) { name } }`, undefined, null],
   ['several bad variables: every refusal', 'query Q($c: Color, $n: Int, $on: Day) { items(color: $c, first: $n, on: $on) { name } }', { c: 'GREEN', n: 1.5, on: 'soon' }, 'Q'],
 ];
 
