@@ -12,7 +12,6 @@ const MS_PER_DAY = 86_400_000;
 const MIN_YEAR = 1000;
 const MAX_YEAR = 9999;
 // Anchored so the format stays exactly four-digit years; wider years would break string ordering.
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 const MIN_DAY_NUMBER = Date.UTC(MIN_YEAR, 0, 1) / MS_PER_DAY;
 const MAX_DAY_NUMBER = Date.UTC(MAX_YEAR, 11, 31) / MS_PER_DAY;
@@ -45,12 +44,17 @@ export function daysInMonth(year: number, month: number): number {
 /** Strict 'YYYY-MM-DD' (years 1000-9999) naming a real day; anything else is null. */
 export function parseCalendarDate(value: string): CalendarDate | null {
   // Callers feed this untrusted input (GraphQL scalars, DB rows), so tolerate non-strings at runtime.
-  if (typeof value !== 'string') return null;
-  const match = ISO_DATE.exec(value);
-  if (match === null) return null;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
+  // Read in place, no regex and no match array: every Date a response carries is checked here (DateScalar.serialize),
+  // hundreds per vendorStatuses page.
+  if (typeof value !== 'string' || value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return null;
+  for (let i = 0; i < 10; i++) {
+    if (i === 4 || i === 7) continue;
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
   if (year < MIN_YEAR || year > MAX_YEAR) return null;
   if (month < 1 || month > 12) return null;
   if (day < 1 || day > daysInMonth(year, month)) return null;

@@ -64,6 +64,11 @@ describe('parseCalendarDate', () => {
     ['2024-01-01T00:00:00Z', 'a timestamp, not a date'],
     ['20240101', 'basic format'],
     ['２０２４-01-01', 'non-ASCII digits'],
+    ['2024-0:-01', 'a colon, the character after 9'],
+    ['2024-01-0/', 'a slash, the character before 0'],
+    ['2024x01-01', 'a letter for the first dash'],
+    ['2024-01x01', 'a letter for the second dash'],
+    ['2024-1--01', 'a dash for a digit'],
     ['', 'empty'],
   ])('rejects %j (%s)', (value) => {
     expect(parseCalendarDate(value)).toBeNull();

@@ -46,7 +46,20 @@ const toWatched = (w: VendorWatchEntity, slug: string | null): WatchedVendor =>
 
 const toPolicy = (p: Policy): RequirementPolicy => Object.assign(new RequirementPolicy(), { ...p, accepted: p.accepted.map((a) => ({ ...a })) });
 
-function toEntry(v: VendorStatusView, on: CalendarDate): VendorStatusEntry {
+/**
+ * The vendors of a page share their policy (the default, or one override each): one RequirementPolicy per policy,
+ * not one copy per vendor.
+ */
+function policyCache(): (p: Policy) => RequirementPolicy {
+  const made = new Map<Policy, RequirementPolicy>();
+  return (p) => {
+    let out = made.get(p);
+    if (!out) made.set(p, (out = toPolicy(p)));
+    return out;
+  };
+}
+
+function toEntry(v: VendorStatusView, on: CalendarDate, policyOf: (p: Policy) => RequirementPolicy = toPolicy): VendorStatusEntry {
   const b = v.basedOn;
   return Object.assign(new VendorStatusEntry(), {
     orgId: v.watch.orgId,
@@ -58,7 +71,7 @@ function toEntry(v: VendorStatusView, on: CalendarDate): VendorStatusEntry {
       : null,
     freshness: v.freshness ? toFreshness(v.freshness) : null,
     daysUntilStale: v.freshness?.daysUntilStale ?? null,
-    policy: toPolicy(v.policy),
+    policy: policyOf(v.policy),
     evaluatedOn: on,
     review: v.reviewRow ? toVendorReview(v.reviewRow) : null,
     needsReview: v.needsReview,
@@ -139,7 +152,8 @@ export class TrackingResolver {
     const r = await this.service(ctx).statusPage(authorize(ctx.principal, 'tracking.read'), on, ctx.now(), { statuses: status ?? null, byName: orderBy === 'NAME', after, limit: limit + 1 });
     if (r.source === 'exact-after-mismatch') ctx.logger.warn('vendorStatuses: a stored status disagreed with its exact evaluation; answered from the full evaluation', { vendors: r.exactRows });
     else if (r.source === 'index' && r.exactRows > 0) ctx.logger.debug('vendorStatuses: stored statuses not usable today, evaluated exactly', { vendors: r.exactRows });
-    return toPage(r.rows, limit, Boolean(after), (x) => encodeCursor(x.k), (x) => toEntry(x.v, on));
+    const policies = policyCache();
+    return toPage(r.rows, limit, Boolean(after), (x) => encodeCursor(x.k), (x) => toEntry(x.v, on, policies));
   }
 
   @Authorized('tracking.read')
