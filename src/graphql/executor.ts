@@ -60,6 +60,8 @@ export class OperationExecutor {
     private readonly compileAtRun = 2,
     private readonly maxCompiled = 500,
     private readonly onCompileFailure: (key: string, error: unknown) => void = () => undefined,
+    /** Told how each operation ran (metrics). */
+    private readonly onExecute: (mode: 'compiled' | 'interpreted') => void = () => undefined,
   ) {}
 
   /** How many operations are held compiled (tests, metrics). */
@@ -71,6 +73,7 @@ export class OperationExecutor {
 
   async execute(op: OperationToRun): Promise<ExecutionResult> {
     const compiled = this.compiledFor(op);
+    this.onExecute(compiled ? 'compiled' : 'interpreted');
     if (!compiled) {
       return execute({ schema: this.schema, document: op.document, operationName: op.operationName, contextValue: op.contextValue, variableValues: op.variableValues });
     }

@@ -12,6 +12,7 @@ import { costLimitPlugin, documentLimits, textValidityPlugin } from '../graphql/
 import { buildAppSchema } from '../graphql/schema';
 import type { Logger } from '../logger';
 import { StorageUnavailableError } from '../modules/storage/storage';
+import { observeExecution } from './metrics';
 import { PersistedQueryStore, type RegisteredOperation } from './operations';
 
 function loggingPlugin(logger: Logger): ApolloServerPlugin<RequestContext> {
@@ -99,8 +100,9 @@ export function readSessionPlugin(db: Database): ApolloServerPlugin<RequestConte
  */
 function compiledExecution(schema: GraphQLSchema, compileAtRun: number, logger: Logger): GatewayInterface {
   const executor = new OperationExecutor(schema, compileAtRun, 500, (key, error) => {
+    observeExecution('compile_failed');
     logger.warn('graphql-jit could not compile an operation; it runs interpreted', { queryHash: key.split('|')[0], error: error instanceof Error ? error.message.slice(0, 200) : String(error) });
-  });
+  }, observeExecution);
   return {
     onSchemaLoadOrUpdate(callback) {
       callback({ apiSchema: schema, coreSupergraphSdl: '' });

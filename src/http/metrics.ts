@@ -36,5 +36,16 @@ export function observeCache(result: 'hit' | 'miss' | 'off'): void {
   publicCacheLookups.labels(result).inc();
 }
 
+const executions = new Counter({
+  name: 'graphql_executions_total',
+  help: 'GraphQL operations executed: compiled (graphql-jit), interpreted (graphql-js: an operation\'s runs before GRAPHQL_COMPILE_AT_RUN, or one graphql-jit refused), compile_failed (refusals, each counted once).',
+  labelNames: ['mode'] as const,
+  registers: [registry],
+});
+
+export function observeExecution(mode: 'compiled' | 'interpreted' | 'compile_failed'): void {
+  executions.labels(mode).inc();
+}
+
 export const metricsContentType = registry.contentType;
 export const metricsText = (): Promise<string> => registry.metrics();

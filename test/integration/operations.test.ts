@@ -52,6 +52,8 @@ test('X-Request-Id is echoed (or made), and the metrics listener (not the API po
   const metrics = await (await fetch(listener!.url)).text();
   await listener!.close();
   expect(metrics).toMatch(/graphql_request_duration_seconds_count\{operation="PublicPage",status="200"\} [1-9]/);
+  // The harness compiles every operation from its first run (GRAPHQL_COMPILE_AT_RUN=1).
+  expect(metrics).toMatch(/graphql_executions_total\{mode="compiled"\} [1-9]/);
   expect(metrics).toContain('process_resident_memory_bytes');
 });
 

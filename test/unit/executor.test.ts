@@ -93,6 +93,13 @@ describe('when an operation is compiled', () => {
     expect(executor.compiledCount).toBe(1);
   });
 
+  test('each run is reported as compiled or interpreted', async () => {
+    const modes: string[] = [];
+    const executor = new OperationExecutor(schema, 2, 10, () => undefined, (mode) => modes.push(mode));
+    for (let i = 0; i < 3; i++) await run(executor, 'a');
+    expect(modes).toEqual(['interpreted', 'compiled', 'compiled']);
+  });
+
   test('never with 0; at the first run with 1', async () => {
     const never = new OperationExecutor(schema, 0);
     for (let i = 0; i < 3; i++) await run(never, 'a');
